@@ -1,0 +1,12 @@
+"""Command-line interface: ``flask --app registry <group> <command>``."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_cli(app: Flask) -> None:
+    from registry.cli import geo, mail, seed, translate
+
+    for group in (seed.group, geo.group, translate.group, mail.group):
+        app.cli.add_command(group)

@@ -1,0 +1,287 @@
+"""The matcher: does a place fit a candidate's search, and in what order are results shown.
+
+Pure rules over plain facts (no database): the service layer loads ``SearchFacts`` and
+``PlaceFacts``, may precheck cheaply (bounding box, compact codes), and calls
+``evaluate`` for the survivors. Every result explains itself with structured data: the
+distance, the full per-dimension comparison and a list of ``Blocker``s.
+
+Outcome:
+
+- MATCH: open, free slot, accepted kind, within range, no conflict on any dimension,
+  exposure, condition or hours. Signals and unknowns are allowed and shown.
+- NEAR_MISS: open, free slot, accepted kind, and either within range with one or two
+  conflicts, or at most 25 % beyond the range with no conflict.
+- NO_MATCH: everything else. Beyond the range is never a match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from registry.domain import geo
+from registry.domain.geo import Coordinate
+from registry.domain.timeline import DEFAULT_END_WEEK, runs_past_end
+from registry.domain.workload import (
+    CapacityFacts,
+    ComparisonResult,
+    DemandFacts,
+    DimensionResult,
+    HoursResult,
+    Result,
+    ResultKind,
+    certain_conflicts,
+    compare_all,
+)
+
+__all__ = [
+    "MAX_NEAR_MISS_CONFLICTS",
+    "NEAR_MISS_RANGE_FACTOR",
+    "Blocker",
+    "BlockerKind",
+    "MatchResult",
+    "Outcome",
+    "PlaceFacts",
+    "SearchFacts",
+    "evaluate",
+    "evaluate_all",
+    "precheck",
+    "rank",
+    "rank_key",
+]
+
+MAX_NEAR_MISS_CONFLICTS = 2
+NEAR_MISS_RANGE_FACTOR = 1.25
+
+
+class Outcome(StrEnum):
+    MATCH = "match"
+    NEAR_MISS = "near_miss"
+    NO_MATCH = "no_match"
+
+
+_OUTCOME_ORDER = {Outcome.MATCH: 0, Outcome.NEAR_MISS: 1, Outcome.NO_MATCH: 2}
+
+
+class BlockerKind(StrEnum):
+    CLOSED = "closed"  # the place is not open
+    FULL = "full"  # no free slot
+    KIND = "kind"  # the candidate does not accept this kind of place
+    TOO_FAR = "too_far"  # beyond the maximum travel distance
+    DIMENSION = "dimension"  # a workload dimension conflicts
+    EXPOSURE = "exposure"  # the place has an exposure the candidate must avoid
+    CONDITION = "condition"  # the place cannot offer a condition the candidate needs
+    HOURS = "hours"  # the minimum hours exceed the candidate's limit
+
+
+_RESULT_BLOCKER = {
+    ResultKind.DIMENSION: BlockerKind.DIMENSION,
+    ResultKind.EXPOSURE: BlockerKind.EXPOSURE,
+    ResultKind.CONDITION: BlockerKind.CONDITION,
+    ResultKind.HOURS: BlockerKind.HOURS,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Blocker:
+    """Why a place is not a (clean) match. ``key`` names the dimension or flag; ``amount``
+    is bands above capacity (dimension), km beyond range (too far) or missing hours."""
+
+    kind: BlockerKind
+    key: str | None = None
+    amount: float = 0.0
+
+
+@dataclass(frozen=True)
+class SearchFacts:
+    """A candidate's search: where they live, how far and what they accept, what they can do."""
+
+    home: Coordinate
+    max_km: float
+    kinds: frozenset[str]
+    capacity: CapacityFacts = field(default_factory=CapacityFacts)
+    first_sick_day: date | None = None
+    end_week: int = DEFAULT_END_WEEK
+    preferred_sectors: frozenset[str] = frozenset()
+    preferred_functions: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class PlaceFacts:
+    """A place as the matcher sees it."""
+
+    place_id: int
+    coordinate: Coordinate
+    kind: str
+    demand: DemandFacts = field(default_factory=DemandFacts)
+    sector: str | None = None
+    function: str | None = None
+    until: date | None = None
+    ongoing: bool = False
+    open: bool = True
+    free_slots: int = 1
+    at_intake_cap: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """One place evaluated for one search, with everything needed to explain and rank it."""
+
+    place_id: int
+    outcome: Outcome
+    distance_km: float
+    comparison: ComparisonResult
+    blockers: tuple[Blocker, ...]
+    conflict_count: int
+    has_signals: bool
+    unknown_count: int
+    slack: int
+    past_end_week: bool  # the placement would run past the candidate's end week
+    full: bool
+    at_cap: bool  # the host's intake cap is reached: no new proposals for now
+    sector: str | None = None
+    function: str | None = None
+    preferred_sector: bool = False
+    preferred_function: bool = False
+
+    @property
+    def too_far(self) -> bool:
+        return any(b.kind is BlockerKind.TOO_FAR for b in self.blockers)
+
+
+def _amount(result: Result) -> float:
+    if isinstance(result, DimensionResult):
+        return float(result.excess)
+    if isinstance(result, HoursResult):
+        return result.shortfall
+    return 0.0
+
+
+def evaluate(
+    search: SearchFacts, place: PlaceFacts, distance_km: float | None = None
+) -> MatchResult:
+    """Evaluate one place for one search. ``distance_km`` may be passed when already known;
+    otherwise it is the geodesic distance between home and place."""
+    if distance_km is None:
+        distance_km = geo.distance_km(search.home, place.coordinate)
+    comparison = compare_all(search.capacity, place.demand)
+    conflicts = comparison.conflicts
+
+    blockers: list[Blocker] = []
+    if not place.open:
+        blockers.append(Blocker(BlockerKind.CLOSED))
+    full = place.free_slots <= 0
+    if full:
+        blockers.append(Blocker(BlockerKind.FULL))
+    if place.kind not in search.kinds:
+        blockers.append(Blocker(BlockerKind.KIND, place.kind))
+    beyond = distance_km - search.max_km
+    if beyond > 0:
+        blockers.append(Blocker(BlockerKind.TOO_FAR, None, beyond))
+    for r in conflicts:
+        blockers.append(Blocker(_RESULT_BLOCKER[r.kind], r.key, _amount(r)))
+
+    available = place.open and not full and place.kind in search.kinds
+    if not available:
+        outcome = Outcome.NO_MATCH
+    elif beyond <= 0:
+        if not conflicts:
+            outcome = Outcome.MATCH
+        elif len(conflicts) <= MAX_NEAR_MISS_CONFLICTS:
+            outcome = Outcome.NEAR_MISS
+        else:
+            outcome = Outcome.NO_MATCH
+    elif not conflicts and distance_km <= search.max_km * NEAR_MISS_RANGE_FACTOR:
+        outcome = Outcome.NEAR_MISS
+    else:
+        outcome = Outcome.NO_MATCH
+
+    past_end = search.first_sick_day is not None and runs_past_end(
+        search.first_sick_day, search.end_week, place.until, place.ongoing
+    )
+    return MatchResult(
+        place_id=place.place_id,
+        outcome=outcome,
+        distance_km=distance_km,
+        comparison=comparison,
+        blockers=tuple(blockers),
+        conflict_count=len(conflicts),
+        has_signals=bool(comparison.signals),
+        unknown_count=len(comparison.unknowns),
+        slack=comparison.slack,
+        past_end_week=past_end,
+        full=full,
+        at_cap=place.at_intake_cap,
+        sector=place.sector,
+        function=place.function,
+        preferred_sector=place.sector is not None and place.sector in search.preferred_sectors,
+        preferred_function=(
+            place.function is not None and place.function in search.preferred_functions
+        ),
+    )
+
+
+RankKey = tuple[int, int, bool, int, float, int, bool, bool, int]
+
+
+def rank_key(
+    result: MatchResult,
+    preferred_sectors: Iterable[str] | None = None,
+    preferred_functions: Iterable[str] | None = None,
+) -> RankKey:
+    """Sort key, best first: outcome, fewer conflicts, clean before signals, fewer
+    unknowns, closer, more slack, preferred sector, preferred function, then place id.
+    Preferences default to those of the search the result was evaluated for."""
+    if preferred_sectors is None:
+        pref_sector = result.preferred_sector
+    else:
+        pref_sector = result.sector is not None and result.sector in set(preferred_sectors)
+    if preferred_functions is None:
+        pref_function = result.preferred_function
+    else:
+        pref_function = result.function is not None and result.function in set(preferred_functions)
+    return (
+        _OUTCOME_ORDER[result.outcome],
+        result.conflict_count,
+        result.has_signals,
+        result.unknown_count,
+        result.distance_km,
+        -result.slack,
+        not pref_sector,
+        not pref_function,
+        result.place_id,
+    )
+
+
+def rank(
+    results: Iterable[MatchResult],
+    preferred_sectors: Iterable[str] | None = None,
+    preferred_functions: Iterable[str] | None = None,
+) -> list[MatchResult]:
+    """Results in display order (see ``rank_key``)."""
+    sectors = None if preferred_sectors is None else frozenset(preferred_sectors)
+    functions = None if preferred_functions is None else frozenset(preferred_functions)
+    return sorted(results, key=lambda r: rank_key(r, sectors, functions))
+
+
+def evaluate_all(
+    search: SearchFacts, places: Iterable[PlaceFacts]
+) -> tuple[list[MatchResult], list[MatchResult]]:
+    """The naive search: evaluate every place; return (matches, near misses), each ranked."""
+    matches: list[MatchResult] = []
+    near: list[MatchResult] = []
+    for place in places:
+        result = evaluate(search, place)
+        if result.outcome is Outcome.MATCH:
+            matches.append(result)
+        elif result.outcome is Outcome.NEAR_MISS:
+            near.append(result)
+    return rank(matches), rank(near)
+
+
+def precheck(capacity_code: str, demand_code: str) -> bool:
+    """Cheap necessary condition for a match or near miss on the compact codes
+    (``workload.encode_capacity`` / ``encode_demands``): few enough certain conflicts."""
+    return certain_conflicts(capacity_code, demand_code) <= MAX_NEAR_MISS_CONFLICTS

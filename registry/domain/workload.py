@@ -1,0 +1,881 @@
+"""The workload catalogue (capacity versus demand) and how the two compare.
+
+One module holds the catalogue as data: the ordinal dimensions (a condensed FML), the
+exposure and condition flags and the hours bands, each with Dutch and English labels.
+Forms, storage, matching and explanations all read it from here, always through
+``all_dimensions()`` so that a dimension added with ``register_dimension`` is picked up
+everywhere without a code change.
+
+Comparison results are structured (verdicts, keys, band numbers), never sentences: the
+web layer renders them through its translation layer.
+
+Conventions:
+
+- Bands are ordered light -> heavy; band 0 is the lightest.
+- Person capacity per dimension: the heaviest band they can handle. A key that is absent
+  from ``CapacityFacts.capacity`` means *normal* (no limitation: the heaviest band); an
+  explicit ``None`` means *not assessed* (unknown).
+- Place demand per dimension: a ``Demand``; an absent key or ``band=None`` is *not
+  stated* (unknown). Optional (extended FML) dimensions a place did not state are skipped:
+  they neither count as unknown nor against completeness.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import TracebackType
+
+__all__ = [
+    "CONDITIONS",
+    "DIMENSIONS",
+    "EXPOSURES",
+    "HOURS_PER_DAY",
+    "HOURS_PER_WEEK",
+    "SECTIONS",
+    "WORKDAYS_PER_WEEK",
+    "UNKNOWN_CHAR",
+    "Band",
+    "CapacityFacts",
+    "ComparisonResult",
+    "Demand",
+    "DemandFacts",
+    "Dimension",
+    "DimensionResult",
+    "Flag",
+    "FlagResult",
+    "HoursBand",
+    "HoursResult",
+    "Registration",
+    "Result",
+    "ResultKind",
+    "Section",
+    "Verdict",
+    "all_dimensions",
+    "certain_conflicts",
+    "compare_all",
+    "compare_conditions",
+    "compare_dimension",
+    "compare_exposures",
+    "compare_hours",
+    "completeness",
+    "condition",
+    "decode_code",
+    "dimension",
+    "dimensions_by_section",
+    "encode_capacity",
+    "encode_demands",
+    "exposure",
+    "normal_capacity",
+    "person_week_hours",
+    "register_dimension",
+]
+
+
+def _pick(locale: object, nl: str, en: str) -> str:
+    """English for an 'en*' locale (str or babel Locale), Dutch otherwise (Dutch first)."""
+    if locale is not None and str(locale).lower().startswith("en"):
+        return en
+    return nl
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """An FML section (I..VI)."""
+
+    code: str
+    label_nl: str
+    label_en: str
+
+    def label(self, locale: object = None) -> str:
+        return _pick(locale, self.label_nl, self.label_en)
+
+
+SECTIONS: dict[str, Section] = {
+    s.code: s
+    for s in (
+        Section("I", "Persoonlijk functioneren", "Personal functioning"),
+        Section("II", "Sociaal functioneren", "Social functioning"),
+        Section("III", "Fysieke omgevingseisen", "Physical environment"),
+        Section("IV", "Dynamische handelingen", "Dynamic movements"),
+        Section("V", "Statische houdingen", "Static postures"),
+        Section("VI", "Werktijden", "Working hours"),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """One step on a dimension's scale."""
+
+    label_nl: str
+    label_en: str
+
+    def label(self, locale: object = None) -> str:
+        return _pick(locale, self.label_nl, self.label_en)
+
+
+@dataclass(frozen=True, slots=True)
+class Dimension:
+    """An ordinal workload dimension; bands run from light (0) to heavy (``heaviest``)."""
+
+    key: str
+    section: str
+    label_nl: str
+    label_en: str
+    bands: tuple[Band, ...]
+    help_nl: str = ""
+    help_en: str = ""
+    unit: str = ""
+    optional: bool = False  # extended FML item: skipped for a place that did not state it
+
+    def __post_init__(self) -> None:
+        if not self.key.isidentifier():
+            raise ValueError(f"invalid dimension key {self.key!r}")
+        if self.section not in SECTIONS:
+            raise ValueError(f"unknown FML section {self.section!r}")
+        if not 2 <= len(self.bands) <= 10:
+            raise ValueError("a dimension needs 2..10 bands")
+
+    @property
+    def heaviest(self) -> int:
+        """Index of the heaviest band (a person's 'normal' capacity)."""
+        return len(self.bands) - 1
+
+    def label(self, locale: object = None) -> str:
+        return _pick(locale, self.label_nl, self.label_en)
+
+    def help(self, locale: object = None) -> str:
+        return _pick(locale, self.help_nl, self.help_en)
+
+    def band_label(self, band: int, locale: object = None) -> str:
+        return self.bands[band].label(locale)
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """An exposure (place has it, person avoids it) or a condition (person needs it)."""
+
+    key: str
+    section: str
+    label_nl: str
+    label_en: str
+    help_nl: str = ""
+    help_en: str = ""
+
+    def label(self, locale: object = None) -> str:
+        return _pick(locale, self.label_nl, self.label_en)
+
+    def help(self, locale: object = None) -> str:
+        return _pick(locale, self.help_nl, self.help_en)
+
+
+@dataclass(frozen=True, slots=True)
+class HoursBand:
+    """A person's hours limit; ``hours`` is None for the open top band ('more')."""
+
+    hours: float | None
+    label_nl: str
+    label_en: str
+
+    def label(self, locale: object = None) -> str:
+        return _pick(locale, self.label_nl, self.label_en)
+
+    @property
+    def limit(self) -> float:
+        return math.inf if self.hours is None else self.hours
+
+
+def _bands(*pairs: tuple[str, str]) -> tuple[Band, ...]:
+    return tuple(Band(nl, en) for nl, en in pairs)
+
+
+_NONE = ("geen", "none")
+_SOMETIMES = ("soms", "sometimes")
+_REGULARLY = ("regelmatig", "regularly")
+_HOURS_SHORT = (
+    ("minder dan een half uur", "less than half an hour"),
+    ("ongeveer 1 uur", "about 1 hour"),
+    ("ongeveer 4 uur", "about 4 hours"),
+    ("het grootste deel van de dag", "most of the day"),
+)
+_KG = (
+    ("tot 2 kg", "up to 2 kg"),
+    ("tot 5 kg", "up to 5 kg"),
+    ("tot 10 kg", "up to 10 kg"),
+    ("tot 15 kg", "up to 15 kg"),
+    ("meer dan 15 kg", "more than 15 kg"),
+)
+
+DIMENSIONS: tuple[Dimension, ...] = (
+    Dimension(
+        "attention",
+        "I",
+        "Aandacht vasthouden bij één taak",
+        "Sustained attention on one task",
+        _bands(
+            ("korter dan 5 minuten", "less than 5 minutes"),
+            ("korter dan 30 minuten", "less than 30 minutes"),
+            ("30 minuten of langer", "30 minutes or more"),
+        ),
+    ),
+    Dimension(
+        "time_pressure",
+        "I",
+        "Tijdsdruk, deadlines, productiepieken",
+        "Time pressure, deadlines, production peaks",
+        _bands(
+            _NONE,
+            ("af en toe", "occasional"),
+            ("regelmatig", "regular"),
+            ("hoog tempo het grootste deel van de dag", "high pace most of the day"),
+        ),
+    ),
+    Dimension(
+        "structure",
+        "I",
+        "Vereiste zelfstandigheid",
+        "Independence required",
+        _bands(
+            (
+                "volledig voorgestructureerd werk met begeleiding",
+                "fully pre-structured work with supervision",
+            ),
+            ("vaste werkwijze, enige begeleiding", "fixed methods, some supervision"),
+            ("zelfstandig werk", "independent work"),
+        ),
+    ),
+    Dimension(
+        "customer_contact",
+        "II",
+        "Contact met klanten, patiënten of publiek",
+        "Contact with customers, patients or the public",
+        _bands(
+            _NONE,
+            ("af en toe", "occasional"),
+            ("regelmatig", "regular"),
+            ("intensief, ook met lastige klanten", "intensive, including difficult customers"),
+        ),
+    ),
+    Dimension(
+        "emotional_load",
+        "II",
+        "Omgaan met emotionele problemen van anderen",
+        "Dealing with other people's emotional problems",
+        _bands(
+            _NONE,
+            ("licht", "light"),
+            ("matig", "moderate"),
+            ("zwaar (zorg, crisis)", "heavy (care, crisis)"),
+        ),
+    ),
+    Dimension(
+        "conflicts",
+        "II",
+        "Conflicten hanteren",
+        "Handling conflicts",
+        _bands(
+            _NONE,
+            ("alleen telefonisch of schriftelijk", "only by phone or in writing"),
+            ("van aangezicht tot aangezicht", "face to face"),
+        ),
+    ),
+    Dimension(
+        "teamwork",
+        "II",
+        "Samenwerken",
+        "Cooperation",
+        _bands(
+            ("alleen, eigen afgebakende taak", "alone, own delimited task"),
+            ("in een klein team", "in a small team"),
+            ("intensief teamwerk", "intensive team work"),
+        ),
+    ),
+    Dimension(
+        "screen_work",
+        "IV",
+        "Toetsenbord- en muiswerk, uren per dag",
+        "Keyboard and mouse work, hours a day",
+        _bands(*_HOURS_SHORT),
+        unit="h/day",
+    ),
+    Dimension("lifting", "IV", "Tillen", "Lifting", _bands(*_KG), unit="kg"),
+    Dimension(
+        "carrying",
+        "IV",
+        "Dragen tijdens het lopen",
+        "Carrying while walking",
+        _bands(*_KG),
+        unit="kg",
+    ),
+    Dimension(
+        "push_pull",
+        "IV",
+        "Duwen en trekken",
+        "Pushing and pulling",
+        _bands(
+            ("tot 100 N", "up to 100 N"),
+            ("tot 150 N", "up to 150 N"),
+            ("tot 250 N", "up to 250 N"),
+            ("meer dan 250 N", "more than 250 N"),
+        ),
+        unit="N",
+    ),
+    Dimension(
+        "bending",
+        "IV",
+        "Buigen, keer per uur",
+        "Bending, times an hour",
+        _bands(
+            ("zelden", "rarely"),
+            ("tot 50 keer", "up to 50 times"),
+            ("tot 150 keer", "up to 150 times"),
+            ("tot 300 keer", "up to 300 times"),
+            ("vaker", "more often"),
+        ),
+        unit="/h",
+    ),
+    Dimension(
+        "walking",
+        "IV",
+        "Lopen tijdens het werk, uren per dag",
+        "Walking during work, hours a day",
+        _bands(*_HOURS_SHORT),
+        unit="h/day",
+    ),
+    Dimension(
+        "stairs_climbing",
+        "IV",
+        "Traplopen en klimmen",
+        "Stairs and climbing",
+        _bands(
+            _NONE,
+            ("losse treden", "single steps"),
+            ("trap van één verdieping", "stairs of one floor"),
+            ("regelmatig traplopen", "stairs regularly"),
+            ("ladders", "ladders"),
+        ),
+    ),
+    Dimension(
+        "kneeling",
+        "IV",
+        "Knielen en hurken, keer per uur",
+        "Kneeling and squatting, times an hour",
+        _bands(
+            _NONE,
+            ("tot 2 keer", "up to 2 times"),
+            ("tot 5 keer", "up to 5 times"),
+            ("tot 10 keer", "up to 10 times"),
+            ("vaker", "more often"),
+        ),
+        unit="/h",
+    ),
+    Dimension(
+        "overhead_work",
+        "V",
+        "Werken boven schouderhoogte",
+        "Work above shoulder height",
+        _bands(
+            _NONE,
+            ("korte momenten", "short moments"),
+            ("tot 1 minuut achter elkaar", "up to 1 minute at a time"),
+            ("langer", "longer"),
+        ),
+    ),
+    Dimension(
+        "sitting",
+        "V",
+        "Zitten tijdens het werk, uren per dag",
+        "Sitting during work, hours a day",
+        _bands(
+            ("minder dan 4 uur", "less than 4 hours"),
+            ("ongeveer 4 uur", "about 4 hours"),
+            ("tot 8 uur", "up to 8 hours"),
+            ("bijna de hele dag", "nearly all day"),
+        ),
+        unit="h/day",
+    ),
+    Dimension(
+        "standing",
+        "V",
+        "Staan tijdens het werk, uren per dag",
+        "Standing during work, hours a day",
+        _bands(*_HOURS_SHORT),
+        unit="h/day",
+    ),
+    Dimension(
+        "evening_work",
+        "VI",
+        "Avondwerk (18-22 uur)",
+        "Evening work (18-22 h)",
+        _bands(_NONE, _SOMETIMES, _REGULARLY),
+    ),
+    Dimension(
+        "night_work",
+        "VI",
+        "Nachtwerk (22-06 uur)",
+        "Night work (22-06 h)",
+        _bands(_NONE, _SOMETIMES, _REGULARLY),
+    ),
+    Dimension(
+        "driving",
+        "II",
+        "Een voertuig besturen voor het werk",
+        "Driving a vehicle as part of the job",
+        _bands(_NONE, _SOMETIMES, _REGULARLY),
+    ),
+)
+"""The core dimensions as shipped. Iterate ``all_dimensions()`` to include registered ones."""
+
+EXPOSURES: tuple[Flag, ...] = (
+    Flag("heat", "III", "Hitte boven 35 °C", "Heat above 35 °C"),
+    Flag("cold", "III", "Kou of buitenwerk in de winter", "Cold or outdoor work in winter"),
+    Flag("noise", "III", "Lawaai", "Noise"),
+    Flag("dust", "III", "Stof, rook, gassen of dampen", "Dust, smoke, gas or vapours"),
+    Flag("vibration", "III", "Trillingen", "Vibration"),
+    Flag(
+        "skin",
+        "III",
+        "Huidcontact met nat werk of irriterende stoffen",
+        "Skin contact with wet work or irritants",
+    ),
+    Flag(
+        "ppe",
+        "III",
+        "Persoonlijke beschermingsmiddelen verplicht",
+        "Personal protective equipment required",
+    ),
+)
+
+CONDITIONS: tuple[Flag, ...] = (
+    Flag("little_distraction", "I", "Weinig afleiding", "Little distraction"),
+    Flag("predictable", "I", "Voorspelbaar werk", "Predictable work"),
+    Flag("few_interruptions", "I", "Weinig onderbrekingen", "Few interruptions"),
+    Flag("no_peaks", "I", "Geen productiepieken", "No production peaks"),
+    Flag("no_supervision", "II", "Geen leidinggevende taken", "No supervisory tasks"),
+)
+
+HOURS_PER_DAY: tuple[HoursBand, ...] = (
+    HoursBand(2, "ongeveer 2 uur", "about 2 hours"),
+    HoursBand(4, "ongeveer 4 uur", "about 4 hours"),
+    HoursBand(6, "ongeveer 6 uur", "about 6 hours"),
+    HoursBand(8, "ongeveer 8 uur", "about 8 hours"),
+    HoursBand(None, "meer dan 8 uur", "more than 8 hours"),
+)
+HOURS_PER_WEEK: tuple[HoursBand, ...] = (
+    HoursBand(10, "ongeveer 10 uur", "about 10 hours"),
+    HoursBand(20, "ongeveer 20 uur", "about 20 hours"),
+    HoursBand(30, "ongeveer 30 uur", "about 30 hours"),
+    HoursBand(40, "ongeveer 40 uur", "about 40 hours"),
+    HoursBand(None, "meer dan 40 uur", "more than 40 hours"),
+)
+WORKDAYS_PER_WEEK = 5  # turns an hours-per-day limit into a weekly one
+
+_EXPOSURE_KEYS = {f.key: f for f in EXPOSURES}
+_CONDITION_KEYS = {f.key: f for f in CONDITIONS}
+
+
+# --------------------------------------------------------------------------- registry
+
+_registry: dict[str, Dimension] = {d.key: d for d in DIMENSIONS}
+_current: tuple[Dimension, ...] = DIMENSIONS
+
+
+def all_dimensions() -> tuple[Dimension, ...]:
+    """Every dimension in catalogue order: the core ones, then registered ones."""
+    return _current
+
+
+def dimension(key: str) -> Dimension:
+    """The dimension with this key (KeyError if there is none)."""
+    return _registry[key]
+
+
+def exposure(key: str) -> Flag:
+    """The exposure flag with this key (KeyError if there is none)."""
+    return _EXPOSURE_KEYS[key]
+
+
+def condition(key: str) -> Flag:
+    """The condition flag with this key (KeyError if there is none)."""
+    return _CONDITION_KEYS[key]
+
+
+class Registration:
+    """Handle for a registered dimension; undo it with ``undo()`` or by leaving a ``with``."""
+
+    def __init__(self, dim: Dimension) -> None:
+        self.dimension = dim
+        self._active = True
+
+    def undo(self) -> None:
+        global _current
+        if self._active:
+            self._active = False
+            _registry.pop(self.dimension.key, None)
+            _current = tuple(_registry.values())
+
+    def __enter__(self) -> Dimension:
+        return self.dimension
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.undo()
+
+
+def register_dimension(dim: Dimension) -> Registration:
+    """Add a dimension to the catalogue now (appended, so existing codes keep their place)."""
+    global _current
+    if dim.key in _registry:
+        raise ValueError(f"dimension {dim.key!r} already exists")
+    _registry[dim.key] = dim
+    _current = tuple(_registry.values())
+    return Registration(dim)
+
+
+def dimensions_by_section() -> dict[str, tuple[Dimension, ...]]:
+    """Dimensions grouped by FML section code, in section order; empty sections left out."""
+    grouped: dict[str, list[Dimension]] = {code: [] for code in SECTIONS}
+    for dim in all_dimensions():
+        grouped[dim.section].append(dim)
+    return {code: tuple(dims) for code, dims in grouped.items() if dims}
+
+
+def normal_capacity() -> dict[str, int]:
+    """A person without limitations: the heaviest band on every dimension."""
+    return {dim.key: dim.heaviest for dim in all_dimensions()}
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+class Verdict(StrEnum):
+    """Outcome of one comparison. Severity: FIT < SIGNAL < CONFLICT; UNKNOWN stands apart."""
+
+    FIT = "fit"
+    SIGNAL = "signal"
+    CONFLICT = "conflict"
+    UNKNOWN = "unknown"
+
+
+class ResultKind(StrEnum):
+    DIMENSION = "dimension"
+    EXPOSURE = "exposure"
+    CONDITION = "condition"
+    HOURS = "hours"
+
+
+@dataclass(frozen=True, slots=True)
+class Demand:
+    """What a place asks on one dimension; ``band=None`` means not stated."""
+
+    band: int | None
+    incidental: bool = False  # only an incidental peak
+    adjustable: bool = False  # the work can be adapted
+
+
+@dataclass(frozen=True, slots=True)
+class DimensionResult:
+    """Comparison on one dimension. ``excess`` = bands above capacity, ``slack`` = bands below."""
+
+    key: str
+    verdict: Verdict
+    capacity_band: int | None
+    demand_band: int | None
+    excess: int = 0
+    slack: int = 0
+    incidental: bool = False
+    adjustable: bool = False
+
+    @property
+    def kind(self) -> ResultKind:
+        return ResultKind.DIMENSION
+
+
+def _check_band(dim: Dimension, band: int | None, side: str) -> None:
+    if band is not None and not 0 <= band <= dim.heaviest:
+        raise ValueError(f"{side} band {band} out of range for {dim.key!r}")
+
+
+def compare_dimension(
+    dim: Dimension, capacity_band: int | None, demand: Demand | None
+) -> DimensionResult:
+    """Compare a person's capacity band with a place's demand on one dimension.
+
+    fit: demand <= capacity; signal: exactly one band above and the demand is incidental or
+    adjustable; conflict: anything heavier; unknown: either side not stated.
+    """
+    demand_band = demand.band if demand is not None else None
+    incidental = demand.incidental if demand is not None else False
+    adjustable = demand.adjustable if demand is not None else False
+    _check_band(dim, capacity_band, "capacity")
+    _check_band(dim, demand_band, "demand")
+    if capacity_band is None or demand_band is None:
+        verdict, excess, slack = Verdict.UNKNOWN, 0, 0
+    elif demand_band <= capacity_band:
+        verdict, excess, slack = Verdict.FIT, 0, capacity_band - demand_band
+    else:
+        excess, slack = demand_band - capacity_band, 0
+        soft = excess == 1 and (incidental or adjustable)
+        verdict = Verdict.SIGNAL if soft else Verdict.CONFLICT
+    return DimensionResult(
+        dim.key, verdict, capacity_band, demand_band, excess, slack, incidental, adjustable
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FlagResult:
+    """Exposure: ``person`` = must avoid, ``place`` = has it. Condition: ``person`` = needs it,
+    ``place`` = can offer it. ``place`` is None when the place did not state its flags."""
+
+    key: str
+    kind: ResultKind
+    verdict: Verdict
+    person: bool
+    place: bool | None
+
+
+def compare_exposures(
+    avoid: Iterable[str], place_has: frozenset[str] | None
+) -> tuple[FlagResult, ...]:
+    """One result per exposure flag: conflict when avoided and present; unknown when avoided
+    and the place did not state its exposures; fit otherwise."""
+    avoid = frozenset(avoid)
+    out = []
+    for flag in EXPOSURES:
+        person = flag.key in avoid
+        place = None if place_has is None else flag.key in place_has
+        if not person:
+            verdict = Verdict.FIT
+        elif place is None:
+            verdict = Verdict.UNKNOWN
+        else:
+            verdict = Verdict.CONFLICT if place else Verdict.FIT
+        out.append(FlagResult(flag.key, ResultKind.EXPOSURE, verdict, person, place))
+    return tuple(out)
+
+
+def compare_conditions(
+    needs: Iterable[str], place_offers: frozenset[str] | None
+) -> tuple[FlagResult, ...]:
+    """One result per condition flag: conflict when needed and not offered; unknown when
+    needed and the place did not state what it offers; fit otherwise."""
+    needs = frozenset(needs)
+    out = []
+    for flag in CONDITIONS:
+        person = flag.key in needs
+        place = None if place_offers is None else flag.key in place_offers
+        if not person:
+            verdict = Verdict.FIT
+        elif place is None:
+            verdict = Verdict.UNKNOWN
+        else:
+            verdict = Verdict.FIT if place else Verdict.CONFLICT
+        out.append(FlagResult(flag.key, ResultKind.CONDITION, verdict, person, place))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class HoursResult:
+    """Hours comparison. ``person_week_hours`` is the effective weekly limit (``math.inf``
+    when unlimited, None when not stated); ``shortfall`` = min hours above that limit."""
+
+    verdict: Verdict
+    person_week_hours: float | None
+    min_hours_week: float | None
+    usual_hours_week: float | None
+    lower_start_allowed: bool
+    shortfall: float = 0.0
+
+    key = "hours"
+
+    @property
+    def kind(self) -> ResultKind:
+        return ResultKind.HOURS
+
+
+def person_week_hours(hours_per_day: int | None, hours_per_week: int | None) -> float | None:
+    """Effective weekly limit from the day and week bands (None when neither is stated)."""
+    limits = []
+    if hours_per_day is not None:
+        limits.append(HOURS_PER_DAY[hours_per_day].limit * WORKDAYS_PER_WEEK)
+    if hours_per_week is not None:
+        limits.append(HOURS_PER_WEEK[hours_per_week].limit)
+    return min(limits) if limits else None
+
+
+def compare_hours(
+    hours_per_day: int | None,
+    hours_per_week: int | None,
+    min_hours_week: float | None,
+    usual_hours_week: float | None = None,
+    lower_start_allowed: bool = False,
+) -> HoursResult:
+    """fit when the place's minimum weekly hours are within the person's limit; signal when
+    above it but the place allows a lower start (build-up); conflict otherwise; unknown when
+    either side is not stated. A missing minimum falls back to the usual hours."""
+    person = person_week_hours(hours_per_day, hours_per_week)
+    required = min_hours_week if min_hours_week is not None else usual_hours_week
+    if person is None or required is None:
+        verdict, shortfall = Verdict.UNKNOWN, 0.0
+    elif required <= person:
+        verdict, shortfall = Verdict.FIT, 0.0
+    else:
+        shortfall = float(required - person)
+        verdict = Verdict.SIGNAL if lower_start_allowed else Verdict.CONFLICT
+    return HoursResult(
+        verdict, person, min_hours_week, usual_hours_week, lower_start_allowed, shortfall
+    )
+
+
+@dataclass(frozen=True)
+class CapacityFacts:
+    """A person's capacity. ``capacity``: key -> band (absent = normal, None = not assessed);
+    hours are indexes into ``HOURS_PER_DAY`` / ``HOURS_PER_WEEK`` (default: no limit)."""
+
+    capacity: Mapping[str, int | None] = field(default_factory=dict)
+    avoid_exposures: frozenset[str] = frozenset()
+    needs_conditions: frozenset[str] = frozenset()
+    hours_per_day: int | None = len(HOURS_PER_DAY) - 1
+    hours_per_week: int | None = len(HOURS_PER_WEEK) - 1
+
+    def band(self, dim: Dimension) -> int | None:
+        return self.capacity.get(dim.key, dim.heaviest)
+
+
+@dataclass(frozen=True)
+class DemandFacts:
+    """What a place asks. ``demands``: key -> Demand (absent = not stated); ``exposures`` and
+    ``offers_conditions`` are None when the place did not state them."""
+
+    demands: Mapping[str, Demand] = field(default_factory=dict)
+    exposures: frozenset[str] | None = None
+    offers_conditions: frozenset[str] | None = None
+    min_hours_week: float | None = None
+    usual_hours_week: float | None = None
+    lower_start_allowed: bool = False
+
+
+Result = DimensionResult | FlagResult | HoursResult
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonResult:
+    """Every comparison between one capacity and one demand, in catalogue order."""
+
+    dimensions: tuple[DimensionResult, ...]
+    exposures: tuple[FlagResult, ...]
+    conditions: tuple[FlagResult, ...]
+    hours: HoursResult
+
+    @property
+    def results(self) -> tuple[Result, ...]:
+        return (*self.dimensions, *self.exposures, *self.conditions, self.hours)
+
+    def _with(self, verdict: Verdict) -> tuple[Result, ...]:
+        return tuple(r for r in self.results if r.verdict is verdict)
+
+    @property
+    def conflicts(self) -> tuple[Result, ...]:
+        return self._with(Verdict.CONFLICT)
+
+    @property
+    def signals(self) -> tuple[Result, ...]:
+        return self._with(Verdict.SIGNAL)
+
+    @property
+    def unknowns(self) -> tuple[Result, ...]:
+        return self._with(Verdict.UNKNOWN)
+
+    @property
+    def slack(self) -> int:
+        """Total bands of room left across the fitting dimensions."""
+        return sum(r.slack for r in self.dimensions)
+
+    @property
+    def is_fit(self) -> bool:
+        """Everything fits: no conflict, no signal, nothing unknown."""
+        return all(r.verdict is Verdict.FIT for r in self.results)
+
+
+def compare_all(capacity: CapacityFacts, demand: DemandFacts) -> ComparisonResult:
+    """Compare a capacity profile with a place's demands on the whole catalogue."""
+    dims = []
+    for dim in all_dimensions():
+        wanted = demand.demands.get(dim.key)
+        if dim.optional and (wanted is None or wanted.band is None):
+            continue
+        dims.append(compare_dimension(dim, capacity.band(dim), wanted))
+    return ComparisonResult(
+        tuple(dims),
+        compare_exposures(capacity.avoid_exposures, demand.exposures),
+        compare_conditions(capacity.needs_conditions, demand.offers_conditions),
+        compare_hours(
+            capacity.hours_per_day,
+            capacity.hours_per_week,
+            demand.min_hours_week,
+            demand.usual_hours_week,
+            demand.lower_start_allowed,
+        ),
+    )
+
+
+def completeness(demand: DemandFacts) -> tuple[float, tuple[str, ...]]:
+    """Share (0..1) of the core dimensions a place stated, and the keys it left out."""
+    core = [dim for dim in all_dimensions() if not dim.optional]
+    missing = tuple(
+        dim.key for dim in core if (d := demand.demands.get(dim.key)) is None or d.band is None
+    )
+    if not core:
+        return 1.0, ()
+    return (len(core) - len(missing)) / len(core), missing
+
+
+# --------------------------------------------------------------------------- compact codes
+
+UNKNOWN_CHAR = "-"  # sorts before '0', so "demand char > capacity char" is plain text order
+
+
+def encode_demands(demands: Mapping[str, Demand]) -> str:
+    """One char per catalogue dimension: '0'..'9' = band, '-' = not stated."""
+    out = []
+    for dim in all_dimensions():
+        d = demands.get(dim.key)
+        out.append(UNKNOWN_CHAR if d is None or d.band is None else str(d.band))
+    return "".join(out)
+
+
+def encode_capacity(capacity: Mapping[str, int | None]) -> str:
+    """One char per catalogue dimension: '0'..'9' = band (absent = normal), '-' = unknown."""
+    out = []
+    for dim in all_dimensions():
+        band = capacity.get(dim.key, dim.heaviest)
+        out.append(UNKNOWN_CHAR if band is None else str(band))
+    return "".join(out)
+
+
+def decode_code(code: str) -> dict[str, int | None]:
+    """Key -> band (None = unknown) for a code; positions past its end are unknown."""
+    return {
+        dim.key: (int(code[i]) if i < len(code) and code[i] != UNKNOWN_CHAR else None)
+        for i, dim in enumerate(all_dimensions())
+    }
+
+
+def certain_conflicts(capacity_code: str, demand_code: str) -> int:
+    """Dimensions where the demand is two or more bands above capacity: conflicts whatever
+    the incidental/adjustable marks say. A lower bound for a cheap precheck."""
+    count = 0
+    for cap, dem in zip(capacity_code, demand_code, strict=False):
+        if cap != UNKNOWN_CHAR and dem != UNKNOWN_CHAR and int(dem) - int(cap) >= 2:
+            count += 1
+    return count

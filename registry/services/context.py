@@ -1,0 +1,82 @@
+"""The context every use case runs in: a session, the acting user, where the request came from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from registry.domain.permissions import Action, Actor, Target, require
+from registry.models import AuditEvent
+from registry.models.base import utcnow
+
+
+@dataclass
+class Context:
+    session: Session
+    actor: Actor | None
+    remote_addr: str | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    clock: Any = None  # callable returning an aware datetime; tests may freeze time
+
+    def now(self) -> dt.datetime:
+        return self.clock() if self.clock else utcnow()
+
+    def today(self) -> dt.date:
+        return self.now().date()
+
+    @property
+    def actor_id(self) -> int | None:
+        return self.actor.user_id if self.actor else None
+
+    def require(self, action: Action, target: Target | None = None) -> Actor:
+        """Check a permission for the acting user; anonymous actors never pass."""
+        from registry.services.errors import PermissionDenied
+
+        if self.actor is None:
+            raise PermissionDenied(action, "anonymous")
+        if target is None:
+            require(self.actor, action)
+        else:
+            require(self.actor, action, target)
+        return self.actor
+
+    def audit(self, action: str, obj_type: str, obj_id: int | None, **detail: Any) -> None:
+        """Add an audit event to the current transaction."""
+        self.session.add(
+            AuditEvent(
+                at=self.now(),
+                actor_id=self.actor_id,
+                action=action,
+                object_type=obj_type,
+                object_id=obj_id,
+                remote_addr=self.remote_addr,
+                detail={k: _jsonable(v) for k, v in detail.items()},
+            )
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """Commit once on success, roll back on any error."""
+        try:
+            yield self.session
+            self.session.commit()
+        except BaseException:
+            self.session.rollback()
+            raise
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(_jsonable(v) for v in value)
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "value"):
+        return value.value
+    return value

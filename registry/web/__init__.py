@@ -1,0 +1,74 @@
+"""Web layer: blueprints per area, thin views, forms, error pages, security headers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, g, request, session
+from flask_babel import Babel
+from flask_login import current_user
+
+from registry.extensions import db, login_manager
+from registry.models import User
+
+log = logging.getLogger(__name__)
+
+
+def select_locale() -> str:
+    languages = ("nl", "en")
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    return "nl"
+
+
+def init_web(app: Flask, babel: Babel) -> None:
+    from registry import PROJECT_ROOT
+
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(PROJECT_ROOT / "registry" / "translations"),
+    )
+    _init_login()
+    from registry.web import admin, auth, employers, errors, main, networks
+    from registry.web.helpers import register_template_helpers
+    from registry.web.security import register_security
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(networks.bp)
+    app.register_blueprint(employers.bp)
+    errors.register(app)
+    register_security(app)
+    register_template_helpers(app)
+
+    @app.teardown_request
+    def _deliver_mail(exc: BaseException | None) -> None:
+        if exc is None and app.config.get("MAIL_DELIVER_ON_REQUEST") and g.get("mail_queued"):
+            from registry.services import mail
+
+            try:
+                mail.deliver_pending(db.session, mail.transport_for(app.config))
+            except Exception:  # never let mail break a response
+                log.exception("Delivering mail failed; the outbox keeps it for a retry")
+
+
+def _init_login() -> None:
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> Any:
+        try:
+            user = db.session.get(User, int(user_id))
+        except ValueError:
+            return None
+        return user if user is not None and user.active else None
