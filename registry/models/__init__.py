@@ -3,6 +3,17 @@
 from registry.models.accounts import User, UserRole
 from registry.models.audit import AuditEvent, OutboxMessage
 from registry.models.base import Base
+from registry.models.candidates import (
+    Candidate,
+    CapacityProfile,
+    Consent,
+    ConsentScope,
+    ProfileSource,
+    TrajectoryOutcome,
+    TrajectoryStatus,
+    TravelMode,
+    candidate_networks,
+)
 from registry.models.organisations import (
     CoachOrganisation,
     CoachOrganisationKind,
@@ -15,8 +26,22 @@ from registry.models.organisations import (
     employer_contacts,
     network_coordinators,
 )
+from registry.models.places import Place, PlaceKind, PlaceStatus, place_networks
 
 __all__ = [
+    "Candidate",
+    "CapacityProfile",
+    "Consent",
+    "ConsentScope",
+    "Place",
+    "PlaceKind",
+    "PlaceStatus",
+    "ProfileSource",
+    "TrajectoryOutcome",
+    "TrajectoryStatus",
+    "TravelMode",
+    "candidate_networks",
+    "place_networks",
     "AuditEvent",
     "Base",
     "CoachOrganisation",

@@ -41,9 +41,7 @@ EXPLANATIONS = {
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or (
-        request.accept_mimetypes.best == "application/json"
-    )
+    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
 
 
 def render_error(status: int, message: object | None = None):

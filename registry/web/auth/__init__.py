@@ -28,9 +28,7 @@ class LoginForm(FlaskForm):
 
 
 class ForgotForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)]
-    )
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
 
 
 class SetPasswordForm(FlaskForm):

@@ -34,9 +34,7 @@ class EmployerForm(FlaskForm):
         _l("KvK number"), validators=[DataRequired(), Length(max=12), kvk_number]
     )
     sbi_section = SelectField(_l("Sector (SBI section)"), choices=SBI_SECTIONS)
-    size_class = SelectField(
-        _l("Size"), choices=[(k.value, v) for k, v in SIZE_LABELS.items()]
-    )
+    size_class = SelectField(_l("Size"), choices=[(k.value, v) for k, v in SIZE_LABELS.items()])
     street = StringField(_l("Street and number"), validators=[Length(max=200)])
     postcode = StringField(
         _l("Postcode"), validators=[DataRequired(), Length(max=10), dutch_postcode()]

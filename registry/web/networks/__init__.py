@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField
-from wtforms.validators import NumberRange, Optional, DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from registry.models import MembershipStatus, NetworkKind
 from registry.services import organisations as orgs

@@ -1,0 +1,99 @@
+"""Places (internships, work-experience places, secondments) offered by host employers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.models.base import Base, TimestampMixin, enum_column
+
+if TYPE_CHECKING:
+    from registry.models.organisations import Employer, Network
+
+
+class PlaceKind(enum.StrEnum):
+    SNUFFELSTAGE = "snuffelstage"
+    MEELOOPDAG = "meeloopdag"
+    STAGE = "stage"
+    WERKERVARINGSPLAATS = "werkervaringsplaats"
+    DETACHERING = "detachering"
+
+
+class PlaceStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    OPEN = "open"
+    PAUSED = "paused"
+    FULL = "full"
+    CLOSED = "closed"
+
+
+place_networks = Table(
+    "place_networks",
+    Base.metadata,
+    Column("place_id", ForeignKey("places.id", ondelete="CASCADE"), primary_key=True),
+    Column("network_id", ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_place_networks_network", "network_id", "place_id"),
+)
+
+
+class Place(TimestampMixin, Base):
+    __tablename__ = "places"
+    __table_args__ = (
+        UniqueConstraint("employer_id", "external_ref"),
+        Index("ix_places_search", "status", "lat", "lon"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id", ondelete="CASCADE"))
+    external_ref: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[PlaceKind] = mapped_column(enum_column(PlaceKind), index=True)
+    status: Mapped[PlaceStatus] = mapped_column(enum_column(PlaceStatus), default=PlaceStatus.DRAFT)
+    title: Mapped[str] = mapped_column(String(160))
+    function: Mapped[str] = mapped_column(String(160), default="")
+    sector: Mapped[str] = mapped_column(String(1), default="")  # SBI section
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Location: the postcode decides the coordinate (area centre or geocoded address).
+    postcode: Mapped[str] = mapped_column(String(7))
+    house_number: Mapped[str] = mapped_column(String(10), default="")
+    town: Mapped[str] = mapped_column(String(120), default="")
+    lat: Mapped[float]
+    lon: Mapped[float]
+    geo_precision: Mapped[str] = mapped_column(String(10), default="postcode")
+    # Capacity and time.
+    slots: Mapped[int] = mapped_column(default=1)
+    min_hours_week: Mapped[int | None]
+    usual_hours_week: Mapped[int | None]
+    lower_start_allowed: Mapped[bool] = mapped_column(default=False)
+    schedule_days: Mapped[list[str]] = mapped_column(JSON, default=list)
+    evening_work: Mapped[bool] = mapped_column(default=False)
+    weekend_work: Mapped[bool] = mapped_column(default=False)
+    available_from: Mapped[dt.date | None]
+    available_until: Mapped[dt.date | None]
+    ongoing: Mapped[bool] = mapped_column(default=True)
+    typical_weeks: Mapped[int | None]
+    intake_cap_per_month: Mapped[int | None]
+    offers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    contact_name: Mapped[str] = mapped_column(String(120), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(String(30), default="")
+    # Workload demands, keyed by catalogue dimension: {"lifting": {"band": 2,
+    # "incidental": false, "adjustable": true}, ...}. Exposures/conditions: list of keys,
+    # or None when the employer has not stated them.
+    demands: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    exposures: Mapped[list[str] | None] = mapped_column(JSON)
+    offers_conditions: Mapped[list[str] | None] = mapped_column(JSON)
+    # One character per catalogue dimension, for a cheap capacity precheck in search.
+    demand_code: Mapped[str] = mapped_column(String(64), default="")
+    completeness: Mapped[float] = mapped_column(default=0.0)
+    # Curation and freshness.
+    last_confirmed_at: Mapped[dt.datetime | None]
+    reminder_sent_at: Mapped[dt.datetime | None]
+    review_note: Mapped[str] = mapped_column(Text, default="")
+
+    employer: Mapped[Employer] = relationship()
+    networks: Mapped[list[Network]] = relationship(secondary=place_networks, lazy="selectin")
