@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, g, session
 from flask_babel import Babel
 from flask_login import current_user
 
