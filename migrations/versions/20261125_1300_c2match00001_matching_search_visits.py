@@ -1,0 +1,23 @@
+"""matching search visits
+
+Revision ID: c2match00001
+Revises: c1cands00001
+Create Date: 2026-11-25 13:00:00
+
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = "c2match00001"
+down_revision = "c1cands00001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
