@@ -153,7 +153,21 @@ def load_demo(session: Session | None = None) -> dict[str, int]:
     orgs = _coach_orgs(session)
     new_users = _users(session, networks, employers, orgs)
     session.commit()
+    from seed.places import load_places
+
+    demo_places = load_places(session)
+    session.commit()
+    from seed.candidates import load_candidates
+
+    demo_candidates = load_candidates(session)
+    # Placements last: they need the places and candidates seeded above (no-op without).
+    from seed.placements import load_placements
+
+    demo_placements = load_placements(session)
     return {
+        "new_places": demo_places,
+        "candidates": demo_candidates,
+        "placements": demo_placements,
         "networks": len(networks),
         "employers": len(employers),
         "coach_organisations": len(orgs),

@@ -1,13 +1,17 @@
 """candidates privacy and consent
 
+Capacity profile hours become band indexes (integers) into the workload catalogue's
+hours bands; the consent scope gains ``share_home_employer`` (a string enum without a
+database constraint, so no schema change is needed for it).
+
 Revision ID: c1cands00001
 Revises: c0places0001
 Create Date: 2026-11-25 13:00:00
 
 """
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = "c1cands00001"
 down_revision = "c0places0001"
@@ -16,8 +20,53 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table("capacity_profiles", schema=None) as batch_op:
+        for name in ("hours_per_day", "hours_per_week"):
+            batch_op.alter_column(
+                name,
+                existing_type=sa.Double(),
+                type_=sa.Integer(),
+                existing_nullable=True,
+                postgresql_using=f"round({name})::integer",
+            )
+    with op.batch_alter_table("consents", schema=None) as batch_op:
+        batch_op.alter_column(
+            "scope",
+            existing_type=sa.Enum(
+                "share_profile", "introduce", name="consentscope", native_enum=False, length=32
+            ),
+            type_=sa.Enum(
+                "share_profile",
+                "introduce",
+                "share_home_employer",
+                name="consentscope",
+                native_enum=False,
+                length=32,
+            ),
+            existing_nullable=False,
+        )
 
 
 def downgrade():
-    pass
+    op.execute("DELETE FROM consents WHERE scope = 'share_home_employer'")
+    with op.batch_alter_table("consents", schema=None) as batch_op:
+        batch_op.alter_column(
+            "scope",
+            existing_type=sa.Enum(
+                "share_profile",
+                "introduce",
+                "share_home_employer",
+                name="consentscope",
+                native_enum=False,
+                length=32,
+            ),
+            type_=sa.Enum(
+                "share_profile", "introduce", name="consentscope", native_enum=False, length=32
+            ),
+            existing_nullable=False,
+        )
+    with op.batch_alter_table("capacity_profiles", schema=None) as batch_op:
+        for name in ("hours_per_day", "hours_per_week"):
+            batch_op.alter_column(
+                name, existing_type=sa.Integer(), type_=sa.Double(), existing_nullable=True
+            )

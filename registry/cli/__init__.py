@@ -10,3 +10,16 @@ def register_cli(app: Flask) -> None:
 
     for group in (seed.group, geo.group, translate.group, mail.group):
         app.cli.add_command(group)
+
+    from registry.cli import ledger, notifications
+
+    for group in (ledger.group, notifications.group):
+        app.cli.add_command(group)
+
+    from registry.cli import candidates
+
+    app.cli.add_command(candidates.group)
+
+    from registry.cli import places
+
+    app.cli.add_command(places.group)

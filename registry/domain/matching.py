@@ -160,13 +160,19 @@ def _amount(result: Result) -> float:
 
 
 def evaluate(
-    search: SearchFacts, place: PlaceFacts, distance_km: float | None = None
+    search: SearchFacts,
+    place: PlaceFacts,
+    distance_km: float | None = None,
+    comparison: ComparisonResult | None = None,
 ) -> MatchResult:
     """Evaluate one place for one search. ``distance_km`` may be passed when already known;
-    otherwise it is the geodesic distance between home and place."""
+    otherwise it is the geodesic distance between home and place. ``comparison`` may be
+    passed when already computed (it must equal ``compare_all(search.capacity,
+    place.demand)``; the search service memoises the per-item comparisons)."""
     if distance_km is None:
         distance_km = geo.distance_km(search.home, place.coordinate)
-    comparison = compare_all(search.capacity, place.demand)
+    if comparison is None:
+        comparison = compare_all(search.capacity, place.demand)
     conflicts = comparison.conflicts
 
     blockers: list[Blocker] = []

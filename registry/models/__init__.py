@@ -26,9 +26,25 @@ from registry.models.organisations import (
     employer_contacts,
     network_coordinators,
 )
+from registry.models.placements import (
+    DeliveryMode,
+    LedgerEntryRecord,
+    Notification,
+    NotificationPreference,
+    Placement,
+    PlacementTransition,
+)
 from registry.models.places import Place, PlaceKind, PlaceStatus, place_networks
+from registry.models.search import SearchVisit
 
 __all__ = [
+    "SearchVisit",
+    "DeliveryMode",
+    "LedgerEntryRecord",
+    "Notification",
+    "NotificationPreference",
+    "Placement",
+    "PlacementTransition",
     "Candidate",
     "CapacityProfile",
     "Consent",

@@ -51,6 +51,7 @@ class ProfileSource(enum.StrEnum):
 class ConsentScope(enum.StrEnum):
     SHARE_PROFILE = "share_profile"  # pseudonymous profile within the chosen networks
     INTRODUCE = "introduce"  # introduce by name to one host employer
+    SHARE_HOME_EMPLOYER = "share_home_employer"  # capacity details to the home employer
 
 
 candidate_networks = Table(
@@ -134,8 +135,10 @@ class CapacityProfile(Base):
     capacities: Mapped[dict[str, int | None]] = mapped_column(JSON, default=dict)
     avoid_exposures: Mapped[list[str]] = mapped_column(JSON, default=list)
     needs_conditions: Mapped[list[str]] = mapped_column(JSON, default=list)
-    hours_per_day: Mapped[float | None]
-    hours_per_week: Mapped[float | None]
+    # Hours limits as band indexes into workload.HOURS_PER_DAY / HOURS_PER_WEEK (the last
+    # band is "more": no limit); None = not assessed.
+    hours_per_day: Mapped[int | None]
+    hours_per_week: Mapped[int | None]
     source: Mapped[ProfileSource | None] = mapped_column(enum_column(ProfileSource))
     assessed_on: Mapped[dt.date | None]
     review_on: Mapped[dt.date | None]

@@ -66,6 +66,9 @@ class Place(TimestampMixin, Base):
     geo_precision: Mapped[str] = mapped_column(String(10), default="postcode")
     # Capacity and time.
     slots: Mapped[int] = mapped_column(default=1)
+    # Slots held by accepted or running placements; changed only by atomic conditional
+    # UPDATEs in registry/services/placements.py, never read-then-written.
+    taken_slots: Mapped[int] = mapped_column(default=0, server_default="0")
     min_hours_week: Mapped[int | None]
     usual_hours_week: Mapped[int | None]
     lower_start_allowed: Mapped[bool] = mapped_column(default=False)

@@ -43,6 +43,23 @@ def init_web(app: Flask, babel: Babel) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(networks.bp)
     app.register_blueprint(employers.bp)
+    from registry.web import search as search_pages
+
+    app.register_blueprint(search_pages.bp)
+    from registry.web import places
+
+    app.register_blueprint(places.bp)
+    from registry.web import candidates
+
+    app.register_blueprint(candidates.bp)
+    from registry.web.placements import bp as placements_bp
+    from registry.web.placements import notifications as notifications_web
+
+    app.register_blueprint(placements_bp)
+    app.register_blueprint(notifications_web.bp)
+    from registry.web import dashboards
+
+    app.register_blueprint(dashboards.bp)
     errors.register(app)
     register_security(app)
     register_template_helpers(app)

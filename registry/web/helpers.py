@@ -19,9 +19,11 @@ def service_context() -> Context:
     """The context for the current request: session, acting user and remote address."""
     actor = None
     if current_user.is_authenticated:
-        actor = g.get("actor")
+        # Cached per request (not on ``g``, which can outlive a request).
+        actor = getattr(request, "_registry_actor", None)
         if actor is None:
-            actor = g.actor = actor_for(db.session, current_user._get_current_object())
+            actor = actor_for(db.session, current_user._get_current_object())
+            request._registry_actor = actor
     return Context(
         session=db.session,
         actor=actor,

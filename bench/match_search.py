@@ -1,0 +1,218 @@
+"""Match-search benchmark: the service-layer search against the naive brute force.
+
+    python -m bench.match_search            # N=100000 on SQLite (bench/bench_<N>.db)
+    BENCH_LARGE=1 python -m bench.match_search   # adds N=1000000 (reference sampled)
+    BENCH_DATABASE_URL=postgresql://... python -m bench.match_search
+
+The data are deterministic (bench/synthetic.py): places over the real postcode-area
+centres, a realistic status, kind, network and demand mix. A SQLite benchmark database
+is kept between runs (rebuilt when its size or seed differs); on PostgreSQL the data go
+into the schema ``bench_match``, dropped again at the end.
+
+Measured per query: ``search.search_places`` (SQL prefilter, capacity precheck, exact
+geodesic, domain rules, ranking and the explained top 50) and ``search.reference_search``
+(every place, geopy geodesic, domain rules). The last line is::
+
+    match-search N=100000 p50_ms=<x> p95_ms=<y> naive_p50_ms=<z> speedup=<z/x> identical=<yes|no>
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.orm import Session
+
+from bench import synthetic
+from registry.config import normalise_database_url
+from registry.models import Base, Employer, Network, Place, place_networks
+from registry.services.search import Scope, reference_search, search_places
+
+HERE = Path(__file__).resolve().parent
+SCHEMA = "bench_match"
+SEED = 20261125
+DATA_VERSION = "3"
+QUERIES = int(os.environ.get("BENCH_QUERIES", 20))
+REFERENCE_QUERIES = {100_000: int(os.environ.get("BENCH_REFERENCE_QUERIES", 20)), 1_000_000: 3}
+WARMUP = 3
+EMPLOYERS = 2000
+BATCH = 20_000
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def engine_for(n: int):
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if url:
+        url = normalise_database_url(url)
+        return create_engine(url, connect_args={"options": f"-csearch_path={SCHEMA}"}), True
+    return create_engine(f"sqlite:///{HERE / f'bench_{n}.db'}"), False
+
+
+def _is_current(engine, n: int) -> bool:
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT n, seed, version FROM bench_meta")).one()
+    except Exception:
+        return False
+    return tuple(row) == (n, SEED, DATA_VERSION)
+
+
+def build(engine, n: int, postgres: bool) -> None:
+    if postgres:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+    else:
+        engine.dispose()
+        path = Path(engine.url.database)
+        path.unlink(missing_ok=True)
+    Base.metadata.create_all(engine)
+    started = time.perf_counter()
+    names = synthetic.network_names()
+    net_ids = {name: i + 1 for i, name in enumerate(names)}
+    with engine.begin() as conn:
+        if not postgres:
+            conn.exec_driver_sql("PRAGMA synchronous=OFF")
+        conn.execute(
+            insert(Network),
+            [{"id": i, "name": name, "kind": "regional"} for name, i in net_ids.items()],
+        )
+        conn.execute(
+            insert(Employer),
+            [
+                {
+                    "id": i,
+                    "legal_name": f"Werkgever {i} B.V.",
+                    "kvk_number": f"{90000000 + i:08d}",
+                    "sbi_section": "Q",
+                    "size_class": "medium",
+                    "postcode": "3511",
+                }
+                for i in range(1, EMPLOYERS + 1)
+            ],
+        )
+        places: list[dict] = []
+        links: list[dict] = []
+        for p in synthetic.places(n, SEED):
+            places.append(
+                {
+                    "id": p.id,
+                    "employer_id": 1 + p.id % EMPLOYERS,
+                    "kind": p.kind,
+                    "status": p.status,
+                    "title": p.function.title(),
+                    "function": p.function,
+                    "sector": p.sector,
+                    "postcode": p.postcode,
+                    "town": p.town,
+                    "lat": p.lat,
+                    "lon": p.lon,
+                    "slots": p.slots,
+                    "taken_slots": p.taken_slots,
+                    "min_hours_week": p.min_hours_week,
+                    "usual_hours_week": p.usual_hours_week,
+                    "lower_start_allowed": p.lower_start_allowed,
+                    "demands": p.demands,
+                    "exposures": p.exposures,
+                    "offers_conditions": p.offers_conditions,
+                    "demand_code": p.demand_code,
+                    "completeness": p.completeness,
+                }
+            )
+            links.extend({"place_id": p.id, "network_id": net_ids[x]} for x in p.networks)
+            if len(places) >= BATCH:
+                conn.execute(insert(Place), places)
+                conn.execute(insert(place_networks), links)
+                places, links = [], []
+        if places:
+            conn.execute(insert(Place), places)
+            conn.execute(insert(place_networks), links)
+        conn.execute(text("CREATE TABLE bench_meta (n INTEGER, seed INTEGER, version TEXT)"))
+        conn.execute(
+            text("INSERT INTO bench_meta VALUES (:n, :s, :v)"),
+            {"n": n, "s": SEED, "v": DATA_VERSION},
+        )
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    log(f"built N={n} in {time.perf_counter() - started:.1f} s")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    idx = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[idx]
+
+
+def run(n: int) -> str:
+    engine, postgres = engine_for(n)
+    try:
+        if postgres or not _is_current(engine, n):
+            build(engine, n, postgres)
+        net_ids = {name: i + 1 for i, name in enumerate(synthetic.network_names())}
+        queries = synthetic.searches(QUERIES + WARMUP)
+        session = Session(engine)
+        scopes = [Scope(frozenset(net_ids[x] for x in q.networks)) for q in queries]
+        for q, scope in zip(queries[:WARMUP], scopes[:WARMUP], strict=True):
+            search_places(session, q.facts, scope)
+        measured = list(zip(queries[WARMUP:], scopes[WARMUP:], strict=True))
+        times, results = [], []
+        gc.disable()
+        try:
+            for q, scope in measured:
+                t0 = time.perf_counter()
+                found = search_places(session, q.facts, scope)
+                times.append((time.perf_counter() - t0) * 1000)
+                results.append([r.place_id for r in found])
+        finally:
+            gc.enable()
+        sample = REFERENCE_QUERIES.get(n, 3)
+        naive, identical = [], True
+        for i, (q, scope) in enumerate(measured[:sample]):
+            t0 = time.perf_counter()
+            ref = reference_search(session, q.facts, scope)
+            naive.append((time.perf_counter() - t0) * 1000)
+            same = [r.place_id for r in ref] == results[i]
+            identical &= same
+            log(f"  query {i + 1}: {len(ref)} results, naive {naive[-1]:.0f} ms, same={same}")
+        session.close()
+        p50, p95 = statistics.median(times), percentile(times, 0.95)
+        naive_p50 = statistics.median(naive)
+        log(
+            f"N={n}: {len(times)} queries measured, reference on {len(naive)}"
+            f"{' (sampled)' if len(naive) < len(times) else ''}; "
+            f"{'postgresql' if postgres else 'sqlite'}"
+        )
+        return (
+            f"match-search N={n} p50_ms={p50:.2f} p95_ms={p95:.2f} "
+            f"naive_p50_ms={naive_p50:.0f} speedup={naive_p50 / p50:.0f} "
+            f"identical={'yes' if identical else 'no'}"
+        )
+    finally:
+        if postgres:
+            with engine.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        engine.dispose()
+
+
+def main() -> None:
+    sizes = [100_000]
+    if os.environ.get("BENCH_LARGE") == "1":
+        sizes.append(1_000_000)
+    lines = []
+    for n in sizes:
+        lines.append(run(n))
+        print(lines[-1], flush=True)
+    if len(lines) > 1:  # the 100k line is the last line, as documented
+        print(lines[0], flush=True)
+
+
+if __name__ == "__main__":
+    main()

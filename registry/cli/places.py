@@ -1,0 +1,21 @@
+"""Places: the daily freshness sweep."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+group = click.Group("places", help="Places: freshness sweep.")
+
+
+@group.command("sweep")
+def sweep() -> None:
+    """Remind employers at N-7 days and pause open places unconfirmed for N days."""
+    from registry.extensions import db
+    from registry.services.context import Context
+    from registry.services.places import sweep as run_sweep
+
+    ctx = Context(session=db.session, actor=None, settings=current_app.config)
+    result = run_sweep(ctx)
+    click.echo(f"reminded: {len(result.reminded)}")
+    click.echo(f"paused: {len(result.paused)}")

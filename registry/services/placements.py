@@ -1,0 +1,792 @@
+"""Use cases of placements: propose a match, answer it, follow it through to an outcome.
+
+Every step runs in one transaction that (1) checks the acting user's parties through the
+permission rules and the pure state machine (registry.domain.placement), (2) moves the
+status with a conditional UPDATE (``... WHERE status = <expected>``) so two people acting
+at once cannot both win, (3) reserves or releases the place's slot with an atomic
+conditional UPDATE on ``places.taken_slots`` (never read-then-write), (4) appends the
+ledger postings the new facts call for, and (5) writes the transition, the audit trail
+and the notifications.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select, update
+
+from registry.domain import ledger as ledger_rules
+from registry.domain import placement as lifecycle
+from registry.domain.matching import MatchResult, PlaceFacts, evaluate
+from registry.domain.permissions import (
+    Action,
+    PlacementFacts,
+    Role,
+    can,
+    placement_parties,
+)
+from registry.domain.placement import (
+    DeclineReason,
+    EndReason,
+    Outcome,
+    Party,
+    Status,
+)
+from registry.domain.timeline import clock
+from registry.models import (
+    Candidate,
+    ConsentScope,
+    Network,
+    Place,
+    Placement,
+    PlacementTransition,
+    PlaceStatus,
+    TrajectoryStatus,
+)
+from registry.services import ledger as ledger_service
+from registry.services import notifications
+from registry.services.context import Context
+from registry.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+
+OPEN_STATUSES = (Status.PROPOSED, Status.ACCEPTED, Status.STARTED)
+MAX_TEXT = 2000
+
+SLOT_TAKEN = _l(
+    "The last free slot of this place was taken a moment ago by another placement. "
+    "This proposal cannot be accepted now; it stays open until a slot frees up."
+)
+STATE_CHANGED = _l(
+    "This placement was changed by someone else a moment ago. Reload the page and try again."
+)
+
+
+# --------------------------------------------------------------------------- access
+
+
+def facts_of(placement: Placement) -> PlacementFacts:
+    return PlacementFacts(
+        network_id=placement.network_id,
+        host_employer_id=placement.host_employer_id,
+        home_employer_id=placement.home_employer_id,
+        coach_organisation_id=placement.coach_organisation_id,
+    )
+
+
+def parties(ctx: Context, placement: Placement) -> frozenset[Party]:
+    """The parties in which the acting user acts on this placement."""
+    if ctx.actor is None:
+        return frozenset()
+    return placement_parties(ctx.actor, facts_of(placement))
+
+
+def get_placement(ctx: Context, placement_id: int, action: Action = Action.PLACEMENT_VIEW):
+    """Load a placement the actor may see (404 when absent, 403 when not a party)."""
+    placement = ctx.session.get(Placement, placement_id)
+    if placement is None:
+        raise NotFound(_l("This placement does not exist."))
+    ctx.require(action, facts_of(placement))
+    return placement
+
+
+def allowed_moves(ctx: Context, placement: Placement) -> list[Status]:
+    """Statuses the actor may move this placement to (for the buttons)."""
+    acting = parties(ctx, placement) - {Party.ADMIN}
+    return lifecycle.allowed_targets(placement.status, acting) if acting else []
+
+
+def list_placements(ctx: Context, statuses: tuple[Status, ...] | None = None) -> list[Placement]:
+    """Placements the actor is a party to, newest first."""
+    actor = ctx.require(Action.NETWORK_LIST)
+    query = select(Placement).order_by(Placement.proposed_at.desc(), Placement.id.desc())
+    if statuses:
+        query = query.where(Placement.status.in_(statuses))
+    if not actor.is_(Role.ADMIN):
+        clauses = []
+        if actor.is_(Role.COACH) and actor.coach_organisation_id is not None:
+            clauses.append(Placement.coach_organisation_id == actor.coach_organisation_id)
+        if actor.is_(Role.EMPLOYER) and actor.employer_ids:
+            clauses.append(Placement.host_employer_id.in_(actor.employer_ids))
+            clauses.append(Placement.home_employer_id.in_(actor.employer_ids))
+        if actor.is_(Role.COORDINATOR) and actor.coordinated_network_ids:
+            clauses.append(Placement.network_id.in_(actor.coordinated_network_ids))
+        if not clauses:
+            return []
+        query = query.where(or_(*clauses))
+    return list(ctx.session.scalars(query.limit(500)))
+
+
+def host_inbox(ctx: Context) -> list[Placement]:
+    """Open proposals for the places of the actor's employers, oldest first."""
+    actor = ctx.require(Action.NETWORK_LIST)
+    if not (actor.is_(Role.EMPLOYER) and actor.employer_ids):
+        return []
+    return list(
+        ctx.session.scalars(
+            select(Placement)
+            .where(
+                Placement.host_employer_id.in_(actor.employer_ids),
+                Placement.status == Status.PROPOSED,
+            )
+            .order_by(Placement.proposed_at, Placement.id)
+        )
+    )
+
+
+# --------------------------------------------------------------------------- identity
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What the acting user may see of the candidate's identity."""
+
+    pseudonym: str
+    revealed: bool
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    reason: str = ""  # why not revealed: "before_acceptance", "no_consent", "erased"
+
+
+def _has_introduce_consent(candidate: Candidate, host_employer_id: int) -> bool:
+    return any(
+        c.scope is ConsentScope.INTRODUCE
+        and c.host_employer_id == host_employer_id
+        and c.withdrawn_at is None
+        for c in candidate.consents
+    )
+
+
+def identity(ctx: Context, placement: Placement, *, audit: bool = True) -> Identity:
+    """The candidate as this actor may see them. The coach's own organisation sees the
+    name; the host only after acceptance and with the candidate's introduction consent for
+    this host (every such reveal is audited); everyone else the pseudonym."""
+    candidate = placement.candidate
+    pseudonym = candidate.pseudonym
+    if candidate.status is TrajectoryStatus.ERASED or candidate.given_name is None:
+        return Identity(pseudonym, False, reason="erased")
+    acting = parties(ctx, placement)
+    name = " ".join(p for p in (candidate.given_name, candidate.family_name) if p)
+    full = Identity(pseudonym, True, name, candidate.email, candidate.phone)
+    if Party.COACH in acting:
+        return full
+    if Party.HOST in acting:
+        if placement.status in (Status.PROPOSED, Status.DECLINED, Status.WITHDRAWN):
+            return Identity(pseudonym, False, reason="before_acceptance")
+        if not _has_introduce_consent(candidate, placement.host_employer_id):
+            return Identity(pseudonym, False, reason="no_consent")
+        if audit:
+            with ctx.transaction():
+                ctx.audit(
+                    "candidate.identity_revealed",
+                    "candidate",
+                    candidate.id,
+                    placement_id=placement.id,
+                    host_employer_id=placement.host_employer_id,
+                )
+        return full
+    return Identity(pseudonym, False, reason="not_a_party")
+
+
+# --------------------------------------------------------------------------- proposals
+
+
+def _month_start(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, 1, tzinfo=dt.UTC)
+
+
+def proposals_this_month(ctx: Context, place_id: int) -> int:
+    return (
+        ctx.session.scalar(
+            select(func.count(Placement.id)).where(
+                Placement.place_id == place_id, Placement.proposed_at >= _month_start(ctx.today())
+            )
+        )
+        or 0
+    )
+
+
+def evaluate_match(ctx: Context, candidate: Candidate, place: Place) -> MatchResult:
+    """The matcher's verdict on this candidate and place, as the search shows it."""
+    from registry.services.places import demand_facts
+    from registry.services.search import candidate_search_facts
+
+    cap = place.intake_cap_per_month
+    profile = next((p for p in candidate.profiles if p.is_current), None)
+    search = candidate_search_facts(candidate, profile)
+    facts = PlaceFacts(
+        place_id=place.id,
+        coordinate=(place.lat, place.lon),
+        kind=place.kind.value,
+        demand=demand_facts(place),
+        sector=place.sector or None,
+        function=place.function or None,
+        until=place.available_until,
+        ongoing=place.ongoing,
+        open=place.status is PlaceStatus.OPEN,
+        free_slots=place.slots - place.taken_slots,
+        at_intake_cap=cap is not None and proposals_this_month(ctx, place.id) >= cap,
+    )
+    return evaluate(search, facts)
+
+
+@dataclass
+class ProposalCheck:
+    """Everything the proposal form needs to show before the coach sends it."""
+
+    candidate: Candidate
+    place: Place
+    match: MatchResult
+    networks: list[Network]
+    signal_keys: list[str]
+    conflict_keys: list[str]
+    past_end: bool
+    at_cap: bool
+    full: bool
+    open: bool
+    duplicate: bool
+    policy_warn: bool
+    policy_block: bool
+
+    @property
+    def problems(self) -> list[Any]:
+        out: list[Any] = []
+        if not self.open:
+            out.append(_l("This place is not open for proposals."))
+        if self.full:
+            out.append(_l("This place has no free slot."))
+        if self.at_cap:
+            out.append(_l("The host's intake cap for this month is reached."))
+        if self.duplicate:
+            out.append(_l("This candidate already has an open proposal or placement here."))
+        if not self.networks:
+            out.append(_l("The place is not offered in a network this candidate searches."))
+        if self.policy_block:
+            out.append(
+                _l(
+                    "The network's reciprocity policy blocks new proposals for this employer's "
+                    "employees until it hosts more placements."
+                )
+            )
+        return out
+
+
+def _candidate_and_place(ctx: Context, candidate_id: int, place_id: int):
+    candidate = ctx.session.get(Candidate, candidate_id)
+    place = ctx.session.get(Place, place_id)
+    if candidate is None or place is None:
+        raise NotFound(_l("This candidate or place does not exist."))
+    return candidate, place
+
+
+def _shared_networks(candidate: Candidate, place: Place) -> list[Network]:
+    candidate_nets = {n.id for n in candidate.networks}
+    return sorted((n for n in place.networks if n.id in candidate_nets), key=lambda n: n.name)
+
+
+def check_proposal(
+    ctx: Context, candidate_id: int, place_id: int, network_id: int | None = None
+) -> ProposalCheck:
+    candidate, place = _candidate_and_place(ctx, candidate_id, place_id)
+    networks = _shared_networks(candidate, place)
+    network = next((n for n in networks if n.id == network_id), networks[0] if networks else None)
+    ctx.require(
+        Action.PLACEMENT_PROPOSE,
+        PlacementFacts(
+            network_id=network.id if network else 0,
+            host_employer_id=place.employer_id,
+            home_employer_id=candidate.home_employer_id,
+            coach_organisation_id=candidate.coach_organisation_id,
+        ),
+    )
+    if candidate.status is not TrajectoryStatus.ACTIVE:
+        raise Conflict(_l("This trajectory is closed; no new proposals can be made."))
+    match = evaluate_match(ctx, candidate, place)
+    comparison = match.comparison
+    duplicate = bool(
+        ctx.session.scalar(
+            select(func.count(Placement.id)).where(
+                Placement.candidate_id == candidate.id,
+                Placement.place_id == place.id,
+                Placement.status.in_(OPEN_STATUSES),
+            )
+        )
+    )
+    verdict = ledger_rules.PolicyVerdict(False, False)
+    if network is not None and candidate.home_employer_id != place.employer_id:
+        verdict = ledger_service.policy_verdict(ctx.session, network, candidate.home_employer_id)
+    return ProposalCheck(
+        candidate=candidate,
+        place=place,
+        match=match,
+        networks=networks,
+        signal_keys=[r.key for r in comparison.signals],
+        conflict_keys=[r.key for r in comparison.conflicts],
+        past_end=match.past_end_week,
+        at_cap=match.at_cap,
+        full=match.full,
+        open=place.status is PlaceStatus.OPEN,
+        duplicate=duplicate,
+        policy_warn=verdict.warn,
+        policy_block=verdict.block_new_proposals,
+    )
+
+
+@dataclass
+class ProposalInput:
+    candidate_id: int
+    place_id: int
+    motivation: str
+    signal_reasons: dict[str, str] = field(default_factory=dict)
+    confirm_past_end: bool = False
+    network_id: int | None = None
+    planned_start: dt.date | None = None
+    hours_per_week: float | None = None
+
+
+def _fit_snapshot(match: MatchResult) -> dict[str, Any]:
+    c = match.comparison
+    return {
+        "outcome": match.outcome.value,
+        "dimensions": {r.key: r.verdict.value for r in c.dimensions},
+        "exposures": {r.key: r.verdict.value for r in c.exposures if r.person},
+        "conditions": {r.key: r.verdict.value for r in c.conditions if r.person},
+        "hours": c.hours.verdict.value,
+        "signals": [r.key for r in c.signals],
+        "conflicts": [r.key for r in c.conflicts],
+        "unknowns": [r.key for r in c.unknowns],
+    }
+
+
+def propose(ctx: Context, data: ProposalInput) -> Placement:
+    """A coach proposes a candidate for a place."""
+    check = check_proposal(ctx, data.candidate_id, data.place_id, data.network_id)
+    if check.problems:
+        raise Conflict(check.problems[0])
+    errors: dict[str, list[object]] = {}
+    motivation = (data.motivation or "").strip()
+    if not motivation:
+        errors["motivation"] = [_l("Write a short motivation for the host.")]
+    elif len(motivation) > MAX_TEXT:
+        errors["motivation"] = [_l("At most 2000 characters.")]
+    reasons = {k: (v or "").strip() for k, v in (data.signal_reasons or {}).items()}
+    missing = [k for k in check.signal_keys + check.conflict_keys if not reasons.get(k)]
+    if missing:
+        errors["signal_reasons"] = [
+            _l("Record a reason for every signal: %(keys)s.", keys=", ".join(missing))
+        ]
+    if any(len(v) > MAX_TEXT for v in reasons.values()):
+        errors.setdefault("signal_reasons", []).append(_l("At most 2000 characters."))
+    if check.past_end and not data.confirm_past_end:
+        errors["confirm_past_end"] = [
+            _l("This place runs past the candidate's end week: confirm to propose anyway.")
+        ]
+    if errors:
+        raise ValidationFailed(errors)
+    network = next((n for n in check.networks if n.id == data.network_id), check.networks[0])
+    candidate, place = check.candidate, check.place
+    with ctx.transaction():
+        placement = Placement(
+            place_id=place.id,
+            candidate_id=candidate.id,
+            network_id=network.id,
+            host_employer_id=place.employer_id,
+            home_employer_id=candidate.home_employer_id,
+            coach_organisation_id=candidate.coach_organisation_id,
+            proposed_by_id=ctx.actor_id,
+            status=Status.PROPOSED,
+            proposed_at=ctx.now(),
+            motivation=motivation,
+            signal_reasons={k: reasons[k] for k in check.signal_keys + check.conflict_keys},
+            past_end_confirmed=bool(check.past_end and data.confirm_past_end),
+            distance_km=round(check.match.distance_km, 1),
+            fit=_fit_snapshot(check.match),
+            planned_start=data.planned_start,
+            hours_per_week=data.hours_per_week,
+        )
+        ctx.session.add(placement)
+        ctx.session.flush()
+        ctx.session.add(
+            PlacementTransition(
+                placement_id=placement.id,
+                from_status=None,
+                to_status=Status.PROPOSED,
+                actor_id=ctx.actor_id,
+                party=Party.COACH,
+                at=ctx.now(),
+            )
+        )
+        ctx.audit(
+            "placement.proposed",
+            "placement",
+            placement.id,
+            candidate_id=candidate.id,
+            place_id=place.id,
+            network_id=network.id,
+            signals=sorted(placement.signal_reasons),
+            past_end_confirmed=placement.past_end_confirmed,
+        )
+        notifications.placement_event(ctx.session, placement, "proposed", actor_id=ctx.actor_id)
+        if check.policy_warn:
+            notifications.reciprocity_warning(ctx.session, network, candidate.home_employer_id)
+    return placement
+
+
+# --------------------------------------------------------------------------- slots
+
+
+def _reserve_slot(ctx: Context, place_id: int) -> None:
+    """Take one slot with one atomic conditional UPDATE; Conflict when none is free."""
+    result = ctx.session.execute(
+        update(Place)
+        .where(Place.id == place_id, Place.taken_slots < Place.slots)
+        .values(taken_slots=Place.taken_slots + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(SLOT_TAKEN)
+    ctx.session.execute(
+        update(Place)
+        .where(
+            Place.id == place_id,
+            Place.status == PlaceStatus.OPEN,
+            Place.taken_slots >= Place.slots,
+        )
+        .values(status=PlaceStatus.FULL)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _release_slot(ctx: Context, place_id: int) -> None:
+    ctx.session.execute(
+        update(Place)
+        .where(Place.id == place_id, Place.taken_slots > 0)
+        .values(taken_slots=Place.taken_slots - 1)
+        .execution_options(synchronize_session=False)
+    )
+    ctx.session.execute(
+        update(Place)
+        .where(
+            Place.id == place_id,
+            Place.status == PlaceStatus.FULL,
+            Place.taken_slots < Place.slots,
+        )
+        .values(status=PlaceStatus.OPEN)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# --------------------------------------------------------------------------- transitions
+
+
+def _claim_status(ctx: Context, placement: Placement, source: Status, target: Status) -> None:
+    """Move the status with a conditional UPDATE; Conflict when someone else moved it."""
+    result = ctx.session.execute(
+        update(Placement)
+        .where(Placement.id == placement.id, Placement.status == source)
+        .values(status=target, updated_at=ctx.now())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(STATE_CHANGED)
+    placement.status = target
+
+
+def _move(
+    ctx: Context,
+    placement_id: int,
+    target: Status,
+    *,
+    reason: str | None = None,
+    reason_text: str = "",
+    outcome: str | None = None,
+    on: dt.date | None = None,
+    evaluation: Mapping[str, Any] | None = None,
+) -> Placement:
+    placement = get_placement(ctx, placement_id, Action.PLACEMENT_ACT)
+    acting = parties(ctx, placement) - {Party.ADMIN}
+    source = placement.status
+    reason = reason or None
+    try:
+        lifecycle.transition(source, target, acting, reason=reason, outcome=outcome or None)
+    except lifecycle.PartyNotAllowed:
+        raise PermissionDenied(Action.PLACEMENT_ACT, f"{source}->{target}") from None
+    except lifecycle.ReasonRequired:
+        raise ValidationFailed.field("reason", _l("Choose a reason from the list.")) from None
+    except lifecycle.OutcomeRequired:
+        raise ValidationFailed.field("outcome", _l("Choose the outcome.")) from None
+    except lifecycle.DetailNotExpected:
+        raise ValidationFailed.field("reason", _l("No reason is taken for this step.")) from None
+    except lifecycle.TransitionNotAllowed:
+        raise Conflict(_l("This step is not possible in the placement's current state.")) from None
+    reason_text = (reason_text or "").strip()
+    if len(reason_text) > MAX_TEXT:
+        raise ValidationFailed.field("reason_text", _l("At most 2000 characters."))
+    day = on or ctx.today()
+    if target is Status.STARTED and day > ctx.today() + dt.timedelta(days=1):
+        raise ValidationFailed.field(
+            "on", _l("A placement can only be started on or before today.")
+        )
+    if target in (Status.COMPLETED, Status.ENDED_EARLY):
+        if placement.started_on and day < placement.started_on:
+            raise ValidationFailed.field("on", _l("The end date cannot be before the start date."))
+        if day > ctx.today():
+            raise ValidationFailed.field("on", _l("The end date cannot be in the future."))
+    party = next((p for p in lifecycle.TRANSITIONS[(source, target)].parties if p in acting), None)
+    with ctx.transaction():
+        _claim_status(ctx, placement, source, target)
+        if target is Status.ACCEPTED:
+            _reserve_slot(ctx, placement.place_id)
+        elif lifecycle.occupies_slot(source) and not lifecycle.occupies_slot(target):
+            _release_slot(ctx, placement.place_id)
+        if target is Status.STARTED:
+            placement.started_on = day
+        if target in (Status.COMPLETED, Status.ENDED_EARLY):
+            placement.ended_on = day
+        if target is Status.COMPLETED:
+            placement.outcome = Outcome(outcome)
+        if reason:
+            if target is Status.ENDED_EARLY:
+                placement.end_reason = EndReason(reason)
+            else:
+                placement.decline_reason = DeclineReason(reason)
+        if reason_text:
+            placement.reason_text = reason_text
+        if evaluation and Party.HOST in acting:
+            _apply_evaluation(ctx, placement, evaluation)
+        ctx.session.add(
+            PlacementTransition(
+                placement_id=placement.id,
+                from_status=source,
+                to_status=target,
+                actor_id=ctx.actor_id,
+                party=party,
+                at=ctx.now(),
+                reason=reason,
+                outcome=Outcome(outcome) if outcome else None,
+                note=reason_text,
+            )
+        )
+        ctx.session.flush()
+        posted = ledger_service.post_for(ctx.session, placement, on=day)
+        ctx.audit(
+            f"placement.{target.value}",
+            "placement",
+            placement.id,
+            from_status=source,
+            reason=reason,
+            outcome=outcome,
+            ledger_postings=len(posted),
+        )
+        notifications.placement_event(ctx.session, placement, target.value, actor_id=ctx.actor_id)
+        if target is Status.STARTED and placement.host_employer_id != placement.home_employer_id:
+            verdict = ledger_service.policy_verdict(
+                ctx.session, placement.network, placement.home_employer_id
+            )
+            if verdict.warn:
+                notifications.reciprocity_warning(
+                    ctx.session, placement.network, placement.home_employer_id
+                )
+    return placement
+
+
+def accept(ctx: Context, placement_id: int) -> Placement:
+    """The host accepts a proposal; this reserves one of the place's slots."""
+    return _move(ctx, placement_id, Status.ACCEPTED)
+
+
+def decline(ctx: Context, placement_id: int, reason: str | None, text: str = "") -> Placement:
+    return _move(ctx, placement_id, Status.DECLINED, reason=reason, reason_text=text)
+
+
+def withdraw(ctx: Context, placement_id: int, reason: str | None = None, text: str = ""):
+    return _move(ctx, placement_id, Status.WITHDRAWN, reason=reason, reason_text=text)
+
+
+def start(ctx: Context, placement_id: int, on: dt.date | None = None) -> Placement:
+    return _move(ctx, placement_id, Status.STARTED, on=on)
+
+
+def cancel(ctx: Context, placement_id: int, reason: str | None = None, text: str = ""):
+    return _move(ctx, placement_id, Status.CANCELLED, reason=reason, reason_text=text)
+
+
+def complete(
+    ctx: Context,
+    placement_id: int,
+    outcome: str | None,
+    on: dt.date | None = None,
+    evaluation: Mapping[str, Any] | None = None,
+) -> Placement:
+    return _move(ctx, placement_id, Status.COMPLETED, outcome=outcome, on=on, evaluation=evaluation)
+
+
+def end_early(
+    ctx: Context, placement_id: int, reason: str | None, text: str = "", on: dt.date | None = None
+) -> Placement:
+    return _move(ctx, placement_id, Status.ENDED_EARLY, reason=reason, reason_text=text, on=on)
+
+
+MOVES = {
+    Status.ACCEPTED: "accept",
+    Status.DECLINED: "decline",
+    Status.WITHDRAWN: "withdraw",
+    Status.STARTED: "start",
+    Status.CANCELLED: "cancel",
+    Status.COMPLETED: "complete",
+    Status.ENDED_EARLY: "end_early",
+}
+
+
+def correct_dates(
+    ctx: Context, placement_id: int, started_on: dt.date, ended_on: dt.date | None = None
+) -> Placement:
+    """Correct the start (and end) date of a started placement. The ledger is never
+    edited: the postings of the old facts are reversed and the new ones posted."""
+    placement = get_placement(ctx, placement_id, Action.PLACEMENT_ACT)
+    if not parties(ctx, placement) & {Party.COACH, Party.HOST, Party.COORDINATOR}:
+        raise PermissionDenied(Action.PLACEMENT_ACT, "correct")
+    if placement.status not in lifecycle.STARTED_STATUSES:
+        raise Conflict(_l("Only the dates of a started placement can be corrected."))
+    ended = placement.status in lifecycle.ENDED_STATUSES
+    if ended and ended_on is None:
+        raise ValidationFailed.field("ended_on", _l("Enter the end date."))
+    if ended and ended_on < started_on:
+        raise ValidationFailed.field(
+            "ended_on", _l("The end date cannot be before the start date.")
+        )
+    if started_on > ctx.today() or (ended_on and ended_on > ctx.today()):
+        raise ValidationFailed.field("started_on", _l("Dates cannot be in the future."))
+    old = (placement.started_on, placement.ended_on)
+    with ctx.transaction():
+        placement.started_on = started_on
+        placement.ended_on = ended_on if ended else None
+        ctx.session.flush()
+        posted = ledger_service.post_for(ctx.session, placement, on=ctx.today())
+        ctx.audit(
+            "placement.dates_corrected",
+            "placement",
+            placement.id,
+            old_started_on=old[0],
+            old_ended_on=old[1],
+            started_on=started_on,
+            ended_on=placement.ended_on,
+            ledger_postings=len(posted),
+        )
+    return placement
+
+
+# --------------------------------------------------------------------------- agreement, evaluation
+
+
+@dataclass
+class AgreementInput:
+    planned_start: dt.date | None
+    planned_end: dt.date | None
+    hours_per_week: float | None
+    build_up: str = ""
+    tasks: str = ""
+    supervisor: str = ""
+
+
+def update_agreement(ctx: Context, placement_id: int, data: AgreementInput) -> Placement:
+    """Coach or host fill in the agreement facts while the placement is not finished."""
+    placement = get_placement(ctx, placement_id, Action.PLACEMENT_ACT)
+    if not parties(ctx, placement) & {Party.COACH, Party.HOST}:
+        raise PermissionDenied(Action.PLACEMENT_ACT, "agreement")
+    if lifecycle.is_terminal(placement.status):
+        raise Conflict(_l("The agreement of a finished placement can no longer be changed."))
+    errors: dict[str, list[object]] = {}
+    if data.planned_start and data.planned_end and data.planned_end < data.planned_start:
+        errors["planned_end"] = [_l("The end date cannot be before the start date.")]
+    if data.hours_per_week is not None and not 0 < data.hours_per_week <= 60:
+        errors["hours_per_week"] = [_l("Enter between 1 and 60 hours.")]
+    for name in ("build_up", "tasks"):
+        if len(getattr(data, name) or "") > MAX_TEXT:
+            errors[name] = [_l("At most 2000 characters.")]
+    if errors:
+        raise ValidationFailed(errors)
+    with ctx.transaction():
+        placement.planned_start = data.planned_start
+        placement.planned_end = data.planned_end
+        placement.hours_per_week = data.hours_per_week
+        placement.build_up = (data.build_up or "").strip()
+        placement.tasks = (data.tasks or "").strip()
+        placement.supervisor = (data.supervisor or "").strip()[:160]
+        ctx.audit("placement.agreement_updated", "placement", placement.id)
+    return placement
+
+
+EVALUATION_RATINGS = ("punctuality", "quality", "cooperation", "learning", "independence")
+EVALUATION_TEXTS = ("tasks_done", "strengths", "development", "recommendation")
+
+
+def _apply_evaluation(ctx: Context, placement: Placement, data: Mapping[str, Any]) -> None:
+    ratings: dict[str, int] = {}
+    for key in EVALUATION_RATINGS:
+        value = (data.get("ratings") or {}).get(key)
+        if value in (None, ""):
+            continue
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = 0
+        if not 1 <= number <= 5:
+            raise ValidationFailed.field(key, _l("Choose a rating from 1 to 5."))
+        ratings[key] = number
+    texts = {k: str(data.get(k) or "").strip() for k in EVALUATION_TEXTS}
+    if any(len(v) > MAX_TEXT for v in texts.values()):
+        raise ValidationFailed.field("tasks_done", _l("At most 2000 characters."))
+    placement.evaluation = {"ratings": ratings, **texts}
+    placement.evaluated_at = ctx.now()
+    placement.evaluated_by_id = ctx.actor_id
+
+
+def save_evaluation(ctx: Context, placement_id: int, data: Mapping[str, Any]) -> Placement:
+    """The host's evaluation, once the placement has started."""
+    placement = get_placement(ctx, placement_id, Action.PLACEMENT_EVALUATE)
+    if placement.status not in lifecycle.STARTED_STATUSES:
+        raise Conflict(_l("A placement can be evaluated once it has started."))
+    with ctx.transaction():
+        _apply_evaluation(ctx, placement, data)
+        ctx.audit("placement.evaluated", "placement", placement.id)
+    return placement
+
+
+def urgency(candidate: Candidate, today: dt.date):
+    """The candidate's Poortwachter clock (weeks left), for the host's inbox."""
+    return clock(candidate.first_sick_day, today, candidate.end_week)
+
+
+def place_free_slots(place: Place) -> int:
+    return max(0, place.slots - place.taken_slots)
+
+
+def may(ctx: Context, action: Action, placement: Placement) -> bool:
+    return ctx.actor is not None and can(ctx.actor, action, facts_of(placement))
+
+
+__all__ = [
+    "AgreementInput",
+    "Identity",
+    "ProposalCheck",
+    "ProposalInput",
+    "accept",
+    "allowed_moves",
+    "cancel",
+    "check_proposal",
+    "complete",
+    "decline",
+    "end_early",
+    "get_placement",
+    "host_inbox",
+    "identity",
+    "list_placements",
+    "propose",
+    "save_evaluation",
+    "start",
+    "withdraw",
+]

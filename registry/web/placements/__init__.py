@@ -1,0 +1,437 @@
+"""Placements: the coach's proposal form, the host's inbox, the placement page with its
+lifecycle buttons, the evaluation form and the documents (PDF)."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from registry.domain import workload
+from registry.domain.permissions import Action
+from registry.domain.placement import DeclineReason, EndReason, Outcome, Party, Status
+from registry.services import placements as svc
+from registry.services.errors import ServiceError, ValidationFailed
+from registry.web.helpers import apply_errors, service_context
+
+bp = Blueprint("placements", __name__, url_prefix="/placements")
+
+STATUS_LABELS = {
+    Status.PROPOSED: _l("Proposed"),
+    Status.ACCEPTED: _l("Accepted"),
+    Status.DECLINED: _l("Declined"),
+    Status.WITHDRAWN: _l("Withdrawn"),
+    Status.STARTED: _l("Running"),
+    Status.CANCELLED: _l("Cancelled"),
+    Status.COMPLETED: _l("Completed"),
+    Status.ENDED_EARLY: _l("Ended early"),
+}
+ACTION_LABELS = {
+    Status.ACCEPTED: _l("Accept"),
+    Status.DECLINED: _l("Decline"),
+    Status.WITHDRAWN: _l("Withdraw"),
+    Status.STARTED: _l("Start"),
+    Status.CANCELLED: _l("Cancel"),
+    Status.COMPLETED: _l("Complete"),
+    Status.ENDED_EARLY: _l("End early"),
+}
+DECLINE_LABELS = {
+    DeclineReason.NO_CAPACITY: _l("No capacity at the moment"),
+    DeclineReason.NOT_SUITABLE: _l("The place does not suit this candidate"),
+    DeclineReason.WORKLOAD_MISMATCH: _l("The workload does not match"),
+    DeclineReason.TIMING: _l("The timing does not work"),
+    DeclineReason.CANDIDATE_UNAVAILABLE: _l("The candidate is not available"),
+    DeclineReason.OTHER: _l("Other reason"),
+}
+END_LABELS = {
+    EndReason.WORKLOAD_TOO_HIGH: _l("The workload was too high"),
+    EndReason.NOT_SUITABLE: _l("The place did not suit the candidate"),
+    EndReason.CANDIDATE_REQUEST: _l("At the candidate's request"),
+    EndReason.HOST_REQUEST: _l("At the host's request"),
+    EndReason.HOME_REQUEST: _l("At the home employer's request"),
+    EndReason.OTHER: _l("Other reason"),
+}
+OUTCOME_LABELS = {
+    Outcome.HIRED: _l("Hired by the host (contract)"),
+    Outcome.SECONDMENT_CONTINUED: _l("Secondment continued"),
+    Outcome.RETURNED_HOME: _l("Returned to the home employer"),
+    Outcome.NO_FOLLOW_UP: _l("No follow-up"),
+}
+PARTY_LABELS = {
+    Party.COACH: _l("Coach"),
+    Party.HOST: _l("Host employer"),
+    Party.HOME: _l("Home employer"),
+    Party.COORDINATOR: _l("Network coordinator"),
+    Party.ADMIN: _l("Administrator"),
+}
+VERDICT_LABELS = {
+    "fit": _l("fits"),
+    "signal": _l("signal"),
+    "conflict": _l("does not fit"),
+    "unknown": _l("unknown"),
+}
+RATING_LABELS = {
+    "punctuality": _l("Punctuality and reliability"),
+    "quality": _l("Quality of work"),
+    "cooperation": _l("Cooperation"),
+    "learning": _l("Willingness to learn"),
+    "independence": _l("Independence"),
+}
+
+
+def result_label(key: str, locale: str) -> str:
+    """A readable label for a comparison key (dimension, exposure, condition or hours)."""
+    if key == "hours":
+        return _("Hours")
+    for finder in (workload.dimension, workload.exposure, workload.condition):
+        try:
+            return finder(key).label(locale)
+        except (KeyError, ValueError):
+            continue
+    return key
+
+
+@bp.app_context_processor
+def _labels():
+    return {
+        "placement_status_labels": STATUS_LABELS,
+        "placement_result_label": result_label,
+        "verdict_labels": VERDICT_LABELS,
+    }
+
+
+# --------------------------------------------------------------------------- forms
+
+
+class ProposalForm(FlaskForm):
+    motivation = TextAreaField(
+        _l("Motivation for the host"), validators=[DataRequired(), Length(max=2000)]
+    )
+    network_id = SelectField(_l("Network"), coerce=int)
+    planned_start = DateField(_l("Preferred start date"), validators=[Optional()])
+    hours_per_week = DecimalField(
+        _l("Hours per week at the start"), places=1, validators=[Optional(), NumberRange(1, 60)]
+    )
+    confirm_past_end = BooleanField(
+        _l("I confirm this place may run past the candidate's end week and have discussed it")
+    )
+
+
+class MoveForm(FlaskForm):
+    target = HiddenField(validators=[DataRequired()])
+    reason = SelectField(_l("Reason"), choices=[], validate_choice=False)
+    reason_text = TextAreaField(_l("Explanation (optional)"), validators=[Length(max=2000)])
+    outcome = SelectField(_l("Outcome"), choices=[], validate_choice=False)
+    on = DateField(_l("Date"), validators=[Optional()])
+
+
+class AgreementForm(FlaskForm):
+    planned_start = DateField(_l("Start date"), validators=[Optional()])
+    planned_end = DateField(_l("End date"), validators=[Optional()])
+    hours_per_week = DecimalField(
+        _l("Hours per week"), places=1, validators=[Optional(), NumberRange(1, 60)]
+    )
+    build_up = TextAreaField(_l("Build-up of hours"), validators=[Length(max=2000)])
+    tasks = TextAreaField(_l("Tasks"), validators=[Length(max=2000)])
+    supervisor = StringField(_l("Supervisor at the host"), validators=[Length(max=160)])
+
+
+class EvaluationForm(FlaskForm):
+    tasks_done = TextAreaField(_l("What the candidate did"), validators=[Length(max=2000)])
+    strengths = TextAreaField(
+        _l("What the candidate showed (strengths)"), validators=[Length(max=2000)]
+    )
+    development = TextAreaField(_l("Points for development"), validators=[Length(max=2000)])
+    recommendation = TextAreaField(_l("Recommendation"), validators=[Length(max=2000)])
+    punctuality = IntegerField(
+        RATING_LABELS["punctuality"], validators=[Optional(), NumberRange(1, 5)]
+    )
+    quality = IntegerField(RATING_LABELS["quality"], validators=[Optional(), NumberRange(1, 5)])
+    cooperation = IntegerField(
+        RATING_LABELS["cooperation"], validators=[Optional(), NumberRange(1, 5)]
+    )
+    learning = IntegerField(RATING_LABELS["learning"], validators=[Optional(), NumberRange(1, 5)])
+    independence = IntegerField(
+        RATING_LABELS["independence"], validators=[Optional(), NumberRange(1, 5)]
+    )
+
+    def to_data(self) -> dict:
+        return {
+            "ratings": {k: getattr(self, k).data for k in RATING_LABELS},
+            **{k: getattr(self, k).data or "" for k in svc.EVALUATION_TEXTS},
+        }
+
+
+def _int_arg(name: str) -> int:
+    value = request.args.get(name, type=int)
+    if value is None:
+        abort(404)
+    return value
+
+
+# --------------------------------------------------------------------------- views
+
+
+@bp.get("/")
+@login_required
+def index():
+    ctx = service_context()
+    status = request.args.get("status")
+    statuses = (Status(status),) if status in {s.value for s in Status} else None
+    return render_template(
+        "placements/index.html",
+        placements=svc.list_placements(ctx, statuses),
+        inbox=svc.host_inbox(ctx),
+        status=status,
+    )
+
+
+@bp.get("/inbox")
+@login_required
+def inbox():
+    ctx = service_context()
+    items = [(p, svc.urgency(p.candidate, ctx.today())) for p in svc.host_inbox(ctx)]
+    return render_template(
+        "placements/inbox.html", items=items, decline_labels=DECLINE_LABELS, form=MoveForm()
+    )
+
+
+@bp.route("/propose", methods=["GET", "POST"])
+@login_required
+def propose():
+    ctx = service_context()
+    candidate_id, place_id = _int_arg("candidate"), _int_arg("place")
+    network_id = request.form.get("network_id", type=int)
+    check = svc.check_proposal(ctx, candidate_id, place_id, network_id)
+    form = ProposalForm()
+    form.network_id.choices = [(n.id, n.name) for n in check.networks]
+    reasons = {
+        k: request.form.get(f"reason_{k}", "") for k in check.signal_keys + check.conflict_keys
+    }
+    if form.validate_on_submit():
+        try:
+            placement = svc.propose(
+                ctx,
+                svc.ProposalInput(
+                    candidate_id=candidate_id,
+                    place_id=place_id,
+                    motivation=form.motivation.data,
+                    signal_reasons=reasons,
+                    confirm_past_end=form.confirm_past_end.data,
+                    network_id=form.network_id.data,
+                    planned_start=form.planned_start.data,
+                    hours_per_week=float(form.hours_per_week.data)
+                    if form.hours_per_week.data
+                    else None,
+                ),
+            )
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("The proposal was sent to the host employer."), "success")
+            return redirect(url_for(".show", placement_id=placement.id))
+    elif request.method == "POST" and not form.network_id.choices:
+        form.form_errors.append(str(check.problems[0]) if check.problems else _("Not possible."))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template(
+        "placements/propose.html", form=form, check=check, reasons=reasons
+    ), status
+
+
+def _move_form_for(target: Status) -> MoveForm:
+    form = MoveForm()
+    form.target.data = target.value
+    if target is Status.ENDED_EARLY:
+        form.reason.choices = [("", _("Choose a reason"))] + [
+            (k.value, v) for k, v in END_LABELS.items()
+        ]
+    else:
+        form.reason.choices = [("", _("Choose a reason"))] + [
+            (k.value, v) for k, v in DECLINE_LABELS.items()
+        ]
+    form.outcome.choices = [("", _("Choose the outcome"))] + [
+        (k.value, v) for k, v in OUTCOME_LABELS.items()
+    ]
+    return form
+
+
+def _render_show(ctx, placement, move_forms=None, agreement_form=None, status=200):
+    acting = svc.parties(ctx, placement)
+    moves = svc.allowed_moves(ctx, placement)
+    forms = {t: _move_form_for(t) for t in moves}
+    forms.update(move_forms or {})
+    if agreement_form is None and acting & {Party.COACH, Party.HOST}:
+        agreement_form = AgreementForm(obj=placement)
+    return render_template(
+        "placements/show.html",
+        placement=placement,
+        identity=svc.identity(ctx, placement),
+        acting=acting,
+        moves=moves,
+        move_forms=forms,
+        agreement_form=agreement_form,
+        action_labels=ACTION_LABELS,
+        decline_labels=DECLINE_LABELS,
+        end_labels=END_LABELS,
+        outcome_labels=OUTCOME_LABELS,
+        party_labels=PARTY_LABELS,
+        Party=Party,
+        may_evaluate=svc.may(ctx, Action.PLACEMENT_EVALUATE, placement),
+        terminal=placement.status
+        in (
+            Status.DECLINED,
+            Status.WITHDRAWN,
+            Status.CANCELLED,
+            Status.COMPLETED,
+            Status.ENDED_EARLY,
+        ),
+        started=placement.started_on is not None,
+    ), status
+
+
+@bp.get("/<int:placement_id>")
+@login_required
+def show(placement_id: int):
+    ctx = service_context()
+    return _render_show(ctx, svc.get_placement(ctx, placement_id))
+
+
+@bp.post("/<int:placement_id>/move")
+@login_required
+def move(placement_id: int):
+    ctx = service_context()
+    placement = svc.get_placement(ctx, placement_id)
+    try:
+        target = Status(request.form.get("target", ""))
+    except ValueError:
+        abort(400)
+    form = _move_form_for(target)
+    if not form.validate_on_submit():
+        return _render_show(ctx, placement, {target: form}, status=422)
+    try:
+        _apply_move(ctx, placement_id, target, form)
+    except ValidationFailed as exc:
+        apply_errors(form, exc)
+        ctx.session.rollback()
+        return _render_show(ctx, svc.get_placement(ctx, placement_id), {target: form}, status=422)
+    flash(_("The placement is now: %(status)s.", status=STATUS_LABELS[target]), "success")
+    return redirect(url_for(".show", placement_id=placement_id))
+
+
+def _apply_move(ctx, placement_id: int, target: Status, form: MoveForm) -> None:
+    reason = form.reason.data or None
+    text = form.reason_text.data or ""
+    if target is Status.ACCEPTED:
+        svc.accept(ctx, placement_id)
+    elif target is Status.DECLINED:
+        svc.decline(ctx, placement_id, reason, text)
+    elif target is Status.WITHDRAWN:
+        svc.withdraw(ctx, placement_id, reason, text)
+    elif target is Status.STARTED:
+        svc.start(ctx, placement_id, form.on.data)
+    elif target is Status.CANCELLED:
+        svc.cancel(ctx, placement_id, reason, text)
+    elif target is Status.COMPLETED:
+        svc.complete(ctx, placement_id, form.outcome.data or None, form.on.data)
+    elif target is Status.ENDED_EARLY:
+        svc.end_early(ctx, placement_id, reason, text, form.on.data)
+
+
+@bp.post("/<int:placement_id>/agreement")
+@login_required
+def agreement(placement_id: int):
+    ctx = service_context()
+    placement = svc.get_placement(ctx, placement_id)
+    form = AgreementForm()
+    if form.validate_on_submit():
+        try:
+            svc.update_agreement(
+                ctx,
+                placement_id,
+                svc.AgreementInput(
+                    planned_start=form.planned_start.data,
+                    planned_end=form.planned_end.data,
+                    hours_per_week=float(form.hours_per_week.data)
+                    if form.hours_per_week.data
+                    else None,
+                    build_up=form.build_up.data or "",
+                    tasks=form.tasks.data or "",
+                    supervisor=form.supervisor.data or "",
+                ),
+            )
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("The agreement details were saved."), "success")
+            return redirect(url_for(".show", placement_id=placement_id))
+    return _render_show(ctx, placement, agreement_form=form, status=422)
+
+
+@bp.route("/<int:placement_id>/evaluation", methods=["GET", "POST"])
+@login_required
+def evaluation(placement_id: int):
+    ctx = service_context()
+    placement = svc.get_placement(ctx, placement_id, Action.PLACEMENT_EVALUATE)
+    data = placement.evaluation or {}
+    form = EvaluationForm(
+        data={**{k: data.get(k) for k in svc.EVALUATION_TEXTS}, **(data.get("ratings") or {})}
+    )
+    if request.method == "POST":
+        form = EvaluationForm()
+        if form.validate_on_submit():
+            try:
+                svc.save_evaluation(ctx, placement_id, form.to_data())
+            except ValidationFailed as exc:
+                apply_errors(form, exc)
+            else:
+                flash(_("Thank you, the evaluation was saved."), "success")
+                return redirect(url_for(".show", placement_id=placement_id))
+    status = 422 if form.errors else 200
+    return render_template(
+        "placements/evaluation.html",
+        form=form,
+        placement=placement,
+        identity=svc.identity(ctx, placement, audit=False),
+    ), status
+
+
+@bp.get("/<int:placement_id>/documents/<kind>.pdf")
+@login_required
+def document(placement_id: int, kind: str):
+    from registry.services import documents
+
+    ctx = service_context()
+    language = request.args.get("lang", "nl")
+    if language not in ("nl", "en") or kind not in documents.KINDS:
+        abort(404)
+    try:
+        pdf, filename = documents.render(ctx, placement_id, kind, language)
+    except ServiceError:
+        raise
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,169 @@
+"""Match search pages: a coach's search for a candidate, and the reverse search for a place."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+
+from registry.domain.matching import Outcome
+from registry.domain.workload import CONDITIONS, EXPOSURES, dimension
+from registry.models import PlaceKind
+from registry.services import search as svc
+from registry.services.errors import ValidationFailed
+from registry.web.forms import SBI_SECTIONS
+from registry.web.helpers import service_context
+
+bp = Blueprint("search", __name__)
+
+KIND_LABELS = {
+    PlaceKind.SNUFFELSTAGE.value: _l("Taster placement (snuffelstage)"),
+    PlaceKind.MEELOOPDAG.value: _l("Job-shadowing day (meeloopdag)"),
+    PlaceKind.STAGE.value: _l("Internship (stage)"),
+    PlaceKind.WERKERVARINGSPLAATS.value: _l("Work-experience place"),
+    PlaceKind.DETACHERING.value: _l("Secondment (detachering)"),
+}
+VERDICT_LABELS = {
+    "fit": _l("Fits"),
+    "signal": _l("Signal"),
+    "conflict": _l("Conflict"),
+    "unknown": _l("Unknown"),
+}
+VERDICT_MARKS = {"fit": "✓", "signal": "!", "conflict": "✗", "unknown": "?"}
+BLOCKER_LABELS = {
+    "too_far": _l("Too far"),
+    "dimension": _l("Workload"),
+    "exposure": _l("Exposure"),
+    "condition": _l("Condition"),
+    "hours": _l("Hours"),
+    "full": _l("Full"),
+    "closed": _l("Closed"),
+    "kind": _l("Kind of place"),
+}
+
+
+def item_label(result, locale) -> str:
+    """Label of one compared item (dimension, exposure, condition or hours)."""
+    kind = getattr(result, "kind", None)
+    kind = getattr(kind, "value", kind)
+    if kind == "dimension":
+        return dimension(result.key).label(locale)
+    if kind == "exposure":
+        return next(f for f in EXPOSURES if f.key == result.key).label(locale)
+    if kind == "condition":
+        return next(f for f in CONDITIONS if f.key == result.key).label(locale)
+    return str(_l("Hours per week"))
+
+
+def band_text(result, locale) -> str:
+    """What the place asks against what the candidate can do, in words."""
+    kind = getattr(result.kind, "value", result.kind)
+    if kind == "dimension":
+        dim = dimension(result.key)
+        need = (
+            dim.band_label(result.demand_band, locale)
+            if result.demand_band is not None
+            else _l("not stated")
+        )
+        can = (
+            dim.band_label(result.capacity_band, locale)
+            if result.capacity_band is not None
+            else _l("not assessed")
+        )
+        return str(_l("asks: %(need)s; can: %(can)s", need=need, can=can))
+    if kind in ("exposure", "condition"):
+        if result.place is None:
+            return str(_l("not stated by the place"))
+        if kind == "exposure":
+            return str(_l("present") if result.place else _l("absent"))
+        return str(_l("offered") if result.place else _l("not offered"))
+    need = result.min_hours_week if result.min_hours_week is not None else result.usual_hours_week
+    limit = result.person_week_hours
+    return str(
+        _l(
+            "asks: %(need)s h; can: %(can)s h",
+            need="?" if need is None else f"{need:g}",
+            can="?" if limit is None else ("∞" if limit == float("inf") else f"{limit:g}"),
+        )
+    )
+
+
+def _markers(search: svc.CandidateSearch) -> list[dict]:
+    out = []
+    for section, hits in (
+        ("match", search.matches),
+        ("signal", search.signals),
+        ("near_miss", search.near_misses),
+    ):
+        for h in hits:
+            out.append(
+                {
+                    "lat": round(h.place.lat, 5),
+                    "lon": round(h.place.lon, 5),
+                    "title": h.place.title,
+                    "section": section,
+                    "km": round(h.result.distance_km, 1),
+                    "anchor": f"place-{h.place.id}",
+                }
+            )
+    return out
+
+
+@bp.get("/candidates/<int:candidate_id>/search")
+@login_required
+def candidate(candidate_id: int):
+    ctx = service_context()
+    errors: dict = {}
+    try:
+        filters = svc.parse_filters(request.args)
+    except ValidationFailed as exc:
+        errors = exc.errors
+        filters = svc.SearchFilters()
+    result = svc.search_for_candidate(ctx, candidate_id, filters)
+    from flask_babel import get_locale
+
+    template = (
+        "search/_results.html"
+        if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted")
+        else "search/candidate.html"
+    )
+    status = 422 if errors else 200
+    return (
+        render_template(
+            template,
+            search=result,
+            errors=errors,
+            kinds=KIND_LABELS,
+            sectors=SBI_SECTIONS,
+            verdicts=VERDICT_LABELS,
+            marks=VERDICT_MARKS,
+            blockers=BLOCKER_LABELS,
+            item_label=item_label,
+            band_text=band_text,
+            locale=get_locale(),
+            markers=_markers(result),
+            tile_url=current_app.config.get("MAP_TILE_URL") or "",
+            outline_url=url_for("static", filename="data/nl-outline.geojson"),
+            Outcome=Outcome,
+        ),
+        status,
+    )
+
+
+@bp.get("/places/<int:place_id>/candidates")
+@login_required
+def reverse(place_id: int):
+    ctx = service_context()
+    result = svc.reverse_search(ctx, place_id)
+    from flask_babel import get_locale
+
+    return render_template(
+        "search/reverse.html",
+        search=result,
+        verdicts=VERDICT_LABELS,
+        marks=VERDICT_MARKS,
+        item_label=item_label,
+        band_text=band_text,
+        locale=get_locale(),
+        kinds=KIND_LABELS,
+    )

@@ -1,0 +1,130 @@
+"""The match search service: identical to the brute-force reference, and its use cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from registry.domain import geo
+from registry.domain.matching import Outcome
+from registry.models import PlaceKind
+from registry.services import search as svc
+from registry.services.errors import NotFound, PermissionDenied, ValidationFailed
+from tests.services import test_candidates_support as cs
+from tests.services.search_support import UTRECHT, place, random_places, random_search
+
+
+def test_geodesic_equals_geopy_within_a_metre():
+    rng = random.Random(3)
+    for _ in range(2000):
+        a = (rng.uniform(50.7, 53.6), rng.uniform(3.3, 7.3))
+        b = (rng.uniform(50.7, 53.6), rng.uniform(3.3, 7.3))
+        assert abs(svc.geodesic_km(a, b) - geo.distance_km(a, b)) < 1e-6  # < 1 mm
+    assert svc.geodesic_km(UTRECHT, UTRECHT) == 0.0
+
+
+def test_service_equals_reference_on_random_data(session, world):
+    rng = random.Random(20261125)
+    employers = [world.emp_a, world.emp_b, world.emp_ab]
+    random_places(session, rng, employers, [world.net_a, world.net_b], 500)
+    session.commit()
+    for round_ in range(40):
+        facts = random_search(rng)
+        nets = rng.choice([{world.net_a.id}, {world.net_b.id}, {world.net_a.id, world.net_b.id}])
+        scope = svc.Scope(frozenset(nets), rng.choice((None, None, "Q")))
+        limit = rng.choice((5, 20, 50))
+        outcomes = rng.choice(
+            [(Outcome.MATCH, Outcome.NEAR_MISS), (Outcome.MATCH,), (Outcome.NEAR_MISS,)]
+        )
+        got = svc.search_places(session, facts, scope, limit=limit, outcomes=outcomes)
+        want = svc.reference_search(session, facts, scope, limit=limit, outcomes=outcomes)
+        assert [r.place_id for r in got] == [r.place_id for r in want], round_
+        for g, w in zip(got, want, strict=True):
+            assert g.outcome == w.outcome
+            assert g.comparison == w.comparison
+            assert abs(g.distance_km - w.distance_km) < 1e-6
+
+
+def test_search_never_leaves_the_candidate_networks(session, world):
+    other = place(session, world.emp_b, [world.net_b], lat=UTRECHT[0], lon=UTRECHT[1])
+    own = place(session, world.emp_a, [world.net_a], lat=UTRECHT[0], lon=UTRECHT[1] + 0.01)
+    session.commit()
+    facts = svc.SearchFacts(home=UTRECHT, max_km=25, kinds=frozenset(k.value for k in PlaceKind))
+    ids = [
+        r.place_id
+        for r in svc.search_places(session, facts, svc.Scope(frozenset({world.net_a.id})))
+    ]
+    assert own.id in ids and other.id not in ids
+
+
+def test_parse_filters_rejects_bad_input():
+    from werkzeug.datastructures import MultiDict
+
+    ok = svc.parse_filters(
+        MultiDict([("kind", "stage"), ("km", "12"), ("network", "3"), ("sector", "Q")])
+    )
+    assert ok == svc.SearchFilters(frozenset({"stage"}), 12.0, frozenset({3}), "Q")
+    for bad in (
+        ("km", "abc"),
+        ("km", "0"),
+        ("km", "nan"),
+        ("kind", "x"),
+        ("network", "-1"),
+        ("sector", "ZZ"),
+    ):
+        with pytest.raises(ValidationFailed):
+            svc.parse_filters(MultiDict([bad]))
+
+
+def _candidate(make_ctx, world, **kw):
+    kw.setdefault("postcode", "3511 AB")
+    return cs.register(make_ctx, world, **kw)
+
+
+def test_search_for_candidate_sections_and_new_badges(session, world, make_ctx):
+    cand = _candidate(make_ctx, world)
+    near = place(
+        session, world.emp_a, [world.net_a], lat=cand.lat, lon=cand.lon + 0.02, title="Dichtbij"
+    )
+    near.created_at = dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC)
+    session.commit()
+    ctx = make_ctx(world.coach, clock=cs.frozen())
+    first = svc.search_for_candidate(ctx, cand.id)
+    assert near.id in [h.place.id for h in first.hits]
+    assert not any(h.is_new for h in first.hits) and first.previous_search_at is None
+    later = place(session, world.emp_a, [world.net_a], lat=cand.lat, lon=cand.lon, title="Nieuw")
+    later.created_at = dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)
+    session.commit()
+    ctx2 = make_ctx(world.coach, clock=lambda: dt.datetime(2026, 11, 27, 9, tzinfo=dt.UTC))
+    second = svc.search_for_candidate(ctx2, cand.id)
+    new = {h.place.id for h in second.hits if h.is_new}
+    assert later.id in new and near.id not in new
+    assert second.previous_search_at is not None
+
+
+def test_other_organisation_cannot_search(app, session, world, make_ctx):
+    cand = _candidate(make_ctx, world)
+    with app.test_request_context(), pytest.raises((PermissionDenied, NotFound)):
+        svc.search_for_candidate(make_ctx(world.coach2), cand.id)
+    with app.test_request_context(), pytest.raises((PermissionDenied, NotFound)):
+        svc.search_for_candidate(make_ctx(world.contact_a), cand.id)
+
+
+def test_reverse_search_pseudonymous_and_only_for_host_and_coordinator(
+    app, session, world, make_ctx
+):
+    shared = _candidate(make_ctx, world)
+    cs.share(make_ctx, world, shared.id)
+    private = _candidate(make_ctx, world)  # no consent: never in a reverse search
+    p = place(session, world.emp_a, [world.net_a], lat=shared.lat, lon=shared.lon + 0.01)
+    session.commit()
+    for user in (world.contact_a, world.coordinator_a):
+        result = svc.reverse_search(make_ctx(user), p.id)
+        ids = [h.candidate_id for h in result.hits]
+        assert shared.id in ids and private.id not in ids
+        assert result.hits[0].pseudonym == shared.pseudonym
+    for user in (world.contact_b, world.coordinator_b, world.coach, world.coach2):
+        with app.test_request_context(), pytest.raises((PermissionDenied, NotFound)):
+            svc.reverse_search(make_ctx(user), p.id)

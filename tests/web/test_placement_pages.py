@@ -1,0 +1,202 @@
+"""Placement pages: propose, answer, follow through, documents; 403/404 per route and role."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from registry.domain.placement import Status
+from registry.models import Notification, Placement
+from registry.services import placements as svc
+from tests.services.test_placement_support import (
+    candidate,
+    consent_introduce,
+    place,
+    proposal,
+    request_context_fixture,
+)
+
+_request_context = request_context_fixture()
+
+
+@pytest.fixture
+def setup(session, world):
+    pl = place(
+        session,
+        world.emp_a,
+        [world.net_a],
+        slots=1,
+        demands={"lifting": {"band": 3, "adjustable": True}},
+        title="Magazijnmedewerker",
+    )
+    cand = candidate(session, world.org, world.emp_ab, [world.net_a])
+    session.commit()
+    return pl, cand
+
+
+def _as(client, user):
+    """Log in as ``user``. The test app context outlives requests, so forget the actor that
+    registry.web.helpers.service_context cached on ``g`` for the previous user."""
+    from flask import g
+
+    client.logout()
+    g.pop("actor", None)
+    client.login(user.email)
+
+
+def _pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_journey_propose_accept_start_complete_with_documents(client, session, world, setup):
+    pl, cand = setup
+    client.login(world.coach.email)
+    url = f"/placements/propose?candidate={cand.id}&place={pl.id}"
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'name="reason_lifting"' in html and cand.pseudonym in html
+    # Without the reason for the signal the proposal is refused with a message.
+    missing = client.post(url, {"motivation": "Past goed", "network_id": world.net_a.id})
+    assert missing.status_code == 422
+    sent = client.post(
+        url,
+        {
+            "motivation": "Past goed",
+            "network_id": world.net_a.id,
+            "reason_lifting": "Tillen met hulpmiddel",
+        },
+    )
+    assert sent.status_code == 302
+    placement = session.scalar(select(Placement))
+    assert placement.signal_reasons == {"lifting": "Tillen met hulpmiddel"}
+
+    _as(client, world.contact_a)
+    inbox = client.get("/placements/inbox").get_data(as_text=True)
+    assert cand.pseudonym in inbox and "3512" in inbox and cand.family_name not in inbox
+    assert client.get("/notifications/").get_data(as_text=True).count("/placements/") >= 1
+    detail = client.get(f"/placements/{placement.id}").get_data(as_text=True)
+    assert 'value="accepted"' in detail and 'value="declined"' in detail
+    assert 'value="started"' not in detail
+    assert (
+        client.post(f"/placements/{placement.id}/move", {"target": "accepted"}).status_code == 302
+    )
+    consent_introduce(session, cand, world.emp_a)
+    session.commit()
+    assert cand.family_name in client.get(f"/placements/{placement.id}").get_data(as_text=True)
+
+    _as(client, world.coach)
+    assert client.post(f"/placements/{placement.id}/move", {"target": "started"}).status_code == 302
+
+    _as(client, world.contact_a)
+    bad = client.post(f"/placements/{placement.id}/move", {"target": "completed"})
+    assert bad.status_code == 422  # outcome required
+    done = client.post(
+        f"/placements/{placement.id}/move", {"target": "completed", "outcome": "hired"}
+    )
+    assert done.status_code == 302
+    ev = client.post(
+        f"/placements/{placement.id}/evaluation",
+        {"tasks_done": "Orderpicken en inpakken", "strengths": "Nauwkeurig", "quality": "4"},
+    )
+    assert ev.status_code == 302
+    session.expire_all()
+    assert session.get(Placement, placement.id).status is Status.COMPLETED
+
+    for kind, expect_nl, expect_en in (
+        ("agreement", "Plaatsingsovereenkomst", "Placement agreement"),
+        ("certificate", "Ervaringscertificaat", "Certificate of experience"),
+        ("evaluation", "Evaluatieformulier", "Evaluation form"),
+    ):
+        nl = client.get(f"/placements/{placement.id}/documents/{kind}.pdf?lang=nl")
+        assert nl.status_code == 200 and nl.headers["Content-Type"] == "application/pdf"
+        text = _pdf_text(nl.data)
+        assert expect_nl in text
+        assert world.emp_a.legal_name in text
+        en = _pdf_text(client.get(f"/placements/{placement.id}/documents/{kind}.pdf?lang=en").data)
+        assert expect_en in en
+    cert = _pdf_text(client.get(f"/placements/{placement.id}/documents/certificate.pdf").data)
+    assert "Orderpicken en inpakken" in cert and cand.family_name in cert
+    # The coach was told about acceptance and completion.
+    kinds = set(
+        session.scalars(select(Notification.kind).where(Notification.user_id == world.coach.id))
+    )
+    assert {"proposal_accepted", "placement_changed"} <= kinds
+
+
+def test_decline_from_the_page_needs_a_reason(client, session, world, make_ctx, setup):
+    pl, cand = setup
+    p = proposal(make_ctx, world.coach, cand, pl, signal_reasons={"lifting": "ok"})
+    client.login(world.contact_a.email)
+    assert client.post(f"/placements/{p.id}/move", {"target": "declined"}).status_code == 422
+    ok = client.post(
+        f"/placements/{p.id}/move",
+        {"target": "declined", "reason": "timing", "reason_text": "Na de zomer"},
+    )
+    assert ok.status_code == 302
+    session.expire_all()
+    assert session.get(Placement, p.id).status is Status.DECLINED
+
+
+ROUTES = [
+    ("get", "/placements/{id}"),
+    ("post", "/placements/{id}/move"),
+    ("get", "/placements/{id}/documents/agreement.pdf"),
+    ("get", "/placements/{id}/evaluation"),
+]
+
+
+@pytest.mark.parametrize("method,route", ROUTES)
+@pytest.mark.parametrize("who", ["coach2", "contact_b", "coordinator_b"])
+def test_other_organisations_get_403(client, world, make_ctx, setup, method, route, who):
+    pl, cand = setup
+    p = proposal(make_ctx, world.coach, cand, pl, signal_reasons={"lifting": "ok"})
+    client.login(getattr(world, who).email)
+    url = route.format(id=p.id)
+    response = client.get(url) if method == "get" else client.post(url, {"target": "accepted"})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("method,route", ROUTES)
+def test_unknown_placement_is_404(client, world, method, route):
+    client.login(world.coach.email)
+    url = route.format(id=987654)
+    response = client.get(url) if method == "get" else client.post(url, {"target": "accepted"})
+    assert response.status_code == 404
+
+
+def test_forbidden_step_for_a_party_is_403_and_impossible_step_409(client, world, make_ctx, setup):
+    pl, cand = setup
+    p = proposal(make_ctx, world.coach, cand, pl, signal_reasons={"lifting": "ok"})
+    client.login(world.coach.email)  # the coach may not accept for the host
+    assert client.post(f"/placements/{p.id}/move", {"target": "accepted"}).status_code == 403
+    assert client.post(f"/placements/{p.id}/move", {"target": "started"}).status_code == 409
+    assert client.get(f"/placements/{p.id}/evaluation").status_code == 403  # host only
+
+
+def test_propose_route_refuses_other_coach_org_and_missing_ids(client, world, setup):
+    pl, cand = setup
+    client.login(world.coach2.email)
+    assert client.get(f"/placements/propose?candidate={cand.id}&place={pl.id}").status_code == 403
+    assert client.get("/placements/propose?place=1").status_code == 404
+    _as(client, world.contact_a)
+    assert client.get(f"/placements/propose?candidate={cand.id}&place={pl.id}").status_code == 403
+
+
+def test_lists_and_notification_preferences(client, session, world, make_ctx, setup):
+    pl, cand = setup
+    p = proposal(make_ctx, world.coach, cand, pl, signal_reasons={"lifting": "ok"})
+    client.login(world.contact_b.email)
+    assert cand.pseudonym not in client.get("/placements/").get_data(as_text=True)
+    _as(client, world.contact_a)
+    assert cand.pseudonym in client.get("/placements/").get_data(as_text=True)
+    assert client.post("/notifications/preference", {"mode": "digest"}).status_code == 302
+    from registry.services import notifications
+
+    assert notifications.preference(session, world.contact_a.id).value == "digest"
+    assert client.post("/notifications/read").status_code == 302
+    assert notifications.unread_count(session, world.contact_a.id) == 0
+    assert svc.get_placement(make_ctx(world.contact_a), p.id).status is Status.PROPOSED
