@@ -36,6 +36,7 @@ run: translations seed
 	@echo "    coordinator@voorbeeld.nl  network coordinator"
 	@echo "    coach@voorbeeld.nl        reintegration coach"
 	@echo "    werkgever@voorbeeld.nl    employer contact"
+	@echo "    coach.oost@voorbeeld.nl   coach of a second organisation"
 	@echo ""
 	$(FLASK) run --host 127.0.0.1 --port 5000
 

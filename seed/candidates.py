@@ -15,6 +15,7 @@ import random
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.domain.matching import Outcome, PlaceFacts, evaluate
 from registry.domain.permissions import Role
 from registry.domain.workload import (
     CONDITIONS,
@@ -34,7 +35,9 @@ from registry.models import (
     Membership,
     MembershipStatus,
     Network,
+    Place,
     PlaceKind,
+    PlaceStatus,
     ProfileSource,
     TrajectoryOutcome,
     TrajectoryStatus,
@@ -44,9 +47,25 @@ from registry.models import (
 )
 from registry.services.accounts import find_user_by_email, hash_password
 from registry.services.pseudonyms import make_pseudonym
+from registry.services.search import candidate_search_facts, place_facts_of
 
 COUNT = 84
 SEED = 20261125
+# Bands below normal per limited item, and how many exposures/conditions a profile names.
+LIMIT_DEPTH = (1, 1, 1, 2, 2, 3)
+FLAG_COUNTS = (0, 0, 1, 1, 2)
+# A candidate who shares a profile gets at least this many matches or near misses: the coach
+# widens the travel range step by step (in the country's sparser areas a demo candidate
+# travels further) and, failing that, accepts every kind of place. One spare result is
+# kept for the slots the demo placements take.
+MIN_RESULTS = 4
+WIDER_KM = (15, 20, 25, 30, 40, 50, 60)
+# The showcase candidate: a coach's candidate whose search shows the showcase place of the
+# demo employer contact's organisation as a match with a signal (one dimension one band
+# above capacity but adjustable), so the demo can walk a proposal with a signal reason
+# through to the certificate. Home employer: Tubantia Textiel; host: ZNT Zorg.
+SHOWCASE_PSEUDONYM = "Dappere Kievit 42"
+SHOWCASE_HOME_KVK = "10000001"
 SECOND_COACH = ("coach.oost@voorbeeld.nl", "Olga Oosterhuis")
 
 GIVEN = (
@@ -109,23 +128,158 @@ def _weeks(i: int, rng: random.Random) -> tuple[int, bool, int]:
 
 
 def _profile(rng: random.Random, today: dt.date, stale: bool) -> CapacityProfile:
+    """A realistic profile: a few limited items, mostly one or two bands below normal
+    (a demo full of people who can do almost nothing would show no matches)."""
     dims = list(all_dimensions())
     capacities: dict[str, int | None] = {}
-    for dim in rng.sample(dims, rng.randint(2, 7)):
-        capacities[dim.key] = rng.randint(0, dim.heaviest - 1)
+    for dim in rng.sample(dims, rng.randint(2, 6)):
+        capacities[dim.key] = max(0, dim.heaviest - rng.choice(LIMIT_DEPTH))
     assessed = today - dt.timedelta(days=rng.randint(200, 500) if stale else rng.randint(10, 150))
     return CapacityProfile(
         is_current=True,
         capacities=capacities,
-        avoid_exposures=sorted(f.key for f in rng.sample(EXPOSURES, rng.randint(0, 2))),
-        needs_conditions=sorted(f.key for f in rng.sample(CONDITIONS, rng.randint(0, 2))),
-        hours_per_day=rng.randint(0, len(HOURS_PER_DAY) - 1),
-        hours_per_week=rng.randint(0, len(HOURS_PER_WEEK) - 1),
+        avoid_exposures=sorted(f.key for f in rng.sample(EXPOSURES, rng.choice(FLAG_COUNTS))),
+        needs_conditions=sorted(f.key for f in rng.sample(CONDITIONS, rng.choice(FLAG_COUNTS))),
+        hours_per_day=rng.randint(1, len(HOURS_PER_DAY) - 1),
+        hours_per_week=rng.randint(1, len(HOURS_PER_WEEK) - 1),
         source=rng.choice(list(ProfileSource)),
         assessed_on=assessed,
         review_on=assessed + dt.timedelta(days=180),
         fml_version=rng.choice(["FML 2015", "FML 2002", ""]),
     )
+
+
+def _open_places(session: Session) -> list[tuple[frozenset[int], PlaceFacts]]:
+    """Open places with a free slot, with the networks they are offered to."""
+    places = session.scalars(
+        select(Place).where(Place.status == PlaceStatus.OPEN).order_by(Place.id)
+    ).all()
+    return [
+        (frozenset(n.id for n in p.networks), place_facts_of(p))
+        for p in places
+        if p.lat is not None and p.slots > p.taken_slots
+    ]
+
+
+def _results(candidate: Candidate, profile, places) -> int:
+    """Matches plus near misses for the candidate (the domain rules, every open place)."""
+    facts = candidate_search_facts(candidate, profile)
+    networks = {n.id for n in candidate.networks}
+    return sum(
+        evaluate(facts, place).outcome is not Outcome.NO_MATCH
+        for offered, place in places
+        if offered & networks
+    )
+
+
+def _widen(candidate: Candidate, profile, places) -> None:
+    """Widen the travel range (then the kinds) until the search shows a few results."""
+    if _results(candidate, profile, places) >= MIN_RESULTS:
+        return
+    for km in WIDER_KM:
+        if km <= candidate.max_km:
+            continue
+        candidate.max_km = km
+        if _results(candidate, profile, places) >= MIN_RESULTS:
+            return
+    candidate.accepted_kinds = sorted(k.value for k in PlaceKind)
+
+
+def _showcase(session: Session, today: dt.date, coach: User | None, org, networks) -> int:
+    """Create the showcase candidate (see ``SHOWCASE_PSEUDONYM``); 1 when created."""
+    from seed.places import SHOWCASE_REF
+
+    if session.scalar(select(Candidate.id).where(Candidate.pseudonym == SHOWCASE_PSEUDONYM)):
+        return 0
+    place = session.scalar(select(Place).where(Place.external_ref == SHOWCASE_REF))
+    home = session.scalar(select(Employer).where(Employer.kvk_number == SHOWCASE_HOME_KVK))
+    if place is None or home is None or place.status is not PlaceStatus.OPEN:
+        return 0
+    shared = [n for n in place.networks if n.id in networks]
+    home_networks = {
+        m.network_id for m in home.memberships if m.status == MembershipStatus.ADMITTED
+    }
+    shared = [n for n in shared if n.id in home_networks]
+    soft = [
+        (key, d["band"])
+        for key, d in sorted((place.demands or {}).items())
+        if d.get("band") is not None and d["band"] >= 1 and (d["incidental"] or d["adjustable"])
+    ]
+    if not shared or not soft:
+        return 0
+    signal_key, band = soft[0]
+    exposures = set(place.exposures or ())
+    area = default_directory().lookup(home.postcode[:4])
+    first = today - dt.timedelta(weeks=60)
+    candidate = Candidate(
+        pseudonym=SHOWCASE_PSEUDONYM,
+        coach_organisation_id=org.id,
+        coach_id=coach.id if coach else None,
+        home_employer_id=home.id,
+        status=TrajectoryStatus.ACTIVE,
+        given_name="Sanne",
+        family_name="Voorbeeld",
+        email="sanne.voorbeeld@mail.voorbeeld.nl",
+        phone="06 12345678",
+        postcode=f"{area.digits} KL",
+        postcode_area=area.digits,
+        lat=area.lat,
+        lon=area.lon,
+        notes="Wil graag in de zorg ervaring opdoen; tillen en dragen opbouwen.",
+        max_km=30,
+        travel_mode=TravelMode.BIKE,
+        accepted_kinds=sorted(k.value for k in PlaceKind),
+        preferred_sectors=[place.sector] if place.sector else [],
+        preferred_functions=place.function or "",
+        hours_per_day=6.0,
+        hours_per_week=24.0,
+        first_sick_day=first,
+        end_week=104,
+        end_week_reason="",
+        second_track_start=first + dt.timedelta(weeks=50),
+    )
+    candidate.networks = shared
+    session.add(candidate)
+    session.flush()
+    avoid = next((f.key for f in EXPOSURES if f.key not in exposures), None)
+    offered = [c.key for c in CONDITIONS if c.key in (place.offers_conditions or ())]
+    session.add(
+        CapacityProfile(
+            candidate_id=candidate.id,
+            created_by_id=candidate.coach_id,
+            is_current=True,
+            capacities={signal_key: band - 1},
+            avoid_exposures=[avoid] if avoid and place.exposures is not None else [],
+            needs_conditions=offered[:1],
+            hours_per_day=len(HOURS_PER_DAY) - 1,
+            hours_per_week=len(HOURS_PER_WEEK) - 2,
+            source=ProfileSource.LABOUR_EXPERT,
+            assessed_on=today - dt.timedelta(days=30),
+            review_on=today + dt.timedelta(days=150),
+            fml_version="FML 2015",
+        )
+    )
+    session.add(
+        Consent(
+            candidate_id=candidate.id,
+            scope=ConsentScope.SHARE_PROFILE,
+            network_ids=[n.id for n in shared],
+            given_on=today - dt.timedelta(days=30),
+            text="Akkoord met delen van het pseudonieme profiel in het netwerk.",
+            recorded_by_id=candidate.coach_id,
+        )
+    )
+    session.add(
+        Consent(
+            candidate_id=candidate.id,
+            scope=ConsentScope.INTRODUCE,
+            host_employer_id=place.employer_id,
+            given_on=today - dt.timedelta(days=7),
+            text="Akkoord met kennismaking.",
+            recorded_by_id=candidate.coach_id,
+        )
+    )
+    return 1
 
 
 def load_candidates(session: Session, today: dt.date | None = None) -> int:
@@ -153,6 +307,7 @@ def load_candidates(session: Session, today: dt.date | None = None) -> int:
         return 0
     networks = {n.id: n for n in session.scalars(select(Network))}
     directory = default_directory()
+    places = _open_places(session)
     seen: set[str] = set()
     created = 0
     for i in range(COUNT):
@@ -211,6 +366,8 @@ def load_candidates(session: Session, today: dt.date | None = None) -> int:
             second_track_start=first + dt.timedelta(weeks=start_week) if started else None,
         )
         candidate.networks = [networks[n] for n in members[home.id]]
+        if consent >= 2 and places:
+            _widen(candidate, profile, places)
         session.add(candidate)
         session.flush()
         if profile is not None:
@@ -250,5 +407,6 @@ def load_candidates(session: Session, today: dt.date | None = None) -> int:
             candidate.outcome = outcome
             candidate.closed_on = today - dt.timedelta(days=20 + i)
         created += 1
+    created += _showcase(session, today, coaches[orgs[0].id], orgs[0], networks)
     session.commit()
     return created

@@ -77,10 +77,6 @@ def _load(session: Session, today: dt.date | None) -> int:
     for cand, place in _pairs(session, today):
         if cand.id in used_candidates:
             continue
-        step = next(steps, None)
-        if step is None:
-            break
-        status, started_ago, ran, detail = step
         coach = Context(
             session, _actor(seeder.id, Role.COACH, coach_organisation_id=cand.coach_organisation_id)
         )
@@ -89,8 +85,12 @@ def _load(session: Session, today: dt.date | None) -> int:
         )
         try:
             check = svc.check_proposal(coach, cand.id, place.id)
-            if check.problems:
+            if check.problems:  # e.g. the intake cap: try the next pair, keep the step
                 continue
+            step = next(steps, None)
+            if step is None:
+                break
+            status, started_ago, ran, detail = step
             p = svc.propose(
                 coach,
                 svc.ProposalInput(

@@ -33,6 +33,26 @@ DESCRIPTION = (
 )
 
 
+# The showcase place: an open place of the demo employer contact's organisation (Zorggroep
+# Noordoost Twente) with a free slot, no intake cap and a demand that can be adjusted, so
+# the showcase candidate (seed.candidates) finds it as a match with a signal.
+SHOWCASE_REF = "DEMO-10000002-4"
+
+
+def _showcase(place: Place, networks: list, now: dt.datetime) -> None:
+    """Make the showcase place fit its role, after every random draw (the draws stay put)."""
+    place.status = PlaceStatus.OPEN
+    place.slots = max(place.slots, 2)
+    place.intake_cap_per_month = None
+    place.last_confirmed_at = now - dt.timedelta(days=5)
+    place.networks = list(networks)
+    demands = dict(place.demands or {})
+    heavy = [k for k, d in sorted(demands.items()) if d.get("band") is not None and d["band"] >= 1]
+    if heavy and not any(demands[k]["incidental"] or demands[k]["adjustable"] for k in heavy):
+        demands[heavy[0]] = {**demands[heavy[0]], "adjustable": True}
+    place.demands = demands
+
+
 def _variants() -> list[dict[str, str]]:
     with (HERE / "place_variants.csv").open(newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
@@ -165,6 +185,8 @@ def load_places(session: Session, now: dt.datetime | None = None) -> int:
                 ),
             )
             place.networks = list(offered)
+            if ref == SHOWCASE_REF:
+                _showcase(place, networks, now)
             refresh_derived(place)
             session.add(place)
             created += 1

@@ -22,14 +22,20 @@ from sqlalchemy import create_engine, text
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("REGISTRY_INSTANCE_PATH", tempfile.mkdtemp(prefix="registry-instance-"))
 
+from argon2 import PasswordHasher  # noqa: E402
+
 from registry import create_app  # noqa: E402
 from registry.config import normalise_database_url  # noqa: E402
 from registry.domain.permissions import Role  # noqa: E402
 from registry.extensions import db  # noqa: E402
 from registry.models import Base  # noqa: E402
+from registry.services import accounts as _accounts  # noqa: E402
 from registry.services.accounts import actor_for  # noqa: E402
 from registry.services.context import Context  # noqa: E402
 from tests import factories  # noqa: E402
+
+# Cheap argon2 parameters keep the suite fast; production uses argon2-cffi's defaults.
+_accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 PG_SKIP_REASON = "PostgreSQL run skipped: set TEST_DATABASE_URL to run these tests on PostgreSQL"
@@ -43,6 +49,15 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def _fresh_request_globals(sender: Flask, **extra) -> None:
+    """Tests hold one app context across several client requests; give every request
+    a clean ``g`` (logged-in user, locale, caches), as a real server does."""
+    from flask import g
+
+    for key in list(vars(g)):
+        delattr(g, key)
+
+
 def make_test_app(database_url: str, **overrides) -> Flask:
     config = {
         "TESTING": True,
@@ -54,7 +69,11 @@ def make_test_app(database_url: str, **overrides) -> Flask:
         "SERVER_NAME": None,
     }
     config.update(overrides)
-    return create_app(config)
+    application = create_app(config)
+    from flask import request_started
+
+    request_started.connect(_fresh_request_globals, application)
+    return application
 
 
 def migrate_to_head(app: Flask) -> None:

@@ -91,6 +91,20 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     server.shutdown()
 
 
+@pytest.fixture(autouse=True)
+def demo_users_speak_dutch(live_server):
+    """The language choice is stored per user; every journey starts in Dutch."""
+    from sqlalchemy import update
+
+    from registry.extensions import db
+    from registry.models import User
+
+    with live_server.app.app_context():
+        db.session.execute(update(User).values(language="nl"))
+        db.session.commit()
+        db.session.remove()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {

@@ -182,17 +182,15 @@ def test_invite_with_an_existing_email_shows_a_field_error(client, world):
 
 @pytest.mark.parametrize("limit_hit_after", [3])
 def test_rate_limiter_answers_429(backend, limit_hit_after):
-    from tests.conftest import Client
-
     from registry.extensions import limiter
+    from tests.conftest import Client
 
     app = make_test_app(backend, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
     try:
         with app.app_context():
             client = Client(app.test_client())
             statuses = [
-                client.login("someone@example.nl", "wrong-password").status_code
-                for _ in range(5)
+                client.login("someone@example.nl", "wrong-password").status_code for _ in range(5)
             ]
     finally:  # the limiter is process-wide: leave it as the other tests expect it
         limiter.reset()

@@ -56,10 +56,15 @@ def test_coordinator_admits_and_suspends_in_own_network_only(client, world, sess
     )
     other = session.scalar(select(Membership).where(Membership.network_id == world.net_b.id))
     client.login(world.coordinator_a.email)
-    assert client.post(f"/networks/memberships/{membership.id}", {"status": "suspended"}).status_code == 303
+    assert (
+        client.post(f"/networks/memberships/{membership.id}", {"status": "suspended"}).status_code
+        == 303
+    )
     session.expire_all()
     assert session.get(Membership, membership.id).status == MembershipStatus.SUSPENDED
-    assert client.post(f"/networks/memberships/{other.id}", {"status": "suspended"}).status_code == 403
+    assert (
+        client.post(f"/networks/memberships/{other.id}", {"status": "suspended"}).status_code == 403
+    )
     assert session.get(Membership, other.id).status == MembershipStatus.ADMITTED
     assert session.scalar(select(AuditEvent).where(AuditEvent.action == "membership.status"))
 
@@ -131,10 +136,18 @@ def test_admin_creates_a_network(client, world, session):
     client.login(world.admin.email)
     response = client.post(
         "/networks/new",
-        {"name": "Netwerk Zeeland", "kind": "regional", "freshness_days": "30", "retention_months": "24"},
+        {
+            "name": "Netwerk Zeeland",
+            "kind": "regional",
+            "freshness_days": "30",
+            "retention_months": "24",
+        },
     )
     assert response.status_code == 302
-    assert session.scalar(select(Network).where(Network.name == "Netwerk Zeeland")).freshness_days == 30
+    assert (
+        session.scalar(select(Network).where(Network.name == "Netwerk Zeeland")).freshness_days
+        == 30
+    )
 
 
 @pytest.mark.parametrize(
@@ -170,7 +183,10 @@ def test_oversized_request_is_413(app, client, world):
 def test_malformed_membership_status_is_400(client, world, session):
     membership = session.scalar(select(Membership))
     client.login(world.admin.email)
-    assert client.post(f"/networks/memberships/{membership.id}", {"status": "royal"}).status_code == 400
+    assert (
+        client.post(f"/networks/memberships/{membership.id}", {"status": "royal"}).status_code
+        == 400
+    )
 
 
 def test_security_headers_on_every_response(client):

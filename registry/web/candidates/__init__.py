@@ -23,7 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from registry.domain import timeline
-from registry.domain.permissions import Action, FieldGroup
+from registry.domain.permissions import Action, FieldGroup, can
 from registry.domain.workload import (
     CONDITIONS,
     EXPOSURES,
@@ -34,6 +34,7 @@ from registry.domain.workload import (
     dimensions_by_section,
 )
 from registry.models import (
+    Candidate,
     ConsentScope,
     PlaceKind,
     ProfileSource,
@@ -42,6 +43,7 @@ from registry.models import (
     TravelMode,
 )
 from registry.services import candidates as svc
+from registry.services import placements as placement_svc
 from registry.services.errors import ValidationFailed
 from registry.web.forms import SBI_SECTIONS, IntSelectField, MultiCheckboxField, dutch_postcode
 from registry.web.helpers import apply_errors, service_context
@@ -418,9 +420,13 @@ def create():
 def show(candidate_id: int):
     ctx = service_context()
     view = svc.get_candidate(ctx, candidate_id)
+    candidate = ctx.session.get(Candidate, view.id)
     return render_template(
         "candidates/show.html",
         c=view,
+        may_search=can(ctx.actor, Action.CANDIDATE_SEARCH, svc.candidate_facts(candidate)),
+        # Only the placements the viewer is a party to (the placements service decides).
+        placements=[p for p in placement_svc.list_placements(ctx) if p.candidate_id == view.id],
         withdraw_form=WithdrawForm(),
         today=ctx.today(),
         **_template_globals(),
