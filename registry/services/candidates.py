@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -751,26 +751,8 @@ def shared_candidate_ids(ctx: Context, network_ids: Iterable[int]) -> set[int]:
 
 
 def _audit_listed(ctx: Context, ids: Sequence[int], groups: Iterable[FieldGroup], **extra) -> None:
-    """One ``candidate.listed`` event per candidate shown in a list (bulk insert)."""
-    if not ids:
-        return
-    detail = {"groups": sorted(g.value for g in groups), **extra}
-    now = ctx.now()
-    ctx.session.execute(
-        insert(AuditEvent),
-        [
-            {
-                "at": now,
-                "actor_id": ctx.actor_id,
-                "action": "candidate.listed",
-                "object_type": OBJ,
-                "object_id": cid,
-                "remote_addr": ctx.remote_addr,
-                "detail": detail,
-            }
-            for cid in ids
-        ],
-    )
+    """One ``candidate.listed`` event per candidate shown in a list."""
+    ctx.audit_each("candidate.listed", OBJ, ids, groups=sorted(g.value for g in groups), **extra)
 
 
 @dataclass

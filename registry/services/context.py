@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from registry.domain.permissions import Action, Actor, Target, require
@@ -57,6 +58,29 @@ class Context:
                 remote_addr=self.remote_addr,
                 detail={k: _jsonable(v) for k, v in detail.items()},
             )
+        )
+
+    def audit_each(self, action: str, obj_type: str, obj_ids: Iterable[int], **detail: Any) -> None:
+        """One audit event per object (e.g. every candidate shown in a list), in bulk."""
+        ids = list(obj_ids)
+        if not ids:
+            return
+        clean = {k: _jsonable(v) for k, v in detail.items()}
+        now = self.now()
+        self.session.execute(
+            insert(AuditEvent),
+            [
+                {
+                    "at": now,
+                    "actor_id": self.actor_id,
+                    "action": action,
+                    "object_type": obj_type,
+                    "object_id": obj_id,
+                    "remote_addr": self.remote_addr,
+                    "detail": clean,
+                }
+                for obj_id in ids
+            ],
         )
 
     @contextmanager

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from registry.domain import ledger as ledger_rules
@@ -59,7 +59,6 @@ from registry.domain.permissions import (
 )
 from registry.domain.placement import STARTED_STATUSES, Outcome, Status, weeks_between
 from registry.models import (
-    AuditEvent,
     Candidate,
     Employer,
     LedgerEntryRecord,
@@ -126,25 +125,9 @@ def _date(value: dt.datetime | dt.date | None) -> dt.date | None:
 
 
 def _audit_listed(ctx: Context, ids: Sequence[int], groups: Iterable[FieldGroup], **extra) -> None:
-    """One ``candidate.listed`` event per candidate shown (pseudonymously) on a dashboard."""
-    if not ids:
-        return
-    detail = {"groups": sorted(g.value for g in groups), **extra}
-    now = ctx.now()
-    ctx.session.execute(
-        insert(AuditEvent),
-        [
-            {
-                "at": now,
-                "actor_id": ctx.actor_id,
-                "action": "candidate.listed",
-                "object_type": "candidate",
-                "object_id": cid,
-                "remote_addr": ctx.remote_addr,
-                "detail": detail,
-            }
-            for cid in sorted(set(ids))
-        ],
+    """One ``candidate.listed`` event per candidate shown in a list."""
+    ctx.audit_each(
+        "candidate.listed", "candidate", ids, groups=sorted(g.value for g in groups), **extra
     )
 
 

@@ -97,8 +97,17 @@ def notify(
     return note
 
 
+def absolute_link(link: str) -> str:
+    """E-mails need full addresses; in-app notifications keep the relative path."""
+    from flask import current_app, has_app_context
+
+    if not link or "://" in link or not has_app_context():
+        return link
+    return str(current_app.config.get("BASE_URL", "")).rstrip("/") + link
+
+
 def _mail_body(body: str, link: str) -> str:
-    return body + (f"\n\n{link}" if link else "")
+    return body + (f"\n\n{absolute_link(link)}" if link else "")
 
 
 def employer_users(session: Session, employer_id: int) -> list[User]:
@@ -306,7 +315,9 @@ def send_digests(session: Session, now: dt.datetime | None = None) -> int:
             continue
         with force_locale(user.language or "nl"):
             subject = gettext("Your daily summary: %(count)s notifications", count=len(pending))
-        lines = [f"- {n.subject}" + (f" ({n.link})" if n.link else "") for n in pending]
+        lines = [
+            f"- {n.subject}" + (f" ({absolute_link(n.link)})" if n.link else "") for n in pending
+        ]
         mail.enqueue(session, user.email, subject, "\n".join(lines), Kind.DIGEST)
         for n in pending:
             n.emailed_at = now

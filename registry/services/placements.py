@@ -98,10 +98,16 @@ def allowed_moves(ctx: Context, placement: Placement) -> list[Status]:
     return lifecycle.allowed_targets(placement.status, acting) if acting else []
 
 
-def list_placements(ctx: Context, statuses: tuple[Status, ...] | None = None) -> list[Placement]:
-    """Placements the actor is a party to, newest first."""
+def list_placements(
+    ctx: Context,
+    statuses: tuple[Status, ...] | None = None,
+    candidate_id: int | None = None,
+) -> list[Placement]:
+    """Placements the actor is a party to, newest first (optionally of one candidate)."""
     actor = ctx.require(Action.NETWORK_LIST)
     query = select(Placement).order_by(Placement.proposed_at.desc(), Placement.id.desc())
+    if candidate_id is not None:
+        query = query.where(Placement.candidate_id == candidate_id)
     if statuses:
         query = query.where(Placement.status.in_(statuses))
     if not actor.is_(Role.ADMIN):

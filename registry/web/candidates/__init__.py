@@ -426,7 +426,7 @@ def show(candidate_id: int):
         c=view,
         may_search=can(ctx.actor, Action.CANDIDATE_SEARCH, svc.candidate_facts(candidate)),
         # Only the placements the viewer is a party to (the placements service decides).
-        placements=[p for p in placement_svc.list_placements(ctx) if p.candidate_id == view.id],
+        placements=placement_svc.list_placements(ctx, candidate_id=view.id),
         withdraw_form=WithdrawForm(),
         today=ctx.today(),
         **_template_globals(),

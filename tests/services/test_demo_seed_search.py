@@ -1,0 +1,79 @@
+"""The demo seed makes a demo worth showing: every active demo candidate who shares a
+profile finds at least a few matches or near misses, some find matches with signals, and
+the showcase candidate finds a place of the demo employer contact's organisation as a
+match with a signal (the placements browser journey proposes it)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from registry.domain.permissions import Actor, Role
+from registry.models import Candidate, Employer, Place, TrajectoryStatus
+from registry.services import candidates as candidate_service
+from registry.services import search
+from registry.services.context import Context
+from seed.candidates import SHOWCASE_PSEUDONYM
+from seed.demo import load_demo
+
+MIN_RESULTS = 3
+
+
+def _coach_context(session, candidate: Candidate) -> Context:
+    actor = Actor(
+        user_id=candidate.coach_id or 0,
+        roles=frozenset({Role.COACH}),
+        coach_organisation_id=candidate.coach_organisation_id,
+    )
+    return Context(session=session, actor=actor)
+
+
+def test_every_shared_demo_candidate_finds_matches_or_near_misses(session):
+    load_demo(session)
+    candidates = session.scalars(
+        select(Candidate).where(Candidate.status == TrajectoryStatus.ACTIVE).order_by(Candidate.id)
+    ).all()
+    shared = [c for c in candidates if candidate_service.candidate_facts(c).shared_network_ids]
+    assert len(shared) >= 40
+
+    few, with_signals, with_matches, with_near = [], 0, 0, 0
+    for candidate in shared:
+        found = search.search_for_candidate(
+            _coach_context(session, candidate), candidate.id, record_visit=False
+        )
+        total = len(found.matches) + len(found.signals) + len(found.near_misses)
+        if total < MIN_RESULTS:
+            few.append((candidate.pseudonym, total))
+        with_signals += bool(found.signals)
+        with_matches += bool(found.matches)
+        with_near += bool(found.near_misses)
+    assert not few, f"demo candidates with fewer than {MIN_RESULTS} results: {few}"
+    # Every kind of result shows up in the demo, for more than a handful of candidates.
+    assert with_signals >= 5
+    assert with_matches >= 5
+    assert with_near >= 5
+
+
+def test_the_showcase_candidate_finds_a_signal_match_at_the_demo_employer(session):
+    load_demo(session)
+    candidate = session.scalar(select(Candidate).where(Candidate.pseudonym == SHOWCASE_PSEUDONYM))
+    assert candidate is not None
+    host = session.scalar(select(Employer).where(Employer.kvk_number == "10000002"))
+    assert candidate.home_employer_id != host.id  # a transfer: the ledger moves
+    found = search.search_for_candidate(
+        _coach_context(session, candidate), candidate.id, record_visit=False
+    )
+    at_host = [
+        hit
+        for hit in found.signals
+        if session.get(Place, hit.place.id).employer_id == host.id
+        and not hit.result.at_cap
+        and not hit.result.full
+    ]
+    assert at_host, "the showcase candidate has no signal match at ZNT Zorg"
+
+
+def test_the_demo_seed_is_deterministic_in_what_the_search_shows(session):
+    first = load_demo(session)
+    again = load_demo(session)
+    assert first["candidates"] >= 80
+    assert again["candidates"] == 0 and again["new_places"] == 0 and again["placements"] == 0
