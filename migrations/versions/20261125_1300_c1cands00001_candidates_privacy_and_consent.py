@@ -5,7 +5,7 @@ hours bands; the consent scope gains ``share_home_employer`` (a string enum with
 database constraint, so no schema change is needed for it).
 
 Revision ID: c1cands00001
-Revises: c0places0001
+Revises: bc4d5d554c8b
 Create Date: 2026-11-25 13:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c1cands00001"
-down_revision = "c0places0001"
+down_revision = "bc4d5d554c8b"
 branch_labels = None
 depends_on = None
 
