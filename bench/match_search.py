@@ -31,12 +31,12 @@ from sqlalchemy.orm import Session
 from bench import synthetic
 from registry.config import normalise_database_url
 from registry.models import Base, Employer, Network, Place, place_networks
-from registry.services.search import Scope, reference_search, search_places
+from registry.services.search import Scope, lat_band, reference_search, search_places
 
 HERE = Path(__file__).resolve().parent
 SCHEMA = "bench_match"
 SEED = 20261125
-DATA_VERSION = "3"
+DATA_VERSION = "5"  # 5: places.match_code, places.lat_band, the new ix_places_match
 QUERIES = int(os.environ.get("BENCH_QUERIES", 20))
 REFERENCE_QUERIES = {100_000: int(os.environ.get("BENCH_REFERENCE_QUERIES", 20)), 1_000_000: 3}
 WARMUP = 3
@@ -124,6 +124,8 @@ def build(engine, n: int, postgres: bool) -> None:
                     "exposures": p.exposures,
                     "offers_conditions": p.offers_conditions,
                     "demand_code": p.demand_code,
+                    "match_code": p.match_code,
+                    "lat_band": lat_band(p.lat),
                     "completeness": p.completeness,
                 }
             )
@@ -140,8 +142,10 @@ def build(engine, n: int, postgres: bool) -> None:
             text("INSERT INTO bench_meta VALUES (:n, :s, :v)"),
             {"n": n, "s": SEED, "v": DATA_VERSION},
         )
-    with engine.begin() as conn:
-        conn.execute(text("ANALYZE"))
+    # statistics for the planner; on PostgreSQL also the visibility map, as autovacuum
+    # would set it after a bulk load (index-only scans need it)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE" if postgres else "ANALYZE"))
     log(f"built N={n} in {time.perf_counter() - started:.1f} s")
 
 

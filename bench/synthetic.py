@@ -25,6 +25,7 @@ from registry.domain.workload import (
     encode_demands,
 )
 from registry.geodata import default_directory
+from registry.services.search import encode_match_code
 
 PROVINCES = (
     "Drenthe", "Flevoland", "Fryslân", "Gelderland", "Groningen", "Limburg",
@@ -218,6 +219,7 @@ class SyntheticPlace:
     slots: int
     taken_slots: int
     demand_code: str
+    match_code: str
     completeness: float
 
 
@@ -292,6 +294,13 @@ def places(n: int, seed: int = 20261125) -> Iterator[SyntheticPlace]:
             slots=slots,
             taken_slots=slots if status == "full" else rng.choice((0, 0, 0, 1)) % slots,
             demand_code=encode_demands(dm),
+            match_code=encode_match_code(
+                DemandFacts(
+                    dm,
+                    None if exp is None else frozenset(exp),
+                    None if offers is None else frozenset(offers),
+                )
+            ),
             completeness=completeness(DemandFacts(dm))[0],
         )
 

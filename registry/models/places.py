@@ -92,6 +92,12 @@ class Place(TimestampMixin, Base):
     offers_conditions: Mapped[list[str] | None] = mapped_column(JSON)
     # One character per catalogue dimension, for a cheap capacity precheck in search.
     demand_code: Mapped[str] = mapped_column(String(64), default="")
+    # Demands, exposures and conditions in one fixed-length code the match search decodes
+    # in bulk (registry.services.search.encode_match_code).
+    match_code: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # floor(lat * 10): the 0.1-degree latitude band, so the search can seek the index per
+    # band straight to its longitude range (registry.services.search.lat_band).
+    lat_band: Mapped[int | None]
     completeness: Mapped[float] = mapped_column(default=0.0)
     # Curation and freshness.
     last_confirmed_at: Mapped[dt.datetime | None]

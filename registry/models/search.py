@@ -28,18 +28,22 @@ class SearchVisit(Base):
     previous_searched_at: Mapped[dt.datetime | None]
 
 
-# The match search's prefilter reads only these columns of open places in a latitude
-# band, so the scan never touches the table rows (see registry/services/search.py).
+# The match search's prefilter seeks open places per accepted kind and 0.1-degree latitude
+# band straight to the longitude range of its box, and reads only these columns, so it
+# never touches the table rows (registry/services/search.py).
 ix_places_match = Index(
     "ix_places_match",
     Place.status,
-    Place.lat,
-    Place.lon,
     Place.kind,
+    Place.lat_band,
+    Place.lon,
+    Place.lat,
+    Place.slots,
+    Place.taken_slots,
     Place.sector,
     Place.min_hours_week,
     Place.usual_hours_week,
     Place.lower_start_allowed,
-    Place.demand_code,
+    Place.match_code,
     Place.id,
 )

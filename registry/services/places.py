@@ -69,6 +69,7 @@ from registry.models import (
 from registry.services import mail
 from registry.services.context import Context
 from registry.services.errors import Conflict, NotFound, ValidationFailed
+from registry.services.search import encode_match_code, lat_band
 
 log = logging.getLogger(__name__)
 
@@ -219,6 +220,8 @@ def place_completeness(place: Place) -> Completeness:
 def refresh_derived(place: Place) -> None:
     """Recompute the columns the match search relies on. Call on every save."""
     place.demand_code = encode_demands(place_demands(place))
+    place.match_code = encode_match_code(demand_facts(place))
+    place.lat_band = lat_band(place.lat)
     place.completeness = place_completeness(place).score
 
 

@@ -3,21 +3,29 @@
 The rules live in :mod:`registry.domain.matching`; this module makes them fast without
 changing a single outcome. A search never loads every place:
 
-1. **SQL prefilter** (portable): status open, a free slot, kind in the accepted kinds,
-   optional sector, a latitude band plus a longitude band widened by 1/cos(latitude)
-   (:func:`geo.bounding_box` of the near-miss radius, 1.25 x the travel range), and offered
-   to one of the candidate's networks (``EXISTS`` on ``place_networks``). Only narrow
-   columns are read (id, coordinate, ``demand_code``, sector, function), ordered by a
-   planar lower bound of the distance, served by the covering index ``ix_places_match``.
-2. **Cheap precheck and optimistic rank** per row read: the exact geodesic (a WGS-84
-   Vincenty inverse equal to geopy's Karney to well under a metre, memoised per
-   coordinate), the certain conflicts and unknowns from ``demand_code``. This gives a key
-   that is never better than the place's true rank key; rows with more than two certain
-   conflicts or beyond the near-miss radius are dropped.
-3. **Exact evaluation** (the domain's ``evaluate``) only for places whose optimistic key
-   could still reach the requested top ``limit``: a threshold top-k. Reading stops once no
-   unread row (all farther away) can beat the current last result. The returned results
-   carry the full per-dimension comparison (their explanation).
+1. **SQL prefilter** (portable SQL, run by :mod:`search_tuning`): status open, a free
+   slot, kind in the accepted kinds, optional sector, a latitude band plus a longitude
+   band widened by 1/cos(latitude) (:func:`geo.bounding_box` of the search radius) and a
+   planar lower bound of the circle, offered to one of the candidate's networks
+   (``EXISTS`` on ``place_networks``). The covering index ``ix_places_match`` (status,
+   kind, ``lat_band``, lon, lat, ...) lets the database seek per kind and 0.1-degree
+   latitude band straight to the box's longitude range. Only narrow columns are read
+   (id, coordinate, hours, ``match_code``), in one ``fetchall``.
+2. **Capacity precheck** in the same query: every match is free of conflicts, and every
+   place with a conflict ranks after every match. So the places whose ``match_code``
+   holds no conflicting character (and whose hours do not conflict) are read first; the
+   others only when fewer than ``limit`` matches exist and near misses are wanted.
+3. **Vectorised scoring** (numpy) of every row read: the ``match_code`` bytes index a
+   per-capacity table of packed conflict / signal / unknown / slack counts, built from
+   the domain's own ``compare_dimension`` / ``compare_exposures`` /
+   ``compare_conditions``; the hours rule on arrays; the exact geodesic
+   (:func:`geodesic_km_many`, a vectorised WGS-84 Vincenty equal to geopy to well under
+   a millimetre); ``evaluate``'s outcome rules; then ``np.lexsort`` on the rank key
+   without the preferences.
+4. **Domain evaluation** of the shortlist only: the top ``limit`` plus the places tied
+   with the last of them (the preferred sector and function break those ties). Each is
+   evaluated (and so explained) by ``matching.evaluate``, its rank key checked against
+   the vectorised one, and the shortlist ranked by ``matching.rank``.
 
 The result is identical (same places, same order) to :func:`reference_search`, the
 brute-force evaluation of every place with geopy distances; tests check this on random
@@ -28,14 +36,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import heapq
+import functools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, NamedTuple
 
+import numpy as np
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from registry.domain import geo, timeline
@@ -51,6 +60,8 @@ from registry.domain.matching import (
 )
 from registry.domain.permissions import Action, FieldGroup, visible_fields
 from registry.domain.workload import (
+    CONDITIONS,
+    EXPOSURES,
     UNKNOWN_CHAR,
     CapacityFacts,
     ComparisonResult,
@@ -62,6 +73,7 @@ from registry.domain.workload import (
     compare_dimension,
     compare_exposures,
     compare_hours,
+    person_week_hours,
 )
 from registry.models import Employer, Place, PlaceKind, PlaceStatus, place_networks
 from registry.models.search import SearchVisit
@@ -136,186 +148,312 @@ def geodesic_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return _B * big_a * (sigma - delta_sigma) / 1000.0
 
 
-# --------------------------------------------------------------------------- comparisons
+def geodesic_km_many(home: tuple[float, float], lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """:func:`geodesic_km` from ``home`` to many points at once (numpy, km).
+
+    The same Vincenty inverse, iterated on whole arrays until every point has converged;
+    equal to :func:`geodesic_km` (and so to geopy) to well under a millimetre. Points
+    where the iteration does not converge (near-antipodal only) fall back to geopy.
+    """
+    lat = np.asarray(lat, dtype=np.float64)
+    lon = np.asarray(lon, dtype=np.float64)
+    lat1, lon1 = home
+    u1 = math.atan((1 - _F) * math.tan(math.radians(lat1)))
+    sin_u1, cos_u1 = math.sin(u1), math.cos(u1)
+    u2 = np.arctan((1 - _F) * np.tan(np.radians(lat)))
+    sin_u2, cos_u2 = np.sin(u2), np.cos(u2)
+    big_l = np.radians(lon - lon1)
+    lam = big_l.copy()
+    a1 = cos_u1 * sin_u2
+    b1 = sin_u1 * cos_u2
+    s12 = sin_u1 * sin_u2
+    c12 = cos_u1 * cos_u2
+    done = np.zeros(lat.shape, dtype=bool)
+    sin_sigma = cos_sigma = sigma = cos2_alpha = cos_2sm = np.zeros(lat.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for _ in range(200):
+            sin_lam, cos_lam = np.sin(lam), np.cos(lam)
+            sin_sigma = np.hypot(cos_u2 * sin_lam, a1 - b1 * cos_lam)
+            cos_sigma = s12 + c12 * cos_lam
+            sigma = np.arctan2(sin_sigma, cos_sigma)
+            sin_alpha = np.where(sin_sigma == 0, 0.0, c12 * sin_lam / sin_sigma)
+            cos2_alpha = 1 - sin_alpha * sin_alpha
+            cos_2sm = np.where(cos2_alpha != 0, cos_sigma - 2 * s12 / cos2_alpha, 0.0)
+            c = _F / 16 * cos2_alpha * (4 + _F * (4 - 3 * cos2_alpha))
+            lam_next = big_l + (1 - c) * _F * sin_alpha * (
+                sigma + c * sin_sigma * (cos_2sm + c * cos_sigma * (-1 + 2 * cos_2sm * cos_2sm))
+            )
+            # a point that converged keeps the lambda its final values were computed from,
+            # exactly as the scalar loop (which discards the last update) does
+            done |= np.abs(lam_next - lam) < 1e-13
+            lam = np.where(done, lam, lam_next)
+            if done.all():
+                break
+        u_sq = cos2_alpha * (_A * _A - _B * _B) / (_B * _B)
+        big_a = 1 + u_sq / 16384 * (4096 + u_sq * (-768 + u_sq * (320 - 175 * u_sq)))
+        big_b = u_sq / 1024 * (256 + u_sq * (-128 + u_sq * (74 - 47 * u_sq)))
+        delta_sigma = (
+            big_b
+            * sin_sigma
+            * (
+                cos_2sm
+                + big_b
+                / 4
+                * (
+                    cos_sigma * (-1 + 2 * cos_2sm * cos_2sm)
+                    - big_b / 6 * cos_2sm * (-3 + 4 * sin_sigma**2) * (-3 + 4 * cos_2sm**2)
+                )
+            )
+        )
+        out = _B * big_a * (sigma - delta_sigma) / 1000.0
+    out = np.where(sin_sigma == 0, 0.0, out)
+    for i in np.flatnonzero(~done):  # pragma: no cover - antipodal points only
+        out[i] = geo.distance_km(home, (float(lat[i]), float(lon[i])))
+    return out
+
+
+# --------------------------------------------------------------------------- match code
+#
+# ``Place.match_code`` holds, in one fixed-length ASCII string, everything of a place's
+# demands that the workload comparison reads apart from the hours (which are columns):
+#
+# - one char per catalogue dimension: ``-`` not stated, else ``chr(48 + 4 * band +
+#   2 * incidental + adjustable)`` (``0`` .. ``W``);
+# - one char per exposure flag, then one per condition flag: ``-`` when the place did
+#   not state its exposures (conditions), else ``0`` / ``1``.
+#
+# The search decodes a whole result set with one ``np.frombuffer`` into a byte matrix and
+# scores it with a per-capacity lookup table built from the domain's own comparisons.
+
+LAT_BANDS_PER_DEGREE = 10
+_NOT_STATED = ord(UNKNOWN_CHAR)
+_BASE = ord("0")
+# packed per-comparison counts: conflicts | signals << 8 | unknowns << 16 | slack << 24
+_SIGNAL, _UNKNOWN, _SLACK = 1 << 8, 1 << 16, 1 << 24
+_INVALID = 1 << 40  # a byte that no valid code holds at that position
+
+
+def lat_band(lat: float | None) -> int | None:
+    """The 0.1-degree latitude band of a place (``Place.lat_band``)."""
+    return None if lat is None else math.floor(lat * LAT_BANDS_PER_DEGREE)
+
+
+def match_code_length() -> int:
+    return len(all_dimensions()) + len(EXPOSURES) + len(CONDITIONS)
+
+
+def encode_match_code(demand: DemandFacts) -> str:
+    """The place's ``match_code`` (see above) for its demand facts."""
+    out = []
+    for dim in all_dimensions():
+        d = demand.demands.get(dim.key)
+        if d is None or d.band is None:
+            out.append(UNKNOWN_CHAR)
+        else:
+            out.append(chr(_BASE + 4 * d.band + 2 * bool(d.incidental) + bool(d.adjustable)))
+    for flags, stated in ((EXPOSURES, demand.exposures), (CONDITIONS, demand.offers_conditions)):
+        for flag in flags:
+            out.append(UNKNOWN_CHAR if stated is None else "01"[flag.key in stated])
+    return "".join(out)
+
+
+def _packed(results: Sequence[Any]) -> int:
+    value = 0
+    for r in results:
+        if r.verdict is Verdict.CONFLICT:
+            value += 1
+        elif r.verdict is Verdict.SIGNAL:
+            value += _SIGNAL
+        elif r.verdict is Verdict.UNKNOWN:
+            value += _UNKNOWN
+        value += _SLACK * getattr(r, "slack", 0)
+    return value
+
+
+def _capacity_key(capacity: CapacityFacts) -> tuple:
+    return (
+        tuple(capacity.band(dim) for dim in all_dimensions()),
+        tuple(sorted(capacity.avoid_exposures)),
+        tuple(sorted(capacity.needs_conditions)),
+    )
+
+
+_SKIP = "skip"  # an optional dimension the place did not state: left out of the comparison
+_ByteResults = tuple[Any, ...]  # per byte value: the domain's result, _SKIP, or None (invalid)
+
+
+@functools.lru_cache(maxsize=1024)
+def _dimension_results(index: int, cap: int | None) -> _ByteResults:
+    """``compare_dimension`` at one dimension position, for every byte a code can hold."""
+    dim = all_dimensions()[index]
+    out: list[Any] = [None] * 256
+    out[_NOT_STATED] = _SKIP if dim.optional else compare_dimension(dim, cap, None)
+    for band in range(dim.heaviest + 1):
+        for flags in range(4):
+            demand = Demand(band, bool(flags & 2), bool(flags & 1))
+            out[_BASE + 4 * band + flags] = compare_dimension(dim, cap, demand)
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=64)
+def _flag_results(exposure: bool, index: int, person: bool) -> _ByteResults:
+    """``compare_exposures`` / ``compare_conditions`` for one flag, for every byte: the
+    result for one flag depends on that flag alone."""
+    flags = EXPOSURES if exposure else CONDITIONS
+    compare = compare_exposures if exposure else compare_conditions
+    wants = frozenset({flags[index].key}) if person else frozenset()
+    out: list[Any] = [None] * 256
+    out[_NOT_STATED] = compare(wants, None)[index]
+    out[ord("0")] = compare(wants, frozenset())[index]
+    out[ord("1")] = compare(wants, frozenset(f.key for f in flags))[index]
+    return tuple(out)
+
+
+def _packed_row(results: _ByteResults) -> np.ndarray:
+    return np.array(
+        [_INVALID if r is None else 0 if r is _SKIP else _packed([r]) for r in results],
+        dtype=np.int64,
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _dimension_row(index: int, cap: int | None) -> np.ndarray:
+    """Packed counts of ``compare_dimension`` for every byte at one dimension position."""
+    return _packed_row(_dimension_results(index, cap))
+
+
+@functools.lru_cache(maxsize=64)
+def _flag_row(exposure: bool, index: int, person: bool) -> np.ndarray:
+    """Packed counts of one exposure (condition) flag's comparison for every byte."""
+    return _packed_row(_flag_results(exposure, index, person))
 
 
 class _Comparer:
-    """``compare_all`` for one capacity, memoised per item: the workload comparison is a
-    pure function of small values, so equal inputs share one (immutable) result."""
+    """``compare_all`` for one capacity, straight from a place's match code: every
+    per-item result comes from the domain's own comparison (computed once per position,
+    capacity band and byte, and shared: the results are immutable)."""
 
     def __init__(self, capacity: CapacityFacts) -> None:
+        bands, avoid, needs = _capacity_key(capacity)
         self.capacity = capacity
-        self.dims = [(dim, capacity.band(dim)) for dim in all_dimensions()]
-        self._dim: dict[tuple, Any] = {}
-        self._exp: dict[frozenset[str] | None, Any] = {}
-        self._cond: dict[frozenset[str] | None, Any] = {}
+        self.dims = [_dimension_results(i, cap) for i, cap in enumerate(bands)]
+        self.exposures = [_flag_results(True, j, f.key in avoid) for j, f in enumerate(EXPOSURES)]
+        self.conditions = [
+            _flag_results(False, j, f.key in needs) for j, f in enumerate(CONDITIONS)
+        ]
         self._hours: dict[tuple, Any] = {}
 
-    def compare(self, demand: DemandFacts) -> ComparisonResult:
-        out = []
-        cache = self._dim
-        for i, (dim, cap) in enumerate(self.dims):
-            wanted = demand.demands.get(dim.key)
-            if dim.optional and (wanted is None or wanted.band is None):
-                continue
-            key = (
-                (i, None)
-                if wanted is None
-                else (i, wanted.band, wanted.incidental, wanted.adjustable)
-            )
-            result = cache.get(key)
-            if result is None:
-                result = cache[key] = compare_dimension(dim, cap, wanted)
-            out.append(result)
-        exp = self._exp.get(demand.exposures)
-        if exp is None:
-            exp = self._exp[demand.exposures] = compare_exposures(
-                self.capacity.avoid_exposures, demand.exposures
-            )
-        cond = self._cond.get(demand.offers_conditions)
-        if cond is None:
-            cond = self._cond[demand.offers_conditions] = compare_conditions(
-                self.capacity.needs_conditions, demand.offers_conditions
-            )
-        hkey = (demand.min_hours_week, demand.usual_hours_week, demand.lower_start_allowed)
-        hours = self._hours.get(hkey)
+    def compare(self, code: bytes, demand: DemandFacts) -> ComparisonResult:
+        """The comparison with a place of this (valid) match code and these hours."""
+        n_dims, n_exp = len(self.dims), len(self.exposures)
+        dims = []
+        for results, byte in zip(self.dims, code[:n_dims], strict=True):
+            result = results[byte]
+            if result is not _SKIP:
+                dims.append(result)
+        exposures = tuple(
+            r[b] for r, b in zip(self.exposures, code[n_dims : n_dims + n_exp], strict=True)
+        )
+        conditions = tuple(
+            r[b] for r, b in zip(self.conditions, code[n_dims + n_exp :], strict=True)
+        )
+        key = (demand.min_hours_week, demand.usual_hours_week, demand.lower_start_allowed)
+        hours = self._hours.get(key)
         if hours is None:
-            hours = self._hours[hkey] = compare_hours(
-                self.capacity.hours_per_day, self.capacity.hours_per_week, *hkey
-            )
-        return ComparisonResult(tuple(out), exp, cond, hours)
+            cap = self.capacity
+            hours = self._hours[key] = compare_hours(cap.hours_per_day, cap.hours_per_week, *key)
+        return ComparisonResult(tuple(dims), exposures, conditions, hours)
 
 
-class _Quick:
-    """The rank-relevant counts of a comparison (conflicts, signals, unknowns, slack),
-    from the same memoised per-item comparisons. Used to select the top results; the
-    returned results are then evaluated by the domain and checked against these keys."""
-
-    def __init__(self, comparer: _Comparer) -> None:
-        self.c = comparer
-        self.pos = {dim.key: (i, dim) for i, (dim, _cap) in enumerate(comparer.dims)}
-        self._dim: dict[tuple, tuple[int, int, int, int]] = {}
-        self._exp: dict[frozenset[str] | None, tuple[int, int, int, int]] = {}
-        self._cond: dict[frozenset[str] | None, tuple[int, int, int, int]] = {}
-        self._hours: dict[tuple, tuple[int, int, int, int]] = {}
-
-    @staticmethod
-    def _count(results) -> tuple[int, int, int, int]:
-        c = s = u = slack = 0
-        for r in results:
-            v = r.verdict
-            if v is Verdict.CONFLICT:
-                c += 1
-            elif v is Verdict.SIGNAL:
-                s += 1
-            elif v is Verdict.UNKNOWN:
-                u += 1
-            slack += getattr(r, "slack", 0)
-        return c, s, u, slack
-
-    def hours(self, min_h, usual_h, lower) -> tuple[int, int, int, int]:
-        key = (min_h, usual_h, bool(lower))
-        out = self._hours.get(key)
-        if out is None:
-            cap = self.c.capacity
-            out = self._hours[key] = self._count(
-                (compare_hours(cap.hours_per_day, cap.hours_per_week, *key),)
-            )
-        return out
-
-    def counts(self, demands: Any, exposures: Any, offers: Any) -> tuple[int, int, int, int]:
-        """Counts over dimensions, exposures and conditions (hours apart)."""
-        c = s = u = slack = 0
-        stated: dict[int, tuple] = {}
-        if isinstance(demands, Mapping):
-            for key, value in demands.items():
-                hit = self.pos.get(key)
-                if hit is None or not isinstance(value, Mapping):
-                    continue
-                i, dim = hit
-                band = value.get("band")
-                if isinstance(band, int) and 0 <= band <= dim.heaviest:
-                    stated[i] = (
-                        i,
-                        band,
-                        bool(value.get("incidental")),
-                        bool(value.get("adjustable")),
-                    )
-        cache = self._dim
-        for i, (dim, cap) in enumerate(self.c.dims):
-            key = stated.get(i)
-            if key is None:
-                if dim.optional:
-                    continue
-                key = (i, None)
-            r = cache.get(key)
-            if r is None:
-                demand = None if key[1] is None else Demand(key[1], key[2], key[3])
-                r = cache[key] = self._count((compare_dimension(dim, cap, demand),))
-            c += r[0]
-            s += r[1]
-            u += r[2]
-            slack += r[3]
-        exp = None if exposures is None else frozenset(exposures)
-        r = self._exp.get(exp)
-        if r is None:
-            r = self._exp[exp] = self._count(
-                compare_exposures(self.c.capacity.avoid_exposures, exp)
-            )
-        c, s, u = c + r[0], s + r[1], u + r[2]
-        off = None if offers is None else frozenset(offers)
-        r = self._cond.get(off)
-        if r is None:
-            r = self._cond[off] = self._count(
-                compare_conditions(self.c.capacity.needs_conditions, off)
-            )
-        return c + r[0], s + r[1], u + r[2], slack
+@functools.cache
+def _warm_dimension_rows() -> None:
+    """Build the rows of every dimension and capacity band once per process (a few ms on
+    the first search), so a search for a new capacity only stacks cached rows."""
+    for i, dim in enumerate(all_dimensions()):
+        for cap in (None, *range(dim.heaviest + 1)):
+            _dimension_row(i, cap)
+            _dimension_results(i, cap)
 
 
-class _CodeBounds:
-    """Bounds on the rank of a place from its ``demand_code`` alone (see module doc)."""
+@functools.lru_cache(maxsize=256)
+def _score_table(key: tuple) -> np.ndarray:
+    """Per code position and byte value, the packed counts of that one comparison, from
+    the domain's ``compare_dimension`` / ``compare_exposures`` / ``compare_conditions``
+    (rows cached per position and capacity band, tables per capacity)."""
+    _warm_dimension_rows()
+    bands, avoid, needs = key
+    rows = [_dimension_row(i, cap) for i, cap in enumerate(bands)]
+    rows += [_flag_row(True, j, f.key in avoid) for j, f in enumerate(EXPOSURES)]
+    rows += [_flag_row(False, j, f.key in needs) for j, f in enumerate(CONDITIONS)]
+    table = np.stack(rows)
+    table.setflags(write=False)
+    return table
 
-    def __init__(self, capacity: CapacityFacts) -> None:
-        dims = all_dimensions()
-        self.length = len(dims)
-        self.limited: list[tuple[int, str, str]] = []  # position, conflicting chars, one-above
-        self.cap_unknown: list[int] = []  # positions where the capacity is not assessed
-        self.optional: list[int] = []
-        slack = 0
-        for i, dim in enumerate(dims):
-            cap = capacity.band(dim)
-            if dim.optional:
-                self.optional.append(i)
-            if cap is None:
-                self.cap_unknown.append(i)
-                continue
-            slack += cap
-            heavy = "".join(str(b) for b in range(cap + 2, dim.heaviest + 1))
-            if cap < dim.heaviest:
-                self.limited.append((i, heavy, str(cap + 1)))
-        self.max_slack = slack
-        self.min_unknowns = sum(1 for i in self.cap_unknown if i not in self.optional)
 
-    def bounds(self, code: str) -> tuple[int, int, int]:
-        """(certain conflicts, dimensions one band above capacity (each a signal or a
-        conflict), certain unknown dimensions)."""
-        if len(code) < self.length:
-            code = code.ljust(self.length, UNKNOWN_CHAR)
-        conflicts = above = 0
-        for i, heavy, one in self.limited:
-            ch = code[i]
-            if ch == one:
-                above += 1
-            elif ch in heavy:
-                conflicts += 1
-        unknowns = code.count(UNKNOWN_CHAR, 0, self.length)
-        for i in self.optional:
-            if code[i] == UNKNOWN_CHAR:
-                unknowns -= 1
-        for i in self.cap_unknown:
-            if code[i] != UNKNOWN_CHAR:
-                unknowns += 1
-        return conflicts, above, unknowns
+@functools.lru_cache(maxsize=256)
+def _conflicting_chars(key: tuple) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """Per code position (1-based), the characters that conflict for this capacity."""
+    table = _score_table(key)
+    positions, chars = np.nonzero((table < _INVALID) & ((table & 0xFF) > 0))
+    out: dict[int, list[str]] = {}
+    for pos, char in zip(positions.tolist(), chars.tolist(), strict=True):
+        out.setdefault(pos + 1, []).append(chr(char))
+    return tuple((pos, tuple(found)) for pos, found in out.items())
+
+
+@functools.lru_cache(maxsize=256)
+def _conflict_free_sql(key: tuple, person: float | None, dialect: str) -> tuple[str, str | None]:
+    """A SQL condition that holds for every place without a conflict (and, being derived
+    from the same score table, fails only for places with one): one pattern over the
+    match code excluding, per position, the characters that conflict (a code of another
+    length passes, the search re-encodes it), and the hours rule; ``""`` when nothing can
+    conflict. Returns the condition and the pattern to bind as ``code_pattern``. The
+    cheap capacity precheck of the prefilter."""
+    terms = []
+    pattern = None
+    excluded = dict(_conflicting_chars(key))
+    if excluded:
+        length = match_code_length()
+        per_position = [excluded.get(pos + 1, ()) for pos in range(length)]
+        sql, pattern = search_tuning.code_pattern_sql(dialect, "match_code", per_position)
+        terms.append(sql)
+    if person is not None and math.isfinite(person):
+        terms.append(
+            "(COALESCE(min_hours_week, usual_hours_week, 0) <= {person}"
+            " OR lower_start_allowed = {yes})"
+        )
+    return " AND ".join(terms), pattern
+
+
+@functools.lru_cache(maxsize=1)
+def _code_layout() -> tuple[tuple[str, ...], tuple[Demand | None, ...], int, int]:
+    """Dimension keys, the Demand each byte stands for, and the flag section bounds."""
+    demand_of: list[Demand | None] = [None] * 256
+    for value in range(40):
+        demand_of[_BASE + value] = Demand(value >> 2, bool(value & 2), bool(value & 1))
+    keys = tuple(dim.key for dim in all_dimensions())
+    return keys, tuple(demand_of), len(keys), len(keys) + len(EXPOSURES)
+
+
+def _flag_set(part: str, flags: Sequence[Any]) -> frozenset[str] | None:
+    if UNKNOWN_CHAR in part:
+        return None
+    return frozenset(flag.key for flag, ch in zip(flags, part, strict=True) if ch == "1")
+
+
+def _decode_match_code(code: str) -> tuple[dict[str, Demand], frozenset | None, frozenset | None]:
+    """The demands, exposures and offered conditions a (valid) match code encodes."""
+    keys, demand_of, exp_at, cond_at = _code_layout()
+    demands = {}
+    for key, ch in zip(keys, code, strict=False):
+        demand = demand_of[ord(ch)]
+        if demand is not None:
+            demands[key] = demand
+    return (
+        demands,
+        _flag_set(code[exp_at:cond_at], EXPOSURES),
+        _flag_set(code[cond_at:], CONDITIONS),
+    )
 
 
 # --------------------------------------------------------------------------- place rows
@@ -361,15 +499,15 @@ def demand_facts_of(row: Any) -> DemandFacts:
     return demand_facts(row)
 
 
-def place_facts_of(row: Any) -> PlaceFacts:
-    """A place row (or Place) as the matcher sees it."""
+def place_facts_of(row: Any, demand: DemandFacts | None = None) -> PlaceFacts:
+    """A place row (or Place) as the matcher sees it; ``demand`` when already known."""
     status = row.status.value if hasattr(row.status, "value") else row.status
     kind = row.kind.value if hasattr(row.kind, "value") else row.kind
     return PlaceFacts(
         place_id=row.id,
         coordinate=(row.lat, row.lon),
         kind=kind,
-        demand=demand_facts_of(row),
+        demand=demand_facts_of(row) if demand is None else demand,
         sector=row.sector or None,
         function=norm_function(row.function),
         until=row.available_until,
@@ -392,80 +530,244 @@ class Scope:
 
 @dataclass
 class SearchStats:
-    rows_read: int = 0
-    evaluated: int = 0
-    exhausted: bool = False
+    rows_read: int = 0  # rows the SQL prefilter returned
+    recoded: int = 0  # rows whose match_code was missing or stale (encoded on the fly)
+    evaluated: int = 0  # places the domain evaluated (the returned ones and their ties)
 
 
 _PLANAR_MARGIN = 0.995  # planar distance x 0.995 never exceeds the geodesic (< 150 km)
-_STREAM_COLUMNS = (
+_SCAN_COLUMNS = (
     Place.id,
     Place.lat,
     Place.lon,
-    Place.demand_code,
-    Place.sector,
     Place.min_hours_week,
     Place.usual_hours_week,
     Place.lower_start_allowed,
+    Place.match_code,
 )  # all in the covering index ix_places_match: the prefilter reads no table row
-_EXACT_COLUMNS = (
+
+
+class _ShortRow(NamedTuple):
+    """A shortlisted place as read by ``_read_shortlist`` (what ``place_facts_of`` uses)."""
+
+    id: int
+    kind: str
+    status: str
+    lat: float
+    lon: float
+    sector: str | None
+    function: str | None
+    min_hours_week: int | None
+    usual_hours_week: int | None
+    lower_start_allowed: bool
+    available_until: dt.date | None
+    ongoing: bool
+    slots: int
+    taken_slots: int
+
+
+def _read_shortlist(conn: Connection, ids: Sequence[int]) -> list[_ShortRow]:
+    """The shortlisted places' facts, in one narrow query (raw rows: no ORM types)."""
+    params: dict[str, Any] = {}
+    listed = search_tuning.in_list(params, "id", list(ids))
+    rows = search_tuning.fetch_rows(
+        conn,
+        # column names from _ShortRow, ids bound as parameters
+        "SELECT " + ", ".join(_ShortRow._fields) + f" FROM places WHERE id IN ({listed})",  # noqa: S608
+        params,
+    )
+    out = []
+    for row in rows:
+        until = row[10]
+        if until is not None and not isinstance(until, dt.date):  # SQLite: ISO text
+            until = dt.date.fromisoformat(str(until))
+        out.append(
+            _ShortRow(*row[:9], bool(row[9]), until, bool(row[11]), row[12] or 0, row[13] or 0)
+        )
+    return out
+
+
+_RECODE_COLUMNS = (
     Place.id,
-    Place.function,
     Place.demands,
     Place.exposures,
     Place.offers_conditions,
-    Place.slots,
-    Place.taken_slots,
+    Place.min_hours_week,
+    Place.usual_hours_week,
+    Place.lower_start_allowed,
 )
 
 
-def _prefilter(session: Session, facts: SearchFacts, scope: Scope, radius_km: float):
-    """Open places of an accepted kind in the candidate's networks within the box around
-    the near-miss circle, nearest (planar lower bound ``d2``) first."""
+def _prefilter(
+    conn: Connection,
+    facts: SearchFacts,
+    scope: Scope,
+    radius_km: float,
+    extra: str = "",
+    code_pattern: str | None = None,
+) -> list[tuple[Any, ...]]:
+    """The rows (``_SCAN_COLUMNS``) of the open places with a free slot, of an accepted
+    kind, in the candidate's networks, inside the latitude band and the (1/cos(latitude)
+    widened) longitude band around the circle of ``radius_km``, inside a planar lower
+    bound of that circle, and meeting ``extra`` (the capacity precheck, SQL text with
+    ``{name}`` placeholders for the parameters below, ``code_pattern`` among them).
+
+    Plain portable SQL, written out rather than built with SQLAlchemy expressions: the
+    statement differs per capacity, and building and compiling it cost more than the
+    query itself. ``search_tuning`` supplies the driver's placeholders and runs it.
+    """
     box = geo.bounding_box(facts.home, radius_km)
     lat0, lon0 = facts.home
     far_lat = min(89.9, max(abs(box.min_lat), abs(box.max_lat)))
-    ky = geo.KM_PER_DEGREE_LAT
-    kx = 111.2 * math.cos(math.radians(far_lat))
-    dy = (Place.lat - lat0) * ky
-    dx = (Place.lon - lon0) * kx
-    d2 = (dy * dy + dx * dx).label("d2")
-    conditions = [
-        Place.status == PlaceStatus.OPEN,
-        Place.lat.between(box.min_lat, box.max_lat),
-        Place.lon.between(box.min_lon, box.max_lon),
-        Place.kind.in_(sorted(facts.kinds)),
-        d2 <= (radius_km / _PLANAR_MARGIN) ** 2,
-    ]  # a full place (no free slot) is left to the exact step, which drops it
-    if scope.sector:
-        conditions.append(Place.sector == scope.sector)
-    networks = sorted(scope.network_ids)
-    if search_tuning.defer_network_check(session):
-        inner = (
-            select(*_STREAM_COLUMNS, d2)
-            .where(*conditions)
-            .order_by(d2, Place.id)
-            .limit(1_000_000_000)  # keeps the ordered subquery from being flattened
-            .subquery()
-        )
-        return select(inner).where(
-            exists().where(
-                place_networks.c.place_id == inner.c.id,
-                place_networks.c.network_id.in_(networks),
-            )
-        )
-    in_network = exists().where(
-        place_networks.c.place_id == Place.id, place_networks.c.network_id.in_(networks)
+    params: dict[str, Any] = {
+        "status": PlaceStatus.OPEN.value,
+        "min_lat": box.min_lat,
+        "max_lat": box.max_lat,
+        "min_lon": box.min_lon,
+        "max_lon": box.max_lon,
+        "lat0": lat0,
+        "lon0": lon0,
+        "ky": geo.KM_PER_DEGREE_LAT,
+        "kx": 111.2 * math.cos(math.radians(far_lat)),
+        "r2": (radius_km / _PLANAR_MARGIN) ** 2,
+        "person": person_week_hours(facts.capacity.hours_per_day, facts.capacity.hours_per_week),
+        "yes": True,
+        "code_pattern": code_pattern,
+    }
+    kinds = search_tuning.in_list(params, "kind", sorted(facts.kinds))
+    bands = search_tuning.in_list(
+        params, "band", list(range(lat_band(box.min_lat) or 0, (lat_band(box.max_lat) or 0) + 1))
     )
-    return select(*_STREAM_COLUMNS, d2).where(*conditions, in_network).order_by(d2, Place.id)
+    networks = search_tuning.in_list(params, "net", sorted(scope.network_ids))
+    sector = ""
+    if scope.sector:
+        params["sector"] = scope.sector
+        sector = " AND sector = {sector}"
+    # every value is a bound parameter; the text only gets placeholders and the
+    # precheck, whose pattern comes from a fixed character set (code_pattern_sql)
+    sql = (
+        "SELECT id, lat, lon, min_hours_week, usual_hours_week, lower_start_allowed,"  # noqa: S608
+        " match_code FROM places"
+        " WHERE status = {status} AND kind IN (" + kinds + ")"
+        " AND lat_band IN (" + bands + ")"
+        " AND lon BETWEEN {min_lon} AND {max_lon}"
+        " AND lat BETWEEN {min_lat} AND {max_lat}"
+        " AND slots > taken_slots" + sector + (" AND " + extra if extra else "") + ""  # noqa: S608
+        " AND ((lat - {lat0}) * {ky}) * ((lat - {lat0}) * {ky})"
+        " + ((lon - {lon0}) * {kx}) * ((lon - {lon0}) * {kx}) <= {r2}"
+        " AND EXISTS (SELECT 1 FROM place_networks"
+        " WHERE place_networks.place_id = places.id"
+        " AND place_networks.network_id IN (" + networks + "))"
+    )
+    return search_tuning.fetch_rows(conn, sql, params)
 
 
-def _outcome(conflicts: int, distance: float, max_km: float) -> int:
-    """The outcome order (0 match, 1 near miss, 2 none) of an available place, as
-    ``matching.evaluate`` decides it."""
-    if distance - max_km <= 0:
-        return 0 if conflicts == 0 else (1 if conflicts <= 2 else 2)
-    return 1 if conflicts == 0 and distance <= max_km * NEAR_MISS_RANGE_FACTOR else 2
+def _code_matrix(codes: Sequence[str | None]) -> np.ndarray:
+    """The rows' match codes as an (n, length) byte matrix; a missing or malformed code
+    becomes a row of zero bytes, which every score table marks invalid."""
+    length = match_code_length()
+    if all(type(c) is str and len(c) == length for c in codes):
+        joined = "".join(codes)  # type: ignore[arg-type]
+        if joined.isascii():
+            return np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, length)
+    blank = "\0" * length
+    fixed = [c if type(c) is str and len(c) == length and c.isascii() else blank for c in codes]
+    return np.frombuffer("".join(fixed).encode("ascii"), dtype=np.uint8).reshape(-1, length)
+
+
+def _hours_packed(capacity: CapacityFacts, min_h, usual_h, lower) -> np.ndarray:
+    """``compare_hours`` on arrays (NaN = not stated), as packed counts."""
+    person = person_week_hours(capacity.hours_per_day, capacity.hours_per_week)
+    min_h = np.asarray(min_h, dtype=np.float64)
+    required = np.where(np.isnan(min_h), np.asarray(usual_h, dtype=np.float64), min_h)
+    if person is None:
+        return np.full(required.shape, _UNKNOWN, dtype=np.int64)
+    with np.errstate(invalid="ignore"):
+        over = required > person
+    verdict = np.where(over, np.where(np.asarray(lower, dtype=bool), _SIGNAL, 1), 0)
+    return np.where(np.isnan(required), _UNKNOWN, verdict).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """Prefilter rows with their rank-relevant facts, as parallel arrays."""
+
+    ids: np.ndarray
+    order: np.ndarray  # 0 match, 1 near miss, 2 no match
+    conflicts: np.ndarray
+    signals: np.ndarray  # has signals
+    unknowns: np.ndarray
+    distance: np.ndarray
+    neg_slack: np.ndarray
+    codes: np.ndarray  # (n, code length) bytes of each row's (valid) match code
+
+    def prefix(self) -> tuple[np.ndarray, ...]:
+        """``matching.rank_key`` up to (and without) the preferences and the place id."""
+        return (
+            self.order,
+            self.conflicts,
+            self.signals,
+            self.unknowns,
+            self.distance,
+            self.neg_slack,
+        )
+
+    def __add__(self, other: _Scored) -> _Scored:
+        return _Scored(
+            *(np.concatenate((getattr(self, f.name), getattr(other, f.name))) for f in fields(self))
+        )
+
+
+def _score(
+    conn: Connection, rows: Sequence[tuple], facts: SearchFacts, stats: SearchStats
+) -> _Scored:
+    """``compare_all`` and ``evaluate``'s outcome for every row, on arrays."""
+    ids_t, lat_t, lon_t, min_t, usual_t, lower_t, codes = (
+        zip(*rows, strict=True) if rows else ((),) * len(_SCAN_COLUMNS)
+    )
+    ids = np.array(ids_t, dtype=np.int64)
+    capacity = facts.capacity
+    table = _score_table(_capacity_key(capacity))
+    positions = np.arange(table.shape[0])
+    matrix = _code_matrix(codes)
+    packed = table[positions, matrix].sum(axis=1)
+    bad = np.flatnonzero(packed >= _INVALID)
+    if bad.size:  # written outside the places service, or before a catalogue change
+        stats.recoded += int(bad.size)
+        fresh = {
+            r.id: encode_match_code(demand_facts_of(r))
+            for r in conn.execute(select(*_RECODE_COLUMNS).where(Place.id.in_(ids[bad].tolist())))
+        }
+        matrix = matrix.copy()
+        for i in bad:
+            matrix[i] = np.frombuffer(fresh[int(ids[i])].encode("ascii"), dtype=np.uint8)
+        packed[bad] = table[positions, matrix[bad]].sum(axis=1)
+    packed = packed + _hours_packed(
+        capacity,
+        np.array(min_t, dtype=np.float64),
+        np.array(usual_t, dtype=np.float64),
+        np.array(lower_t, dtype=bool),
+    )
+    conflicts = packed & 0xFF
+    max_km = facts.max_km
+    distance = geodesic_km_many(
+        facts.home, np.array(lat_t, dtype=np.float64), np.array(lon_t, dtype=np.float64)
+    )
+    order = np.where(
+        distance - max_km <= 0,
+        np.where(conflicts == 0, 0, np.where(conflicts <= 2, 1, 2)),
+        np.where((conflicts == 0) & (distance <= max_km * NEAR_MISS_RANGE_FACTOR), 1, 2),
+    )
+    return _Scored(
+        ids,
+        order,
+        conflicts,
+        ((packed >> 8) & 0xFF) > 0,
+        (packed >> 16) & 0xFF,
+        distance,
+        -(packed >> 24),
+        matrix,
+    )
 
 
 def search_places(
@@ -480,151 +782,79 @@ def search_places(
     """The best ``limit`` places for a search, ranked as :func:`matching.rank` ranks them,
     keeping only the given outcomes. Identical to :func:`reference_search`."""
     stats = stats if stats is not None else SearchStats()
-    wanted = {_OUTCOME_ORDER[o] for o in outcomes if o in _OUTCOME_ORDER}
+    wanted = sorted({_OUTCOME_ORDER[o] for o in outcomes if o in _OUTCOME_ORDER})
     if not scope.network_ids or not facts.kinds or limit <= 0 or not wanted:
         return []
-    lo_outcome, hi_outcome = min(wanted), max(wanted)
     max_km = facts.max_km
     near_km = max_km * NEAR_MISS_RANGE_FACTOR
-    radius = near_km if 1 in wanted else max_km
-    bounds = _CodeBounds(facts.capacity)
-    comparer = _Comparer(facts.capacity)
-    quick = _Quick(comparer)
-    pref_s, pref_f = facts.preferred_sectors, facts.preferred_functions
-    distances: dict[tuple[float, float], float] = {}
-    home = facts.home
-    neg_slack = -bounds.max_slack
-    u_min = bounds.min_unknowns
+    conn = session.connection()
 
-    conn = session.connection()  # Core rows: no ORM overhead per row
-    pool: list[tuple] = []  # heap of (optimistic key, distance, lat, lon, hours counts)
-    best: list[tuple] = []  # exact keys of the best results so far, sorted
-    kept: dict[int, tuple] = {}  # place id -> (exact key, distance, lat, lon)
-    unseen_lb = -1.0  # lower bound of the distance of every row not read yet
+    def read(radius: float, extra: str = "", pattern: str | None = None) -> _Scored:
+        rows = _prefilter(conn, facts, scope, radius, extra, pattern)
+        stats.rows_read += len(rows)
+        return _score(conn, rows, facts, stats)
 
-    def kth() -> tuple | None:
-        return best[limit - 1] if len(best) >= limit else None
-
-    def resolve(items: list[tuple]) -> None:
-        ids = [item[0][-1] for item in items]
-        rows = {r.id: r for r in conn.execute(select(*_EXACT_COLUMNS).where(Place.id.in_(ids)))}
-        for key, distance, lat, lon, hours in items:
-            row = rows.get(key[-1])
-            if row is None or (row.slots or 0) - (row.taken_slots or 0) <= 0:
-                continue
-            stats.evaluated += 1
-            c, s, u, slack = quick.counts(row.demands, row.exposures, row.offers_conditions)
-            c, s, u = c + hours[0], s + hours[1], u + hours[2]
-            order = _outcome(c, distance, max_km)
-            if order not in wanted:
-                continue
-            function = norm_function(row.function)
-            exact = (
-                order,
-                c,
-                s > 0,
-                u,
-                distance,
-                -slack,
-                key[6],
-                not (function is not None and function in pref_f),
-                key[-1],
-            )
-            threshold = kth()
-            if threshold is not None and threshold < exact:
-                continue
-            kept[key[-1]] = (exact, distance, lat, lon)
-            lo, hi = 0, len(best)
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if best[mid] < exact:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            best.insert(lo, exact)
-            if len(best) > limit:
-                kept.pop(best.pop()[-1], None)
-
-    result = conn.execute(_prefilter(session, facts, scope, radius))
-    chunk = search_tuning.chunk_size(session)
-    exhausted = False
-    try:
-        while True:
-            threshold = kth()
-            unseen = None if exhausted else (lo_outcome, 0, False, u_min, unseen_lb)
-            batch: list[tuple] = []
-            while pool:
-                key = pool[0][0]
-                if threshold is not None and threshold < key:
-                    pool.clear()  # nothing left in the pool can enter the top
-                    break
-                if unseen is not None and key[:5] > unseen:
-                    break  # an unread row may come first: read on before deciding
-                batch.append(heapq.heappop(pool))
-                if len(batch) >= 16:
-                    break
-            if batch:
-                resolve(batch)
-                continue
-            if exhausted:
-                break
-            if threshold is not None and threshold[:5] < unseen:
-                break  # every unread row is farther than the last result allows
-            rows = result.fetchmany(chunk)
-            stats.rows_read += len(rows)
-            if len(rows) < chunk:
-                exhausted = stats.exhausted = True
-            for pid, lat, lon, code, sector, min_h, usual_h, lower, d2 in rows:
-                unseen_lb = math.sqrt(d2) * _PLANAR_MARGIN if d2 > 0 else 0.0
-                coord = (lat, lon)
-                distance = distances.get(coord)
-                if distance is None:
-                    distance = distances[coord] = geodesic_km(home, coord)
-                if distance > radius:
-                    continue
-                conflicts, above, unknowns = bounds.bounds(code or "")
-                hours = quick.hours(min_h, usual_h, lower)
-                conflicts += hours[0]
-                unknowns += hours[2]
-                order = _outcome(conflicts, distance, max_km)
-                if order > hi_outcome:
-                    continue
-                key = (
-                    max(order, lo_outcome),
-                    conflicts,
-                    above > 0 or hours[1] > 0,  # each one-above band: a signal or a conflict
-                    unknowns,
-                    distance,
-                    neg_slack,
-                    sector not in pref_s if sector else True,
-                    False,  # preferred function: not read here, so assume the best
-                    pid,
-                )
-                threshold = kth()
-                if threshold is not None and threshold < key:
-                    continue
-                heapq.heappush(pool, (key, distance, lat, lon, hours))
-    finally:
-        result.close()
-
-    # The domain evaluates (and explains) exactly the returned places.
-    top = [kept[key[-1]] for key in best[:limit]]
-    if not top:
-        return []
-    rows = {
-        r.id: r
-        for r in conn.execute(
-            select(*_FULL_COLUMNS).where(Place.id.in_([key[-1] for key, *_ in top]))
+    # 1. read and score the prefilter's rows. Every match is conflict free, and every
+    # place with a conflict ranks after every match: when matches come first, the places
+    # without a conflict are read first, and the others only if they could still rank.
+    if wanted == [1]:  # near misses only: with or without conflicts
+        scored = read(near_km)
+    else:
+        capacity = facts.capacity
+        free, pattern = _conflict_free_sql(
+            _capacity_key(capacity),
+            person_week_hours(capacity.hours_per_day, capacity.hours_per_week),
+            search_tuning.dialect_name(conn),
         )
-    }
+        scored = read(near_km if 1 in wanted else max_km, free, pattern)
+        if free and 1 in wanted and int(np.count_nonzero(scored.order == 0)) < limit:
+            # near misses by conflicts
+            scored = scored + read(max_km, f"NOT ({free})", pattern)
+    keep = np.flatnonzero(np.isin(scored.order, wanted))
+    if not keep.size:
+        return []
+
+    # 2. rank on the key without the preferences (they need the sector and function);
+    # the shortlist is the top ``limit`` plus every row tied with the last of them
+    prefix = scored.prefix()
+    ranked = keep[np.lexsort((scored.ids[keep], *(a[keep] for a in reversed(prefix))))]
+    end = min(limit, ranked.size)
+    if end < ranked.size:
+        last, rest = ranked[end - 1], ranked[end:]
+        same = np.ones(rest.size, dtype=bool)
+        for a in prefix:
+            same &= a[rest] == a[last]
+        end += int(same.size if same.all() else np.argmin(same))
+    shortlist = ranked[:end]
+    ids = scored.ids[shortlist].tolist()
+    columns = [a[shortlist].tolist() for a in prefix]
+    expected = dict(zip(ids, zip(*columns, strict=True), strict=True))
+    dist_of = dict(zip(ids, scored.distance[shortlist].tolist(), strict=True))
+
+    # 3. the domain evaluates (and explains) the shortlist; the fast path must agree.
+    # The demands come from the same match code (no JSON parsing): the places service
+    # writes it with every save, and the reference tests compare the explanations.
+    codes = {pid: scored.codes[i].tobytes() for pid, i in zip(ids, shortlist, strict=True)}
+    comparer = _Comparer(facts.capacity)
     out = []
-    for key, distance, _lat, _lon in top:
-        pf = place_facts_of(rows[key[-1]])
-        res = evaluate(facts, pf, distance, comparer.compare(pf.demand))
-        if rank_key(res) != key:  # pragma: no cover - would be a bug in the fast path
-            raise RuntimeError(f"search fast path disagrees with the domain on {key[-1]}")
+    for row in _read_shortlist(conn, ids):
+        code = codes[row.id]
+        demands, exposures, offers = _decode_match_code(code.decode("ascii"))
+        demand = DemandFacts(
+            demands,
+            exposures,
+            offers,
+            row.min_hours_week,
+            row.usual_hours_week,
+            bool(row.lower_start_allowed),
+        )
+        pf = place_facts_of(row, demand)
+        res = evaluate(facts, pf, dist_of[row.id], comparer.compare(code, demand))
+        if rank_key(res)[:6] != expected[row.id]:  # pragma: no cover - a fast-path bug
+            raise RuntimeError(f"search fast path disagrees with the domain on {row.id}")
         out.append(res)
-    return out
+    stats.evaluated = len(out)
+    return rank(out)[:limit]
 
 
 def reference_search(
@@ -1025,7 +1255,9 @@ __all__ = [
     "SearchFilters",
     "SearchStats",
     "candidate_search_facts",
+    "encode_match_code",
     "geodesic_km",
+    "geodesic_km_many",
     "parse_filters",
     "reference_search",
     "reverse_search",
