@@ -77,3 +77,16 @@ def test_the_demo_seed_is_deterministic_in_what_the_search_shows(session):
     again = load_demo(session)
     assert first["candidates"] >= 80
     assert again["candidates"] == 0 and again["new_places"] == 0 and again["placements"] == 0
+
+
+def test_the_ledger_command_agrees_with_the_placements_after_the_demo_seed(app, session):
+    from registry.models import LedgerEntryRecord, Placement
+    from registry.services import ledger
+
+    load_demo(session)
+    assert session.scalar(select(Placement.id).limit(1)) is not None
+    assert session.scalar(select(LedgerEntryRecord.id).limit(1)) is not None
+    assert ledger.check(session) == []
+    result = app.test_cli_runner().invoke(args=["ledger", "check"])
+    assert result.exit_code == 0, result.output
+    assert "Ledger OK" in result.output
