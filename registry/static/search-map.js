@@ -15,7 +15,8 @@
     el.dataset.ready = "1";
     var lat = parseFloat(el.dataset.lat), lon = parseFloat(el.dataset.lon);
     var radiusKm = parseFloat(el.dataset.radiusKm);
-    var map = L.map(el, { scrollWheelZoom: false, keyboard: true });
+    // A view must exist before vector layers are added (they project on add).
+    var map = L.map(el, { scrollWheelZoom: false, keyboard: true }).setView([lat, lon], 10);
     if (el.dataset.tileUrl) {
       L.tileLayer(el.dataset.tileUrl, { maxZoom: 18, attribution: "" }).addTo(map);
     } else if (el.dataset.outlineUrl) {

@@ -34,11 +34,18 @@ def _demo_candidate_id(app) -> int:
 def test_coach_searches_places_for_a_candidate(page, base_url, live_server):
     candidate_id = _demo_candidate_id(live_server.app)
     login(page, base_url, "coach@voorbeeld.nl")
+    page_errors: list[str] = []
+    page.on("pageerror", lambda error: page_errors.append(str(error)))
     page.goto(f"{base_url}/candidates/{candidate_id}/search")
     expect(page.locator("html")).to_have_attribute("lang", "nl")
     for section in ("#h-matches", "#h-signals", "#h-near"):
         expect(page.locator(section)).to_be_visible()
     expect(page.locator("#search-map.leaflet-container")).to_be_visible()
+    # The travel radius, the candidate's area and the result markers are drawn as
+    # vectors, and no script error occurred while drawing them.
+    expect(page.locator("#search-map path.leaflet-interactive").first).to_be_attached()
+    assert page.locator("#search-map path.leaflet-interactive").count() >= 3
+    assert not page_errors, page_errors
     hits = page.locator(".search-hit")
     if hits.count():
         first = hits.first.locator("details")
