@@ -14,7 +14,13 @@ changing a single outcome. A search never loads every place:
 2. **Capacity precheck** in the same query: every match is free of conflicts, and every
    place with a conflict ranks after every match. So the places whose ``match_code``
    holds no conflicting character (and whose hours do not conflict) are read first; the
-   others only when fewer than ``limit`` matches exist and near misses are wanted.
+   others only when fewer than ``limit`` matches exist and near misses are wanted, and
+   then only those with few enough conflicts for a near miss.
+   **Expanding disks** (:func:`_ring_read`): the conflict-free places are read from a
+   small disk around the home outward (each read leaving out the rows before it), and
+   the search stops as soon as the rows read provably hold the whole result: ``limit``
+   places of the best possible rank tier inside the disk (:func:`_ring_complete`), or
+   ``limit`` matches inside the travel range (no place beyond it is a match).
 3. **Vectorised scoring** (numpy) of every row read: the ``match_code`` bytes index a
    per-capacity table of packed conflict / signal / unknown / slack counts, built from
    the domain's own ``compare_dimension`` / ``compare_exposures`` /
@@ -49,6 +55,7 @@ from sqlalchemy.orm import Session
 
 from registry.domain import geo, timeline
 from registry.domain.matching import (
+    MAX_NEAR_MISS_CONFLICTS,
     NEAR_MISS_RANGE_FACTOR,
     MatchResult,
     Outcome,
@@ -425,6 +432,34 @@ def _conflict_free_sql(key: tuple, person: float | None, dialect: str) -> tuple[
     return " AND ".join(terms), pattern
 
 
+@functools.lru_cache(maxsize=256)
+def _few_conflicts_sql(key: tuple, person: float | None) -> str:
+    """A SQL condition that holds for every place with at most
+    ``MAX_NEAR_MISS_CONFLICTS`` conflicts (the most a near miss has): the number of
+    positions of its match code holding a conflicting character, plus one when the hours
+    conflict, is at most that (a code of another length passes, the search re-encodes
+    it). From the same score table as :func:`_conflict_free_sql`, each position
+    conflicting at most once; the characters come from the fixed code alphabet. Portable
+    SQL (``CASE``, ``substr``, ``length``)."""
+    terms = []
+    for pos, chars in _conflicting_chars(key):
+        listed = ", ".join(repr(c) for c in chars)
+        if not search_tuning.CODE_CHARS.issuperset(chars):  # pragma: no cover - alphabet
+            raise ValueError(f"not a code character: {chars!r}")
+        terms.append(f"CASE WHEN substr(match_code, {pos}, 1) IN ({listed}) THEN 1 ELSE 0 END")
+    if person is not None and math.isfinite(person):
+        terms.append(
+            "CASE WHEN COALESCE(min_hours_week, usual_hours_week, 0) <= {person}"
+            " OR lower_start_allowed = {yes} THEN 0 ELSE 1 END"
+        )
+    if len(terms) <= MAX_NEAR_MISS_CONFLICTS:
+        return ""
+    return (
+        f"(length(match_code) <> {match_code_length()}"
+        f" OR {' + '.join(terms)} <= {MAX_NEAR_MISS_CONFLICTS})"
+    )
+
+
 @functools.lru_cache(maxsize=1)
 def _code_layout() -> tuple[tuple[str, ...], tuple[Demand | None, ...], int, int]:
     """Dimension keys, the Demand each byte stands for, and the flag section bounds."""
@@ -598,6 +633,31 @@ _RECODE_COLUMNS = (
 )
 
 
+def _disk_params(home: tuple[float, float], radius_km: float, prefix: str) -> dict[str, Any]:
+    """The bound values of :func:`_disk_sql` for a disk of ``radius_km`` around ``home``."""
+    box = geo.bounding_box(home, radius_km)
+    far_lat = min(89.9, max(abs(box.min_lat), abs(box.max_lat)))
+    return {
+        prefix + "min_lat": box.min_lat,
+        prefix + "max_lat": box.max_lat,
+        prefix + "min_lon": box.min_lon,
+        prefix + "max_lon": box.max_lon,
+        prefix + "kx": 111.2 * math.cos(math.radians(far_lat)),
+        prefix + "r2": (radius_km / _PLANAR_MARGIN) ** 2,
+    }
+
+
+def _disk_sql(prefix: str) -> str:
+    """The box and planar lower bound of a disk (parameters from :func:`_disk_params`)."""
+    p = prefix
+    return (
+        f"lon BETWEEN {{{p}min_lon}} AND {{{p}max_lon}}"
+        f" AND lat BETWEEN {{{p}min_lat}} AND {{{p}max_lat}}"
+        " AND ((lat - {lat0}) * {ky}) * ((lat - {lat0}) * {ky})"
+        f" + ((lon - {{lon0}}) * {{{p}kx}}) * ((lon - {{lon0}}) * {{{p}kx}}) <= {{{p}r2}}"
+    )
+
+
 def _prefilter(
     conn: Connection,
     facts: SearchFacts,
@@ -605,6 +665,8 @@ def _prefilter(
     radius_km: float,
     extra: str = "",
     code_pattern: str | None = None,
+    inner_km: float | None = None,
+    inner_extra: str = "",
 ) -> list[tuple[Any, ...]]:
     """The rows (``_SCAN_COLUMNS``) of the open places with a free slot, of an accepted
     kind, in the candidate's networks, inside the latitude band and the (1/cos(latitude)
@@ -612,24 +674,24 @@ def _prefilter(
     bound of that circle, and meeting ``extra`` (the capacity precheck, SQL text with
     ``{name}`` placeholders for the parameters below, ``code_pattern`` among them).
 
+    With ``inner_km``, the rows this prefilter returns for ``inner_km`` and
+    ``inner_extra`` (same arguments otherwise) are left out: the same box, planar and
+    ``inner_extra`` conditions, negated, on the same bound values, so the two reads are
+    disjoint and together hold every row of this one without ``inner_km`` (the box and
+    disk of ``radius_km`` contain those of ``inner_km``): the ring search relies on it.
+
     Plain portable SQL, written out rather than built with SQLAlchemy expressions: the
     statement differs per capacity, and building and compiling it cost more than the
     query itself. ``search_tuning`` supplies the driver's placeholders and runs it.
     """
     box = geo.bounding_box(facts.home, radius_km)
     lat0, lon0 = facts.home
-    far_lat = min(89.9, max(abs(box.min_lat), abs(box.max_lat)))
     params: dict[str, Any] = {
-        "status": PlaceStatus.OPEN.value,
-        "min_lat": box.min_lat,
-        "max_lat": box.max_lat,
-        "min_lon": box.min_lon,
-        "max_lon": box.max_lon,
+        **_disk_params(facts.home, radius_km, ""),
         "lat0": lat0,
         "lon0": lon0,
         "ky": geo.KM_PER_DEGREE_LAT,
-        "kx": 111.2 * math.cos(math.radians(far_lat)),
-        "r2": (radius_km / _PLANAR_MARGIN) ** 2,
+        "status": PlaceStatus.OPEN.value,
         "person": person_week_hours(facts.capacity.hours_per_day, facts.capacity.hours_per_week),
         "yes": True,
         "code_pattern": code_pattern,
@@ -639,6 +701,12 @@ def _prefilter(
         params, "band", list(range(lat_band(box.min_lat) or 0, (lat_band(box.max_lat) or 0) + 1))
     )
     networks = search_tuning.in_list(params, "net", sorted(scope.network_ids))
+    inner = ""
+    if inner_km is not None:
+        params.update(_disk_params(facts.home, inner_km, "i_"))
+        inner = (
+            " AND NOT (" + _disk_sql("i_") + (f" AND {inner_extra}" if inner_extra else "") + ")"
+        )
     sector = ""
     if scope.sector:
         params["sector"] = scope.sector
@@ -650,11 +718,8 @@ def _prefilter(
         " match_code FROM places"
         " WHERE status = {status} AND kind IN (" + kinds + ")"
         " AND lat_band IN (" + bands + ")"
-        " AND lon BETWEEN {min_lon} AND {max_lon}"
-        " AND lat BETWEEN {min_lat} AND {max_lat}"
+        " AND " + _disk_sql("") + inner + ""
         " AND slots > taken_slots" + sector + (" AND " + extra if extra else "") + ""  # noqa: S608
-        " AND ((lat - {lat0}) * {ky}) * ((lat - {lat0}) * {ky})"
-        " + ((lon - {lon0}) * {kx}) * ((lon - {lon0}) * {kx}) <= {r2}"
         " AND EXISTS (SELECT 1 FROM place_networks"
         " WHERE place_networks.place_id = places.id"
         " AND place_networks.network_id IN (" + networks + "))"
@@ -770,6 +835,159 @@ def _score(
     )
 
 
+_RING_MIN_PLACES = 250_000  # fewer places (by max id): one read costs less than rings
+_RING_MARGIN_KM = 0.001  # 1 m: far above the vectorised geodesic's error (< 1 mm)
+_RING_FIRST = 0.2  # the first ring's radius, as a fraction of the travel range
+_RING_GROWTH = 1.3  # the next ring's estimated radius is widened by this factor
+_RING_MAX = 0.85  # a ring wider than this fraction of the travel range: read it all
+
+
+@functools.lru_cache(maxsize=256)
+def _min_unknowns(key: tuple, person_known: bool) -> int:
+    """A lower bound of the unknown count any place can have for this capacity: per code
+    position the fewest unknowns of any valid byte, plus the hours (always unknown when
+    the capacity states no hours, as in :func:`_hours_packed`; otherwise possibly
+    known)."""
+    table = _score_table(key)
+    unknowns = np.where(table < _INVALID, (table >> 16) & 0xFF, np.iinfo(np.int64).max)
+    return int(unknowns.min(axis=1).sum()) + (0 if person_known else 1)
+
+
+def _ring_complete(scored: _Scored, radius: float, limit: int, min_unknowns: int) -> bool:
+    """Whether the ``limit`` best rows of ``scored`` (read for a disk of ``radius`` km)
+    are provably the ``limit`` best of the whole search.
+
+    Proof. ``scored`` holds every eligible place whose geodesic distance is at most
+    ``radius`` (the prefilter's box and planar bound contain that disk), plus perhaps
+    some farther ones; every row in it is itself an eligible place. Every place not
+    read is farther than ``radius`` (its computed distance exceeds ``radius - 1 mm``).
+    The rank key starts (outcome, conflicts, has signals, unknowns, distance, ...), and
+    no place can do better on the first four than the best tier ``(match, 0, False,
+    min_unknowns)`` (``min_unknowns`` a lower bound, see :func:`_min_unknowns`). Suppose
+    the ``limit``-th best row of ``scored`` (on that key) is in the best tier with a
+    distance of at most ``radius - 1 m``. Then so are the rows before it (their tier is
+    no worse and cannot be better), and any unread place either has a worse tier or the
+    same tier and a strictly greater distance: it ranks strictly after the
+    ``limit``-th row, whatever its slack, preferences or id. So the ``limit`` best of
+    the whole search are those of ``scored``, and every place tied with the ``limit``-th
+    on the key before the preferences (hence at the same distance) was read too; the
+    shortlist and so the result are those of the full search. (Places with a conflict,
+    not read by this ring, have a worse tier too, so neither is the conflict pass
+    needed.) When the condition fails, nothing is concluded and the caller reads more.
+    """
+    if scored.ids.size < limit:
+        return False
+    best = (
+        (scored.order == 0)
+        & (scored.conflicts == 0)
+        & ~scored.signals
+        & (scored.unknowns <= min_unknowns)
+    )
+    inside = scored.distance <= radius - _RING_MARGIN_KM
+    if int(np.count_nonzero(best)) < limit:
+        return False
+    # the limit-th best row is in the best tier and inside iff at least ``limit`` rows
+    # are both (then the limit best are exactly the nearest of those, all inside; a
+    # best-tier row outside ranks after them all, being farther)
+    return int(np.count_nonzero(best & inside)) >= limit
+
+
+def _large_table(conn: Connection) -> bool:
+    """Whether the places table is large enough for the expanding disks to pay (a
+    heuristic on its highest id, read once per connection; never a correctness matter)."""
+    size = conn.info.get("search_places_max_id")
+    if size is None:
+        size = conn.info["search_places_max_id"] = (
+            conn.execute(select(func.max(Place.id))).scalar() or 0
+        )
+    return size >= _RING_MIN_PLACES
+
+
+def _ring_read(
+    read,
+    facts: SearchFacts,
+    limit: int,
+    wanted: Sequence[int],
+    free: str,
+    few: str,
+    pattern: str | None,
+    rings: bool = True,
+) -> _Scored:
+    """Every row the search needs (``wanted`` holds matches), read disk by growing disk
+    and stopping as soon as the rows read provably hold the ``limit`` best.
+
+    ``read(radius, extra, pattern, inner, inner_extra)`` returns the prefilter's rows
+    for the disk of ``radius`` meeting ``extra``, less those of the disk of ``inner``
+    meeting ``inner_extra`` (the rows an earlier read returned), so the reads are
+    disjoint. ``free`` holds for every place without a conflict, ``few`` for every
+    place with few enough for a near miss (so also for every conflict-free one).
+
+    The conflict-free rows are read first: a small disk (``_RING_FIRST`` of the travel
+    range), perhaps one more sized by the density of its best-tier rows, then the range.
+
+    - A disk inside the range stops the search when :func:`_ring_complete` holds.
+    - The disk of the range stops it when it holds ``limit`` matches: every place outside
+      it is farther than the range (the prefilter's disk contains every place within it
+      by the domain's geodesic), so not a match, and every match ranks before every
+      other outcome; a place tied with the ``limit``-th is a match too, so was read.
+    - Without ``rings`` (a small table, where one read is cheaper) no disk is read
+      before the largest one.
+    - Otherwise (or as soon as the rows read suggest fewer than ``limit`` matches in
+      all) the conflict-free rest up to the largest range is read in one go; then, with
+      near misses wanted and fewer than ``limit`` matches, the places of the travel
+      range with a conflict but no more than a near miss has (``few``; the others are
+      no match). So the rows are those the search reads without rings, less only rows
+      that provably cannot be in the result.
+    """
+    max_km = facts.max_km
+    near = 1 in wanted
+    outer = max_km * NEAR_MISS_RANGE_FACTOR if near else max_km
+
+    def rest(scored: _Scored | None, inner: float | None) -> _Scored:
+        more = read(outer, free, pattern, inner, free)
+        scored = more if scored is None else scored + more
+        if near and free and int(np.count_nonzero(scored.order == 0)) < limit:
+            # near misses by conflicts (within the travel range): the places with a
+            # conflict but few enough of them
+            scored = scored + read(
+                max_km, f"NOT ({free})" + (f" AND {few}" if few else ""), pattern
+            )
+        return scored
+
+    if not (max_km > 0 and math.isfinite(max_km)) or not rings:
+        return rest(None, None)
+    capacity = facts.capacity
+    person = person_week_hours(capacity.hours_per_day, capacity.hours_per_week)
+    floor = _min_unknowns(_capacity_key(capacity), person is not None)
+    scored: _Scored | None = None
+    inner: float | None = None
+    radius = max_km * _RING_FIRST
+    small = 0
+    while True:
+        ring = read(radius, free, pattern, inner, free)
+        scored = ring if scored is None else scored + ring
+        inner = radius
+        matches = int(np.count_nonzero(scored.order == 0))
+        if radius >= max_km:
+            if matches >= limit or not near:
+                return scored
+            return rest(scored, inner)
+        if _ring_complete(scored, radius, limit, floor):
+            return scored
+        if matches * (max_km / radius) ** 2 < limit:  # few matches expected in all
+            return rest(scored, inner)
+        small += 1
+        best = (
+            (scored.order == 0)
+            & (scored.conflicts == 0)
+            & ~scored.signals
+            & (scored.unknowns <= floor)
+        )
+        found = int(np.count_nonzero(best))
+        nxt = radius * max(math.sqrt(limit / found), 1.0) * _RING_GROWTH if found else max_km
+        radius = nxt if small < 2 and nxt <= max_km * _RING_MAX else max_km
+
+
 def search_places(
     session: Session,
     facts: SearchFacts,
@@ -789,8 +1007,14 @@ def search_places(
     near_km = max_km * NEAR_MISS_RANGE_FACTOR
     conn = session.connection()
 
-    def read(radius: float, extra: str = "", pattern: str | None = None) -> _Scored:
-        rows = _prefilter(conn, facts, scope, radius, extra, pattern)
+    def read(
+        radius: float,
+        extra: str = "",
+        pattern: str | None = None,
+        inner: float | None = None,
+        inner_extra: str = "",
+    ) -> _Scored:
+        rows = _prefilter(conn, facts, scope, radius, extra, pattern, inner, inner_extra)
         stats.rows_read += len(rows)
         return _score(conn, rows, facts, stats)
 
@@ -806,10 +1030,11 @@ def search_places(
             person_week_hours(capacity.hours_per_day, capacity.hours_per_week),
             search_tuning.dialect_name(conn),
         )
-        scored = read(near_km if 1 in wanted else max_km, free, pattern)
-        if free and 1 in wanted and int(np.count_nonzero(scored.order == 0)) < limit:
-            # near misses by conflicts
-            scored = scored + read(max_km, f"NOT ({free})", pattern)
+        few = _few_conflicts_sql(
+            _capacity_key(capacity),
+            person_week_hours(capacity.hours_per_day, capacity.hours_per_week),
+        )
+        scored = _ring_read(read, facts, limit, wanted, free, few, pattern, _large_table(conn))
     keep = np.flatnonzero(np.isin(scored.order, wanted))
     if not keep.size:
         return []

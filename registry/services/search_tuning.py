@@ -35,7 +35,7 @@ def in_list(params: dict[str, Any], prefix: str, values: Sequence[Any]) -> str:
 
 # Characters a match code holds ('-' and '0'..'W'): none is special inside a GLOB or a
 # regular-expression bracket expression.
-_CODE_CHARS = frozenset("-") | frozenset(chr(c) for c in range(ord("0"), ord("0") + 40))
+CODE_CHARS = frozenset("-") | frozenset(chr(c) for c in range(ord("0"), ord("0") + 40))
 
 
 def code_pattern_sql(
@@ -54,7 +54,7 @@ def code_pattern_sql(
       which holds no quote.
     """
     for chars in excluded:
-        if not _CODE_CHARS.issuperset(chars):
+        if not CODE_CHARS.issuperset(chars):
             raise ValueError(f"not a code character: {chars!r}")
     other_length = f"length({column}) <> {len(excluded)}"
     if dialect == "sqlite":
