@@ -31,12 +31,19 @@ from sqlalchemy.orm import Session
 from bench import synthetic
 from registry.config import normalise_database_url
 from registry.models import Base, Employer, Network, Place, place_networks
-from registry.services.search import Scope, lat_band, reference_search, search_places
+from registry.services.search import (
+    CONFLICT_BIT_COLUMNS,
+    Scope,
+    conflict_bits,
+    lat_band,
+    reference_search,
+    search_places,
+)
 
 HERE = Path(__file__).resolve().parent
 SCHEMA = "bench_match"
 SEED = 20261125
-DATA_VERSION = "5"  # 5: places.match_code, places.lat_band, the new ix_places_match
+DATA_VERSION = "6"  # 6: places.conflict_bits_1/2 in ix_places_match
 QUERIES = int(os.environ.get("BENCH_QUERIES", 20))
 REFERENCE_QUERIES = {100_000: int(os.environ.get("BENCH_REFERENCE_QUERIES", 20)), 1_000_000: 3}
 WARMUP = 3
@@ -125,6 +132,7 @@ def build(engine, n: int, postgres: bool) -> None:
                     "offers_conditions": p.offers_conditions,
                     "demand_code": p.demand_code,
                     "match_code": p.match_code,
+                    **dict(zip(CONFLICT_BIT_COLUMNS, conflict_bits(p.match_code), strict=True)),
                     "lat_band": lat_band(p.lat),
                     "completeness": p.completeness,
                 }

@@ -1,11 +1,11 @@
-"""Places: the daily freshness sweep."""
+"""Places: the daily freshness sweep, and refreshing the search's derived columns."""
 
 from __future__ import annotations
 
 import click
 from flask import current_app
 
-group = click.Group("places", help="Places: freshness sweep.")
+group = click.Group("places", help="Places: freshness sweep, search columns.")
 
 
 @group.command("sweep")
@@ -19,3 +19,12 @@ def sweep() -> None:
     result = run_sweep(ctx)
     click.echo(f"reminded: {len(result.reminded)}")
     click.echo(f"paused: {len(result.paused)}")
+
+
+@group.command("recode")
+def recode() -> None:
+    """Recompute every place's match code and conflict bits (after a catalogue change)."""
+    from registry.extensions import db
+    from registry.services.places import recode_all
+
+    click.echo(f"recoded: {recode_all(db.session)}")

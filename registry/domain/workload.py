@@ -770,41 +770,35 @@ Result = DimensionResult | FlagResult | HoursResult
 
 @dataclass(frozen=True, slots=True)
 class ComparisonResult:
-    """Every comparison between one capacity and one demand, in catalogue order."""
+    """Every comparison between one capacity and one demand, in catalogue order. The
+    conflicts, signals, unknowns and slack are sorted out once, when it is made."""
 
     dimensions: tuple[DimensionResult, ...]
     exposures: tuple[FlagResult, ...]
     conditions: tuple[FlagResult, ...]
     hours: HoursResult
+    conflicts: tuple[Result, ...] = field(init=False, repr=False, compare=False)
+    signals: tuple[Result, ...] = field(init=False, repr=False, compare=False)
+    unknowns: tuple[Result, ...] = field(init=False, repr=False, compare=False)
+    slack: int = field(init=False, repr=False, compare=False)  # bands of room left
+
+    def __post_init__(self) -> None:
+        by_verdict: dict[Verdict, list[Result]] = {v: [] for v in Verdict}
+        for r in self.results:
+            by_verdict[r.verdict].append(r)
+        object.__setattr__(self, "conflicts", tuple(by_verdict[Verdict.CONFLICT]))
+        object.__setattr__(self, "signals", tuple(by_verdict[Verdict.SIGNAL]))
+        object.__setattr__(self, "unknowns", tuple(by_verdict[Verdict.UNKNOWN]))
+        object.__setattr__(self, "slack", sum(r.slack for r in self.dimensions))
 
     @property
     def results(self) -> tuple[Result, ...]:
         return (*self.dimensions, *self.exposures, *self.conditions, self.hours)
 
-    def _with(self, verdict: Verdict) -> tuple[Result, ...]:
-        return tuple(r for r in self.results if r.verdict is verdict)
-
-    @property
-    def conflicts(self) -> tuple[Result, ...]:
-        return self._with(Verdict.CONFLICT)
-
-    @property
-    def signals(self) -> tuple[Result, ...]:
-        return self._with(Verdict.SIGNAL)
-
-    @property
-    def unknowns(self) -> tuple[Result, ...]:
-        return self._with(Verdict.UNKNOWN)
-
-    @property
-    def slack(self) -> int:
-        """Total bands of room left across the fitting dimensions."""
-        return sum(r.slack for r in self.dimensions)
-
     @property
     def is_fit(self) -> bool:
         """Everything fits: no conflict, no signal, nothing unknown."""
-        return all(r.verdict is Verdict.FIT for r in self.results)
+        return not (self.conflicts or self.signals or self.unknowns)
 
 
 def compare_all(capacity: CapacityFacts, demand: DemandFacts) -> ComparisonResult:

@@ -6,7 +6,17 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.models.base import Base, TimestampMixin, enum_column
@@ -95,6 +105,10 @@ class Place(TimestampMixin, Base):
     # Demands, exposures and conditions in one fixed-length code the match search decodes
     # in bulk (registry.services.search.encode_match_code).
     match_code: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # The match code's conflict bits (registry.services.search.conflict_bits): the
+    # search's capacity precheck is two integer tests against these.
+    conflict_bits_1: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    conflict_bits_2: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # floor(lat * 10): the 0.1-degree latitude band, so the search can seek the index per
     # band straight to its longitude range (registry.services.search.lat_band).
     lat_band: Mapped[int | None]

@@ -38,6 +38,8 @@ ix_places_match = Index(
     Place.lat_band,
     Place.lon,
     Place.lat,
+    Place.conflict_bits_1,
+    Place.conflict_bits_2,
     Place.slots,
     Place.taken_slots,
     Place.sector,
@@ -45,5 +47,8 @@ ix_places_match = Index(
     Place.usual_hours_week,
     Place.lower_start_allowed,
     Place.match_code,
+    Place.function,
+    Place.available_until,
+    Place.ongoing,
     Place.id,
 )

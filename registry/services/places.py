@@ -69,7 +69,7 @@ from registry.models import (
 from registry.services import mail
 from registry.services.context import Context
 from registry.services.errors import Conflict, NotFound, ValidationFailed
-from registry.services.search import encode_match_code, lat_band
+from registry.services.search import conflict_bits, encode_match_code, lat_band
 
 log = logging.getLogger(__name__)
 
@@ -221,8 +221,28 @@ def refresh_derived(place: Place) -> None:
     """Recompute the columns the match search relies on. Call on every save."""
     place.demand_code = encode_demands(place_demands(place))
     place.match_code = encode_match_code(demand_facts(place))
+    place.conflict_bits_1, place.conflict_bits_2 = conflict_bits(place.match_code)
     place.lat_band = lat_band(place.lat)
     place.completeness = place_completeness(place).score
+
+
+def recode_all(session: Session, batch: int = 1000) -> int:
+    """Recompute every place's derived search columns (after a catalogue change, or for
+    places written outside this service); returns how many changed. Commits per batch."""
+    changed = 0
+    last = 0
+    while True:
+        places = session.scalars(
+            select(Place).where(Place.id > last).order_by(Place.id).limit(batch)
+        ).all()
+        if not places:
+            return changed
+        for place in places:
+            before = (place.match_code, place.conflict_bits_1, place.conflict_bits_2)
+            refresh_derived(place)
+            changed += before != (place.match_code, place.conflict_bits_1, place.conflict_bits_2)
+        last = places[-1].id
+        session.commit()
 
 
 def freshness_days(place: Place) -> int:

@@ -372,6 +372,105 @@ class _Comparer:
         return ComparisonResult(tuple(dims), exposures, conditions, hours)
 
 
+# --------------------------------------------------------------------------- conflict bits
+#
+# ``Place.conflict_bits_1`` / ``conflict_bits_2`` hold, per place, one bit for every code
+# position and every distinct set of characters that conflict there for some capacity
+# (for a dimension: "heavier than band b, or exactly one band heavier and neither
+# incidental nor adjustable", one set per band b; for a flag: "has the exposure" / "does
+# not offer the condition"). A capacity selects at most one such set per position, so its
+# mask has at most one bit per position, and a place is free of conflicts exactly when
+# ``(conflict_bits_1 & mask_1) = 0 AND (conflict_bits_2 & mask_2) = 0``: two integer
+# tests per index entry, the prefilter's capacity precheck. Both sides come from the
+# domain's own comparisons (the tables above); a place whose bits are zero (written
+# without them) passes the precheck and is scored from its code like any other.
+
+CONFLICT_BIT_COLUMNS = ("conflict_bits_1", "conflict_bits_2")
+_BITS_PER_COLUMN = 63  # a signed 64-bit integer on both databases, sign bit unused
+
+
+def _conflict_bytes(results: _ByteResults) -> frozenset[int]:
+    return frozenset(
+        byte
+        for byte, r in enumerate(results)
+        if r is not None and r is not _SKIP and r.verdict is Verdict.CONFLICT
+    )
+
+
+def _position_results(position: int, value: Any) -> _ByteResults:
+    """The per-byte comparisons at one code position for one capacity value (a band or
+    None for a dimension; whether the person avoids / needs it for a flag)."""
+    n_dims, n_exp = len(all_dimensions()), len(EXPOSURES)
+    if position < n_dims:
+        return _dimension_results(position, value)
+    if position < n_dims + n_exp:
+        return _flag_results(True, position - n_dims, bool(value))
+    return _flag_results(False, position - n_dims - n_exp, bool(value))
+
+
+def _position_values(position: int) -> tuple[Any, ...]:
+    dims = all_dimensions()
+    if position < len(dims):
+        return (None, *range(dims[position].heaviest + 1))
+    return (False, True)
+
+
+@functools.lru_cache(maxsize=1)
+def _conflict_bit_layout() -> tuple[dict[frozenset[int], int], ...]:
+    """Per code position, the bit of every distinct non-empty set of conflicting bytes."""
+    layout: list[dict[frozenset[int], int]] = []
+    bit = 0
+    for position in range(match_code_length()):
+        sets: dict[frozenset[int], int] = {}
+        for value in _position_values(position):
+            found = _conflict_bytes(_position_results(position, value))
+            if found and found not in sets:
+                sets[found] = bit
+                bit += 1
+        layout.append(sets)
+    if bit > _BITS_PER_COLUMN * len(CONFLICT_BIT_COLUMNS):  # pragma: no cover - catalogue
+        raise RuntimeError(f"the catalogue needs {bit} conflict bits: add a column")
+    return tuple(layout)
+
+
+def _split_bits(value: int) -> tuple[int, ...]:
+    mask = (1 << _BITS_PER_COLUMN) - 1
+    return tuple((value >> (_BITS_PER_COLUMN * i)) & mask for i in range(len(CONFLICT_BIT_COLUMNS)))
+
+
+def conflict_bits(code: str) -> tuple[int, ...]:
+    """A place's conflict bits (one int per column of ``CONFLICT_BIT_COLUMNS``) for its
+    match code; all zero for a code that is not valid (the search then scores the code
+    it re-encodes, and the zero bits let every capacity's precheck pass)."""
+    layout = _conflict_bit_layout()
+    if len(code) != len(layout) or not code.isascii():
+        return (0,) * len(CONFLICT_BIT_COLUMNS)
+    value = 0
+    for sets, byte in zip(layout, code.encode("ascii"), strict=True):
+        for found, bit in sets.items():
+            if byte in found:
+                value |= 1 << bit
+    return _split_bits(value)
+
+
+@functools.lru_cache(maxsize=256)
+def _conflict_masks(key: tuple) -> tuple[int, ...]:
+    """A capacity's masks (one per bit column): per position, the bit of the set of bytes
+    that conflict for this capacity there."""
+    bands, avoid, needs = key
+    values = [
+        *bands,
+        *(f.key in avoid for f in EXPOSURES),
+        *(f.key in needs for f in CONDITIONS),
+    ]
+    value = 0
+    for position, (sets, v) in enumerate(zip(_conflict_bit_layout(), values, strict=True)):
+        found = _conflict_bytes(_position_results(position, v))
+        if found:
+            value |= 1 << sets[found]
+    return _split_bits(value)
+
+
 @functools.cache
 def _warm_dimension_rows() -> None:
     """Build the rows of every dimension and capacity band once per process (a few ms on
@@ -398,66 +497,65 @@ def _score_table(key: tuple) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=256)
-def _conflicting_chars(key: tuple) -> tuple[tuple[int, tuple[str, ...]], ...]:
-    """Per code position (1-based), the characters that conflict for this capacity."""
-    table = _score_table(key)
-    positions, chars = np.nonzero((table < _INVALID) & ((table & 0xFF) > 0))
-    out: dict[int, list[str]] = {}
-    for pos, char in zip(positions.tolist(), chars.tolist(), strict=True):
-        out.setdefault(pos + 1, []).append(chr(char))
-    return tuple((pos, tuple(found)) for pos, found in out.items())
-
-
-@functools.lru_cache(maxsize=256)
-def _conflict_free_sql(key: tuple, person: float | None, dialect: str) -> tuple[str, str | None]:
+def _conflict_free_sql(key: tuple, person: float | None) -> tuple[str, tuple[tuple[str, int], ...]]:
     """A SQL condition that holds for every place without a conflict (and, being derived
-    from the same score table, fails only for places with one): one pattern over the
-    match code excluding, per position, the characters that conflict (a code of another
-    length passes, the search re-encodes it), and the hours rule; ``""`` when nothing can
-    conflict. Returns the condition and the pattern to bind as ``code_pattern``. The
-    cheap capacity precheck of the prefilter."""
+    from the same comparisons, fails only for places with one, unless their conflict
+    bits are unset): the conflict bits tested against this capacity's masks, and the
+    hours rule; ``""`` when nothing can conflict. Returns the condition (``{name}``
+    placeholders) and the values to bind. The cheap capacity precheck of the prefilter:
+    integer tests on columns of the covering index, the same portable SQL everywhere."""
     terms = []
-    pattern = None
-    excluded = dict(_conflicting_chars(key))
-    if excluded:
-        length = match_code_length()
-        per_position = [excluded.get(pos + 1, ()) for pos in range(length)]
-        sql, pattern = search_tuning.code_pattern_sql(dialect, "match_code", per_position)
-        terms.append(sql)
+    bound = []
+    for i, (column, mask) in enumerate(
+        zip(CONFLICT_BIT_COLUMNS, _conflict_masks(key), strict=True)
+    ):
+        if mask:
+            terms.append(f"({column} & {{cmask{i}}}) = 0")
+            bound.append((f"cmask{i}", mask))
     if person is not None and math.isfinite(person):
         terms.append(
             "(COALESCE(min_hours_week, usual_hours_week, 0) <= {person}"
             " OR lower_start_allowed = {yes})"
         )
-    return " AND ".join(terms), pattern
+    return " AND ".join(terms), tuple(bound)
+
+
+def _at_most_bits_sql(value: str, k: int) -> str:
+    """SQL that ``value`` (an integer expression) has at most ``k`` bits set: clearing
+    the lowest set bit (``x & (x - 1)``) ``k`` times leaves zero. Portable integer SQL."""
+    for _ in range(k):
+        value = f"({value} & ({value} - 1))"
+    return f"{value} = 0"
 
 
 @functools.lru_cache(maxsize=256)
-def _few_conflicts_sql(key: tuple, person: float | None) -> str:
-    """A SQL condition that holds for every place with at most
-    ``MAX_NEAR_MISS_CONFLICTS`` conflicts (the most a near miss has): the number of
-    positions of its match code holding a conflicting character, plus one when the hours
-    conflict, is at most that (a code of another length passes, the search re-encodes
-    it). From the same score table as :func:`_conflict_free_sql`, each position
-    conflicting at most once; the characters come from the fixed code alphabet. Portable
-    SQL (``CASE``, ``substr``, ``length``)."""
-    terms = []
-    for pos, chars in _conflicting_chars(key):
-        listed = ", ".join(repr(c) for c in chars)
-        if not search_tuning.CODE_CHARS.issuperset(chars):  # pragma: no cover - alphabet
-            raise ValueError(f"not a code character: {chars!r}")
-        terms.append(f"CASE WHEN substr(match_code, {pos}, 1) IN ({listed}) THEN 1 ELSE 0 END")
-    if person is not None and math.isfinite(person):
-        terms.append(
-            "CASE WHEN COALESCE(min_hours_week, usual_hours_week, 0) <= {person}"
-            " OR lower_start_allowed = {yes} THEN 0 ELSE 1 END"
-        )
-    if len(terms) <= MAX_NEAR_MISS_CONFLICTS:
-        return ""
-    return (
-        f"(length(match_code) <> {match_code_length()}"
-        f" OR {' + '.join(terms)} <= {MAX_NEAR_MISS_CONFLICTS})"
-    )
+def _near_miss_tiers_sql(key: tuple) -> tuple[str, ...]:
+    """SQL conditions for the near-miss reads of places with a conflict, in rank order.
+    A place's conflicting positions are the bits its conflict bits share with this
+    capacity's masks (the hours aside), so:
+
+    - the first holds for every place with at most one conflict (at most one shared bit
+      in all; a place with unset bits passes);
+    - the second for every other place with at most ``MAX_NEAR_MISS_CONFLICTS`` (the most
+      a near miss has): no column shares more bits than that.
+
+    Necessary conditions, not exact ones: the search scores every row it reads. Every
+    place with one conflict ranks before every place with two, so the second read is
+    needed only when the first leaves the result short. ``("",)`` when no bit can
+    conflict (only the hours can)."""
+    shared = [
+        f"({column} & {mask})"
+        for column, mask in zip(CONFLICT_BIT_COLUMNS, _conflict_masks(key), strict=True)
+        if mask
+    ]
+    if not shared:
+        return ("",)
+    one = " AND ".join(_at_most_bits_sql(x, 1) for x in shared)
+    if len(shared) > 1:  # and at most one column shares a bit
+        one += " AND " + " + ".join(f"CASE WHEN {x} = 0 THEN 0 ELSE 1 END" for x in shared)
+        one += " <= 1"
+    few = " AND ".join(_at_most_bits_sql(x, MAX_NEAR_MISS_CONFLICTS) for x in shared)
+    return (one, f"NOT ({one}) AND {few}")
 
 
 @functools.lru_cache(maxsize=1)
@@ -579,47 +677,36 @@ _SCAN_COLUMNS = (
     Place.usual_hours_week,
     Place.lower_start_allowed,
     Place.match_code,
+    # the rest is what the matcher needs of a shortlisted place, read along so the
+    # shortlist costs no second query
+    Place.kind,
+    Place.sector,
+    Place.function,
+    Place.available_until,
+    Place.ongoing,
+    Place.slots,
+    Place.taken_slots,
 )  # all in the covering index ix_places_match: the prefilter reads no table row
+_SCORED_COLUMNS = 7  # the leading columns the vectorised scoring reads
 
 
-class _ShortRow(NamedTuple):
-    """A shortlisted place as read by ``_read_shortlist`` (what ``place_facts_of`` uses)."""
-
-    id: int
-    kind: str
-    status: str
-    lat: float
-    lon: float
-    sector: str | None
-    function: str | None
-    min_hours_week: int | None
-    usual_hours_week: int | None
-    lower_start_allowed: bool
-    available_until: dt.date | None
-    ongoing: bool
-    slots: int
-    taken_slots: int
-
-
-def _read_shortlist(conn: Connection, ids: Sequence[int]) -> list[_ShortRow]:
-    """The shortlisted places' facts, in one narrow query (raw rows: no ORM types)."""
-    params: dict[str, Any] = {}
-    listed = search_tuning.in_list(params, "id", list(ids))
-    rows = search_tuning.fetch_rows(
-        conn,
-        # column names from _ShortRow, ids bound as parameters
-        "SELECT " + ", ".join(_ShortRow._fields) + f" FROM places WHERE id IN ({listed})",  # noqa: S608
-        params,
+def _shortlisted_facts(row: tuple[Any, ...], demand: DemandFacts) -> PlaceFacts:
+    """A prefilter row (``_SCAN_COLUMNS``: an open place) as the matcher sees it."""
+    pid, lat, lon, _, _, _, _, kind, sector, function, until, ongoing, slots, taken = row
+    if until is not None and not isinstance(until, dt.date):  # SQLite: ISO text
+        until = dt.date.fromisoformat(str(until))
+    return PlaceFacts(
+        place_id=pid,
+        coordinate=(lat, lon),
+        kind=kind,
+        demand=demand,
+        sector=sector or None,
+        function=norm_function(function),
+        until=until,
+        ongoing=bool(ongoing),
+        open=True,
+        free_slots=(slots or 0) - (taken or 0),
     )
-    out = []
-    for row in rows:
-        until = row[10]
-        if until is not None and not isinstance(until, dt.date):  # SQLite: ISO text
-            until = dt.date.fromisoformat(str(until))
-        out.append(
-            _ShortRow(*row[:9], bool(row[9]), until, bool(row[11]), row[12] or 0, row[13] or 0)
-        )
-    return out
 
 
 _RECODE_COLUMNS = (
@@ -647,12 +734,15 @@ def _disk_params(home: tuple[float, float], radius_km: float, prefix: str) -> di
     }
 
 
-def _disk_sql(prefix: str) -> str:
-    """The box and planar lower bound of a disk (parameters from :func:`_disk_params`)."""
+def _disk_sql(prefix: str, then: str = "") -> str:
+    """The box and planar lower bound of a disk (parameters from :func:`_disk_params`),
+    with the condition ``then`` tested right after the longitude range (the index seek):
+    a cheap, selective test there spares most rows the arithmetic of the bound."""
     p = prefix
     return (
         f"lon BETWEEN {{{p}min_lon}} AND {{{p}max_lon}}"
-        f" AND lat BETWEEN {{{p}min_lat}} AND {{{p}max_lat}}"
+        + (f" AND {then}" if then else "")
+        + f" AND lat BETWEEN {{{p}min_lat}} AND {{{p}max_lat}}"
         " AND ((lat - {lat0}) * {ky}) * ((lat - {lat0}) * {ky})"
         f" + ((lon - {{lon0}}) * {{{p}kx}}) * ((lon - {{lon0}}) * {{{p}kx}}) <= {{{p}r2}}"
     )
@@ -664,7 +754,7 @@ def _prefilter(
     scope: Scope,
     radius_km: float,
     extra: str = "",
-    code_pattern: str | None = None,
+    bound: Sequence[tuple[str, Any]] = (),
     inner_km: float | None = None,
     inner_extra: str = "",
 ) -> list[tuple[Any, ...]]:
@@ -672,7 +762,7 @@ def _prefilter(
     kind, in the candidate's networks, inside the latitude band and the (1/cos(latitude)
     widened) longitude band around the circle of ``radius_km``, inside a planar lower
     bound of that circle, and meeting ``extra`` (the capacity precheck, SQL text with
-    ``{name}`` placeholders for the parameters below, ``code_pattern`` among them).
+    ``{name}`` placeholders for the parameters below and those ``bound`` adds).
 
     With ``inner_km``, the rows this prefilter returns for ``inner_km`` and
     ``inner_extra`` (same arguments otherwise) are left out: the same box, planar and
@@ -694,7 +784,7 @@ def _prefilter(
         "status": PlaceStatus.OPEN.value,
         "person": person_week_hours(facts.capacity.hours_per_day, facts.capacity.hours_per_week),
         "yes": True,
-        "code_pattern": code_pattern,
+        **dict(bound),
     }
     kinds = search_tuning.in_list(params, "kind", sorted(facts.kinds))
     bands = search_tuning.in_list(
@@ -712,14 +802,13 @@ def _prefilter(
         params["sector"] = scope.sector
         sector = " AND sector = {sector}"
     # every value is a bound parameter; the text only gets placeholders and the
-    # precheck, whose pattern comes from a fixed character set (code_pattern_sql)
+    # precheck, whose only literals are integers (the capacity's masks)
     sql = (
-        "SELECT id, lat, lon, min_hours_week, usual_hours_week, lower_start_allowed,"  # noqa: S608
-        " match_code FROM places"
+        "SELECT " + ", ".join(c.key for c in _SCAN_COLUMNS) + " FROM places"  # noqa: S608
         " WHERE status = {status} AND kind IN (" + kinds + ")"
         " AND lat_band IN (" + bands + ")"
-        " AND " + _disk_sql("") + inner + ""
-        " AND slots > taken_slots" + sector + (" AND " + extra if extra else "") + ""  # noqa: S608
+        " AND " + _disk_sql("", extra) + inner + ""
+        " AND slots > taken_slots" + sector + ""  # noqa: S608
         " AND EXISTS (SELECT 1 FROM place_networks"
         " WHERE place_networks.place_id = places.id"
         " AND place_networks.network_id IN (" + networks + "))"
@@ -765,6 +854,7 @@ class _Scored:
     distance: np.ndarray
     neg_slack: np.ndarray
     codes: np.ndarray  # (n, code length) bytes of each row's (valid) match code
+    rows: list[tuple[Any, ...]]  # the prefilter's rows themselves
 
     def prefix(self) -> tuple[np.ndarray, ...]:
         """``matching.rank_key`` up to (and without) the preferences and the place id."""
@@ -779,7 +869,12 @@ class _Scored:
 
     def __add__(self, other: _Scored) -> _Scored:
         return _Scored(
-            *(np.concatenate((getattr(self, f.name), getattr(other, f.name))) for f in fields(self))
+            *(
+                np.concatenate((getattr(self, f.name), getattr(other, f.name)))
+                for f in fields(self)
+                if f.name != "rows"
+            ),
+            rows=self.rows + other.rows,
         )
 
 
@@ -787,9 +882,9 @@ def _score(
     conn: Connection, rows: Sequence[tuple], facts: SearchFacts, stats: SearchStats
 ) -> _Scored:
     """``compare_all`` and ``evaluate``'s outcome for every row, on arrays."""
-    ids_t, lat_t, lon_t, min_t, usual_t, lower_t, codes = (
-        zip(*rows, strict=True) if rows else ((),) * len(_SCAN_COLUMNS)
-    )
+    rows = list(rows)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(_SCAN_COLUMNS)
+    ids_t, lat_t, lon_t, min_t, usual_t, lower_t, codes = columns[:_SCORED_COLUMNS]
     ids = np.array(ids_t, dtype=np.int64)
     capacity = facts.capacity
     table = _score_table(_capacity_key(capacity))
@@ -832,6 +927,7 @@ def _score(
         distance,
         -(packed >> 24),
         matrix,
+        rows,
     )
 
 
@@ -892,15 +988,32 @@ def _ring_complete(scored: _Scored, radius: float, limit: int, min_unknowns: int
     return int(np.count_nonzero(best & inside)) >= limit
 
 
-def _large_table(conn: Connection) -> bool:
-    """Whether the places table is large enough for the expanding disks to pay (a
-    heuristic on its highest id, read once per connection; never a correctness matter)."""
-    size = conn.info.get("search_places_max_id")
-    if size is None:
-        size = conn.info["search_places_max_id"] = (
-            conn.execute(select(func.max(Place.id))).scalar() or 0
-        )
-    return size >= _RING_MIN_PLACES
+class _TableFacts(NamedTuple):
+    max_id: int  # the table's size, roughly: the expanding disks pay on large tables
+    stale_codes: bool  # some match code has another length: written for another catalogue
+
+    @property
+    def large(self) -> bool:
+        return self.max_id >= _RING_MIN_PLACES
+
+
+def _table_facts(conn: Connection) -> _TableFacts:
+    """Facts about the places table, read once per connection (the catalogue, and so
+    the code layout, is fixed for a process). ``large`` is a heuristic, never a
+    correctness matter. ``stale_codes`` is: a code of another length was written for
+    another catalogue, so its conflict bits cannot be trusted either, and the search
+    then reads without the bit precheck (every place scored from its re-encoded code)
+    until ``flask --app registry places recode`` has refreshed them."""
+    facts = conn.info.get("search_table_facts")
+    if facts is None:
+        size = conn.execute(select(func.max(Place.id))).scalar() or 0
+        stale = conn.execute(
+            select(Place.id)
+            .where(func.length(Place.match_code).not_in((0, match_code_length())))
+            .limit(1)
+        ).first()
+        facts = conn.info["search_table_facts"] = _TableFacts(size, stale is not None)
+    return facts
 
 
 def _ring_read(
@@ -909,18 +1022,18 @@ def _ring_read(
     limit: int,
     wanted: Sequence[int],
     free: str,
-    few: str,
-    pattern: str | None,
+    tiers: Sequence[str],
+    bound: Sequence[tuple[str, Any]],
     rings: bool = True,
 ) -> _Scored:
     """Every row the search needs (``wanted`` holds matches), read disk by growing disk
     and stopping as soon as the rows read provably hold the ``limit`` best.
 
-    ``read(radius, extra, pattern, inner, inner_extra)`` returns the prefilter's rows
+    ``read(radius, extra, bound, inner, inner_extra)`` returns the prefilter's rows
     for the disk of ``radius`` meeting ``extra``, less those of the disk of ``inner``
     meeting ``inner_extra`` (the rows an earlier read returned), so the reads are
-    disjoint. ``free`` holds for every place without a conflict, ``few`` for every
-    place with few enough for a near miss (so also for every conflict-free one).
+    disjoint. ``free`` holds for every place without a conflict; ``tiers`` are the
+    conditions of :func:`_near_miss_tiers_sql` (places with a conflict, one first).
 
     The conflict-free rows are read first: a small disk (``_RING_FIRST`` of the travel
     range), perhaps one more sized by the density of its best-tier rows, then the range.
@@ -935,26 +1048,31 @@ def _ring_read(
     - Otherwise (or as soon as the rows read suggest fewer than ``limit`` matches in
       all) the conflict-free rest up to the largest range is read in one go; then, with
       near misses wanted and fewer than ``limit`` matches, the places of the travel
-      range with a conflict but no more than a near miss has (``few``; the others are
-      no match). So the rows are those the search reads without rings, less only rows
-      that provably cannot be in the result.
+      range with a conflict but no more than a near miss has (the others are no match):
+      those with one conflict, then, if the result is still short, those with two. So
+      the rows are those the search reads without rings, less only rows that provably
+      cannot be in the result.
     """
     max_km = facts.max_km
     near = 1 in wanted
     outer = max_km * NEAR_MISS_RANGE_FACTOR if near else max_km
 
     def rest(scored: _Scored | None, inner: float | None) -> _Scored:
-        more = read(outer, free, pattern, inner, free)
+        more = read(outer, free, bound, inner, free)
         scored = more if scored is None else scored + more
-        if near and free and int(np.count_nonzero(scored.order == 0)) < limit:
+        matches = int(np.count_nonzero(scored.order == 0)) if 0 in wanted else 0
+        if near and free and matches < limit:
             # near misses by conflicts (within the travel range): the places with a
-            # conflict but few enough of them
-            scored = scored + read(
-                max_km, f"NOT ({free})" + (f" AND {few}" if few else ""), pattern
-            )
+            # conflict but few enough of them, one conflict first
+            for tier in tiers:
+                extra = f"NOT ({free})" + (f" AND {tier}" if tier else "")
+                scored = scored + read(max_km, extra, bound)
+                ahead = (scored.order == 1) & (scored.conflicts <= 1)
+                if matches + int(np.count_nonzero(ahead)) >= limit:
+                    break  # every place not read has two conflicts or more: it ranks after
         return scored
 
-    if not (max_km > 0 and math.isfinite(max_km)) or not rings:
+    if not (max_km > 0 and math.isfinite(max_km)) or not rings or 0 not in wanted:
         return rest(None, None)
     capacity = facts.capacity
     person = person_week_hours(capacity.hours_per_day, capacity.hours_per_week)
@@ -964,7 +1082,7 @@ def _ring_read(
     radius = max_km * _RING_FIRST
     small = 0
     while True:
-        ring = read(radius, free, pattern, inner, free)
+        ring = read(radius, free, bound, inner, free)
         scored = ring if scored is None else scored + ring
         inner = radius
         matches = int(np.count_nonzero(scored.order == 0))
@@ -1010,31 +1128,25 @@ def search_places(
     def read(
         radius: float,
         extra: str = "",
-        pattern: str | None = None,
+        bound: Sequence[tuple[str, Any]] = (),
         inner: float | None = None,
         inner_extra: str = "",
     ) -> _Scored:
-        rows = _prefilter(conn, facts, scope, radius, extra, pattern, inner, inner_extra)
+        rows = _prefilter(conn, facts, scope, radius, extra, bound, inner, inner_extra)
         stats.rows_read += len(rows)
         return _score(conn, rows, facts, stats)
 
     # 1. read and score the prefilter's rows. Every match is conflict free, and every
     # place with a conflict ranks after every match: when matches come first, the places
     # without a conflict are read first, and the others only if they could still rank.
-    if wanted == [1]:  # near misses only: with or without conflicts
-        scored = read(near_km)
-    else:
-        capacity = facts.capacity
-        free, pattern = _conflict_free_sql(
-            _capacity_key(capacity),
-            person_week_hours(capacity.hours_per_day, capacity.hours_per_week),
-            search_tuning.dialect_name(conn),
-        )
-        few = _few_conflicts_sql(
-            _capacity_key(capacity),
-            person_week_hours(capacity.hours_per_day, capacity.hours_per_week),
-        )
-        scored = _ring_read(read, facts, limit, wanted, free, few, pattern, _large_table(conn))
+    capacity = facts.capacity
+    person = person_week_hours(capacity.hours_per_day, capacity.hours_per_week)
+    table = _table_facts(conn)
+    free, bound = "", ()
+    if not table.stale_codes:
+        free, bound = _conflict_free_sql(_capacity_key(capacity), person)
+    tiers = _near_miss_tiers_sql(_capacity_key(capacity))
+    scored = _ring_read(read, facts, limit, wanted, free, tiers, bound, table.large)
     keep = np.flatnonzero(np.isin(scored.order, wanted))
     if not keep.size:
         return []
@@ -1050,33 +1162,27 @@ def search_places(
         for a in prefix:
             same &= a[rest] == a[last]
         end += int(same.size if same.all() else np.argmin(same))
-    shortlist = ranked[:end]
-    ids = scored.ids[shortlist].tolist()
-    columns = [a[shortlist].tolist() for a in prefix]
-    expected = dict(zip(ids, zip(*columns, strict=True), strict=True))
-    dist_of = dict(zip(ids, scored.distance[shortlist].tolist(), strict=True))
+    shortlist = ranked[:end].tolist()
+    expected = list(zip(*(a[shortlist].tolist() for a in prefix), strict=True))
 
     # 3. the domain evaluates (and explains) the shortlist; the fast path must agree.
     # The demands come from the same match code (no JSON parsing): the places service
     # writes it with every save, and the reference tests compare the explanations.
-    codes = {pid: scored.codes[i].tobytes() for pid, i in zip(ids, shortlist, strict=True)}
     comparer = _Comparer(facts.capacity)
     out = []
-    for row in _read_shortlist(conn, ids):
-        code = codes[row.id]
+    for i, want in zip(shortlist, expected, strict=True):
+        row = scored.rows[i]
+        code = scored.codes[i].tobytes()
         demands, exposures, offers = _decode_match_code(code.decode("ascii"))
-        demand = DemandFacts(
-            demands,
-            exposures,
-            offers,
-            row.min_hours_week,
-            row.usual_hours_week,
-            bool(row.lower_start_allowed),
+        demand = DemandFacts(demands, exposures, offers, row[3], row[4], bool(row[5]))
+        res = evaluate(
+            facts,
+            _shortlisted_facts(row, demand),
+            want[4],  # the distance, from the vectorised geodesic
+            comparer.compare(code, demand),
         )
-        pf = place_facts_of(row, demand)
-        res = evaluate(facts, pf, dist_of[row.id], comparer.compare(code, demand))
-        if rank_key(res)[:6] != expected[row.id]:  # pragma: no cover - a fast-path bug
-            raise RuntimeError(f"search fast path disagrees with the domain on {row.id}")
+        if rank_key(res)[:6] != want:  # pragma: no cover - a fast-path bug
+            raise RuntimeError(f"search fast path disagrees with the domain on {res.place_id}")
         out.append(res)
     stats.evaluated = len(out)
     return rank(out)[:limit]

@@ -21,51 +21,12 @@ from typing import Any
 from sqlalchemy import Connection
 
 
-def dialect_name(conn: Connection) -> str:
-    return conn.dialect.name
-
-
 def in_list(params: dict[str, Any], prefix: str, values: Sequence[Any]) -> str:
     """Add ``values`` to ``params`` as ``prefix0``, ``prefix1``, ... and return the
     ``{prefix0}, {prefix1}, ...`` placeholders for an ``IN (...)`` list."""
     names = [f"{prefix}{i}" for i in range(len(values))]
     params.update(zip(names, values, strict=True))
     return ", ".join("{" + name + "}" for name in names) if names else "NULL"
-
-
-# Characters a match code holds ('-' and '0'..'W'): none is special inside a GLOB or a
-# regular-expression bracket expression.
-CODE_CHARS = frozenset("-") | frozenset(chr(c) for c in range(ord("0"), ord("0") + 40))
-
-
-def code_pattern_sql(
-    dialect: str, column: str, excluded: Sequence[Sequence[str]]
-) -> tuple[str, str | None]:
-    """A condition that ``column`` (a fixed-length code) has, at every position ``i``, a
-    character not in ``excluded[i]``, or is of another length; and the pattern to bind
-    as the ``{code_pattern}`` parameter (None when the condition needs none).
-
-    - SQLite: one ``GLOB`` with ``[^...]`` classes, the pattern bound (so the statement
-      text, and the driver's prepared statement, do not change with it): one pattern
-      match per row is several times cheaper than a ``substr`` test per position.
-    - PostgreSQL: a ``substr(...) NOT IN (...)`` per constrained position, which its
-      executor runs about twice as fast as the equivalent regular expression. The
-      characters are inlined: they come from the fixed code alphabet (checked here),
-      which holds no quote.
-    """
-    for chars in excluded:
-        if not CODE_CHARS.issuperset(chars):
-            raise ValueError(f"not a code character: {chars!r}")
-    other_length = f"length({column}) <> {len(excluded)}"
-    if dialect == "sqlite":
-        pattern = "".join("[^" + "".join(chars) + "]" if chars else "?" for chars in excluded)
-        return f"({column} GLOB {{code_pattern}} OR {other_length})", pattern
-    terms = [
-        f"substr({column}, {i + 1}, 1) NOT IN ({', '.join(repr(c) for c in chars)})"
-        for i, chars in enumerate(excluded)
-        if chars
-    ]
-    return "(" + " AND ".join(terms) + f" OR {other_length})", None
 
 
 def _placeholder(conn: Connection) -> str:
