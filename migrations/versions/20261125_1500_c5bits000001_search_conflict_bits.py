@@ -3,9 +3,7 @@
 ``places.conflict_bits_1`` / ``conflict_bits_2``: the match code's conflict bits, so the
 search's capacity precheck is two integer tests per index entry instead of a pattern
 match on the code (filled here for existing places, kept up to date by the places
-service); both join the covering index ``ix_places_match``, as do the function, the
-end date and ``ongoing``, so the shortlisted places' facts come with the prefilter's
-rows instead of from a second query.
+service); both join the covering index ``ix_places_match``.
 
 Revision ID: c5bits000001
 Revises: c4perf000001
@@ -36,16 +34,7 @@ _OLD_INDEX = [
     "match_code",
     "id",
 ]
-_NEW_INDEX = [
-    *_OLD_INDEX[:5],
-    "conflict_bits_1",
-    "conflict_bits_2",
-    *_OLD_INDEX[5:-1],
-    "function",
-    "available_until",
-    "ongoing",
-    "id",
-]
+_NEW_INDEX = [*_OLD_INDEX[:5], "conflict_bits_1", "conflict_bits_2", *_OLD_INDEX[5:]]
 
 
 def _backfill() -> None:

@@ -783,13 +783,24 @@ class ComparisonResult:
     slack: int = field(init=False, repr=False, compare=False)  # bands of room left
 
     def __post_init__(self) -> None:
-        by_verdict: dict[Verdict, list[Result]] = {v: [] for v in Verdict}
+        conflicts: list[Result] = []
+        signals: list[Result] = []
+        unknowns: list[Result] = []
+        fit, conflict, signal = Verdict.FIT, Verdict.CONFLICT, Verdict.SIGNAL
         for r in self.results:
-            by_verdict[r.verdict].append(r)
-        object.__setattr__(self, "conflicts", tuple(by_verdict[Verdict.CONFLICT]))
-        object.__setattr__(self, "signals", tuple(by_verdict[Verdict.SIGNAL]))
-        object.__setattr__(self, "unknowns", tuple(by_verdict[Verdict.UNKNOWN]))
-        object.__setattr__(self, "slack", sum(r.slack for r in self.dimensions))
+            verdict = r.verdict
+            if verdict is fit:
+                continue
+            if verdict is conflict:
+                conflicts.append(r)
+            elif verdict is signal:
+                signals.append(r)
+            else:
+                unknowns.append(r)
+        object.__setattr__(self, "conflicts", tuple(conflicts))
+        object.__setattr__(self, "signals", tuple(signals))
+        object.__setattr__(self, "unknowns", tuple(unknowns))
+        object.__setattr__(self, "slack", sum([r.slack for r in self.dimensions]))
 
     @property
     def results(self) -> tuple[Result, ...]:

@@ -47,8 +47,5 @@ ix_places_match = Index(
     Place.usual_hours_week,
     Place.lower_start_allowed,
     Place.match_code,
-    Place.function,
-    Place.available_until,
-    Place.ongoing,
     Place.id,
 )

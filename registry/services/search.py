@@ -44,6 +44,7 @@ import dataclasses
 import datetime as dt
 import functools
 import math
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple
@@ -335,6 +336,9 @@ def _flag_row(exposure: bool, index: int, person: bool) -> np.ndarray:
     return _packed_row(_flag_results(exposure, index, person))
 
 
+_at = operator.getitem
+
+
 class _Comparer:
     """``compare_all`` for one capacity, straight from a place's match code: every
     per-item result comes from the domain's own comparison (computed once per position,
@@ -353,23 +357,17 @@ class _Comparer:
     def compare(self, code: bytes, demand: DemandFacts) -> ComparisonResult:
         """The comparison with a place of this (valid) match code and these hours."""
         n_dims, n_exp = len(self.dims), len(self.exposures)
-        dims = []
-        for results, byte in zip(self.dims, code[:n_dims], strict=True):
-            result = results[byte]
-            if result is not _SKIP:
-                dims.append(result)
-        exposures = tuple(
-            r[b] for r, b in zip(self.exposures, code[n_dims : n_dims + n_exp], strict=True)
-        )
-        conditions = tuple(
-            r[b] for r, b in zip(self.conditions, code[n_dims + n_exp :], strict=True)
-        )
+        dims = tuple(map(_at, self.dims, code[:n_dims]))
+        if _SKIP in dims:
+            dims = tuple(r for r in dims if r is not _SKIP)
+        exposures = tuple(map(_at, self.exposures, code[n_dims : n_dims + n_exp]))
+        conditions = tuple(map(_at, self.conditions, code[n_dims + n_exp :]))
         key = (demand.min_hours_week, demand.usual_hours_week, demand.lower_start_allowed)
         hours = self._hours.get(key)
         if hours is None:
             cap = self.capacity
             hours = self._hours[key] = compare_hours(cap.hours_per_day, cap.hours_per_week, *key)
-        return ComparisonResult(tuple(dims), exposures, conditions, hours)
+        return ComparisonResult(dims, exposures, conditions, hours)
 
 
 # --------------------------------------------------------------------------- conflict bits
@@ -568,20 +566,22 @@ def _code_layout() -> tuple[tuple[str, ...], tuple[Demand | None, ...], int, int
     return keys, tuple(demand_of), len(keys), len(keys) + len(EXPOSURES)
 
 
-def _flag_set(part: str, flags: Sequence[Any]) -> frozenset[str] | None:
-    if UNKNOWN_CHAR in part:
+def _flag_set(part: bytes, flags: Sequence[Any]) -> frozenset[str] | None:
+    if _NOT_STATED in part:
         return None
-    return frozenset(flag.key for flag, ch in zip(flags, part, strict=True) if ch == "1")
+    return frozenset(flag.key for flag, byte in zip(flags, part, strict=True) if byte == 49)
 
 
-def _decode_match_code(code: str) -> tuple[dict[str, Demand], frozenset | None, frozenset | None]:
+def _decode_match_code(
+    code: bytes,
+) -> tuple[dict[str, Demand], frozenset | None, frozenset | None]:
     """The demands, exposures and offered conditions a (valid) match code encodes."""
     keys, demand_of, exp_at, cond_at = _code_layout()
-    demands = {}
-    for key, ch in zip(keys, code, strict=False):
-        demand = demand_of[ord(ch)]
-        if demand is not None:
-            demands[key] = demand
+    demands = {
+        key: d
+        for key, d in zip(keys, map(demand_of.__getitem__, code[:exp_at]), strict=True)
+        if d is not None
+    }
     return (
         demands,
         _flag_set(code[exp_at:cond_at], EXPOSURES),
@@ -677,8 +677,11 @@ _SCAN_COLUMNS = (
     Place.usual_hours_week,
     Place.lower_start_allowed,
     Place.match_code,
-    # the rest is what the matcher needs of a shortlisted place, read along so the
-    # shortlist costs no second query
+)  # all in the covering index ix_places_match: the prefilter reads no table row
+# What the matcher needs of a shortlisted place besides those: read for the shortlist
+# only (each column the prefilter returns costs per row; the shortlist is ~50 rows).
+_SHORTLIST_COLUMNS = (
+    Place.id,
     Place.kind,
     Place.sector,
     Place.function,
@@ -686,13 +689,25 @@ _SCAN_COLUMNS = (
     Place.ongoing,
     Place.slots,
     Place.taken_slots,
-)  # all in the covering index ix_places_match: the prefilter reads no table row
-_SCORED_COLUMNS = 7  # the leading columns the vectorised scoring reads
+)
 
 
-def _shortlisted_facts(row: tuple[Any, ...], demand: DemandFacts) -> PlaceFacts:
-    """A prefilter row (``_SCAN_COLUMNS``: an open place) as the matcher sees it."""
-    pid, lat, lon, _, _, _, _, kind, sector, function, until, ongoing, slots, taken = row
+def _read_shortlist(conn: Connection, ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
+    """``_SHORTLIST_COLUMNS`` of the shortlisted places, by id, in one query."""
+    params: dict[str, Any] = {}
+    listed = search_tuning.in_list(params, "id", list(ids))
+    names = ", ".join(c.key for c in _SHORTLIST_COLUMNS)
+    sql = f"SELECT {names} FROM places WHERE id IN ({listed})"  # noqa: S608 - names, placeholders
+    return {row[0]: row for row in search_tuning.fetch_rows(conn, sql, params)}
+
+
+def _shortlisted_facts(
+    row: tuple[Any, ...], short: tuple[Any, ...], demand: DemandFacts
+) -> PlaceFacts:
+    """A shortlisted place (its prefilter row and shortlist row) as the matcher sees it;
+    the prefilter reads open places only."""
+    pid, lat, lon = row[:3]
+    _, kind, sector, function, until, ongoing, slots, taken = short
     if until is not None and not isinstance(until, dt.date):  # SQLite: ISO text
         until = dt.date.fromisoformat(str(until))
     return PlaceFacts(
@@ -883,8 +898,9 @@ def _score(
 ) -> _Scored:
     """``compare_all`` and ``evaluate``'s outcome for every row, on arrays."""
     rows = list(rows)
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(_SCAN_COLUMNS)
-    ids_t, lat_t, lon_t, min_t, usual_t, lower_t, codes = columns[:_SCORED_COLUMNS]
+    ids_t, lat_t, lon_t, min_t, usual_t, lower_t, codes = (
+        zip(*rows, strict=True) if rows else ((),) * len(_SCAN_COLUMNS)
+    )
     ids = np.array(ids_t, dtype=np.int64)
     capacity = facts.capacity
     table = _score_table(_capacity_key(capacity))
@@ -1121,8 +1137,6 @@ def search_places(
     wanted = sorted({_OUTCOME_ORDER[o] for o in outcomes if o in _OUTCOME_ORDER})
     if not scope.network_ids or not facts.kinds or limit <= 0 or not wanted:
         return []
-    max_km = facts.max_km
-    near_km = max_km * NEAR_MISS_RANGE_FACTOR
     conn = session.connection()
 
     def read(
@@ -1169,15 +1183,16 @@ def search_places(
     # The demands come from the same match code (no JSON parsing): the places service
     # writes it with every save, and the reference tests compare the explanations.
     comparer = _Comparer(facts.capacity)
+    short = _read_shortlist(conn, scored.ids[shortlist].tolist())
     out = []
     for i, want in zip(shortlist, expected, strict=True):
         row = scored.rows[i]
         code = scored.codes[i].tobytes()
-        demands, exposures, offers = _decode_match_code(code.decode("ascii"))
+        demands, exposures, offers = _decode_match_code(code)
         demand = DemandFacts(demands, exposures, offers, row[3], row[4], bool(row[5]))
         res = evaluate(
             facts,
-            _shortlisted_facts(row, demand),
+            _shortlisted_facts(row, short[row[0]], demand),
             want[4],  # the distance, from the vectorised geodesic
             comparer.compare(code, demand),
         )

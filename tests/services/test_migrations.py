@@ -82,5 +82,3 @@ def test_email_is_unique_regardless_of_case(session):
     with pytest.raises(IntegrityError):
         factories.user(session, Role.COACH, email="same@example.NL")
     session.rollback()
-
-

@@ -80,7 +80,7 @@ def capacities(draw):
 def test_match_code_scores_and_comparisons_equal_compare_all(capacity, demand):
     code = svc.encode_match_code(demand)
     assert len(code) == svc.match_code_length() and code.isascii()
-    demands, exposures, offers = svc._decode_match_code(code)
+    demands, exposures, offers = svc._decode_match_code(code.encode("ascii"))
     assert (demands, exposures, offers) == (
         dict(demand.demands),
         demand.exposures,

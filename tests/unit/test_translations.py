@@ -34,8 +34,7 @@ def test_catalogue_translates_every_message_in_the_code(locale):
     translated = {
         m.id if isinstance(m.id, str) else m.id[0]
         for m in catalogue
-        if m.id and (all(m.string) if isinstance(m.string, tuple) else m.string)
-        and not m.fuzzy
+        if m.id and (all(m.string) if isinstance(m.string, tuple) else m.string) and not m.fuzzy
     }
     missing = sorted(_source_msgids() - translated)
     assert not missing, f"{len(missing)} messages lack a {locale} translation: {missing[:20]}"
