@@ -352,13 +352,14 @@ class _Comparer:
         self.conditions = [
             _flag_results(False, j, f.key in needs) for j, f in enumerate(CONDITIONS)
         ]
+        self.optional = any(dim.optional for dim in all_dimensions())
         self._hours: dict[tuple, Any] = {}
 
     def compare(self, code: bytes, demand: DemandFacts) -> ComparisonResult:
         """The comparison with a place of this (valid) match code and these hours."""
         n_dims, n_exp = len(self.dims), len(self.exposures)
         dims = tuple(map(_at, self.dims, code[:n_dims]))
-        if _SKIP in dims:
+        if self.optional:  # an optional dimension the place did not state is left out
             dims = tuple(r for r in dims if r is not _SKIP)
         exposures = tuple(map(_at, self.exposures, code[n_dims : n_dims + n_exp]))
         conditions = tuple(map(_at, self.conditions, code[n_dims + n_exp :]))
@@ -1184,10 +1185,12 @@ def search_places(
     # writes it with every save, and the reference tests compare the explanations.
     comparer = _Comparer(facts.capacity)
     short = _read_shortlist(conn, scored.ids[shortlist].tolist())
+    width = scored.codes.shape[1]
+    block = scored.codes[shortlist].tobytes()
     out = []
-    for i, want in zip(shortlist, expected, strict=True):
+    for k, (i, want) in enumerate(zip(shortlist, expected, strict=True)):
         row = scored.rows[i]
-        code = scored.codes[i].tobytes()
+        code = block[k * width : (k + 1) * width]
         demands, exposures, offers = _decode_match_code(code)
         demand = DemandFacts(demands, exposures, offers, row[3], row[4], bool(row[5]))
         res = evaluate(
