@@ -10,12 +10,16 @@ changing a single outcome. A search never loads every place:
    (``EXISTS`` on ``place_networks``). The covering index ``ix_places_match`` (status,
    kind, ``lat_band``, lon, lat, ...) lets the database seek per kind and 0.1-degree
    latitude band straight to the box's longitude range. Only narrow columns are read
-   (id, coordinate, hours, ``match_code``), in one ``fetchall``.
+   (id, coordinate, hours, ``match_code``), in one ``fetchall``; the few facts the
+   matcher needs besides (kind, sector, function, end date, slots) are read for the
+   shortlist only.
 2. **Capacity precheck** in the same query: every match is free of conflicts, and every
-   place with a conflict ranks after every match. So the places whose ``match_code``
-   holds no conflicting character (and whose hours do not conflict) are read first; the
-   others only when fewer than ``limit`` matches exist and near misses are wanted, and
-   then only those with few enough conflicts for a near miss.
+   place with a conflict ranks after every match. So the places without a conflict are
+   read first: two integer tests per index entry, the place's conflict bits against the
+   capacity's masks (see "conflict bits" below), tested right after the index seek so
+   most entries never reach the distance arithmetic, plus the hours rule. The others
+   only when fewer than ``limit`` matches exist and near misses are wanted: first those
+   with at most one conflict, then, if the result is still short, those with two.
    **Expanding disks** (:func:`_ring_read`): the conflict-free places are read from a
    small disk around the home outward (each read leaving out the rows before it), and
    the search stops as soon as the rows read provably hold the whole result: ``limit``

@@ -14,7 +14,13 @@ from registry.models import PlaceKind
 from registry.services import search as svc
 from registry.services.errors import NotFound, PermissionDenied, ValidationFailed
 from tests.services import test_candidates_support as cs
-from tests.services.search_support import UTRECHT, place, random_places, random_search
+from tests.services.search_support import (
+    KINDS,
+    UTRECHT,
+    place,
+    random_places,
+    random_search,
+)
 
 
 def test_geodesic_equals_geopy_within_a_metre():
@@ -159,3 +165,59 @@ def test_service_equals_reference_on_period_and_explanations(session, world):
                 assert abs(gb.amount - wb.amount) < 1e-6
             assert g == dataclasses.replace(w, distance_km=g.distance_km, blockers=g.blockers)
         assert stats.recoded or not got
+
+
+def _forget_table_facts(session) -> None:
+    """The search reads the table's facts once per connection; make it look again."""
+    session.connection().info.pop("search_table_facts", None)
+
+
+def test_codes_of_another_catalogue_are_searched_without_the_bit_precheck(app, session, world):
+    """Places coded for another catalogue (a code of another length, conflict bits that
+    mean something else): the search notices, skips the bit precheck and scores them from
+    their re-encoded demands, still equal to the reference; ``places recode`` fixes them."""
+    from registry.domain.workload import CapacityFacts, all_dimensions
+
+    rng = random.Random(11)
+    random_places(session, rng, [world.emp_a], [world.net_a], 100)
+    light = {d.key: {"band": 0, "incidental": False, "adjustable": False} for d in all_dimensions()}
+    stale = [
+        place(session, world.emp_a, [world.net_a], lat=UTRECHT[0], lon=UTRECHT[1] + i / 1000,
+              demands=light, min_hours_week=4)
+        for i in range(5)
+    ]  # fmt: skip
+    for p in stale:
+        p.match_code += "0"
+        p.conflict_bits_1 = p.conflict_bits_2 = 2**62 - 1  # "conflicts with everything"
+    session.commit()
+    limited = CapacityFacts(
+        capacity={d.key: 0 for d in all_dimensions()}, hours_per_day=4, hours_per_week=4
+    )
+    searches = [
+        svc.SearchFacts(home=UTRECHT, max_km=25, kinds=frozenset(KINDS), capacity=limited)
+    ] + [random_search(rng) for _ in range(6)]
+    scope = svc.Scope(frozenset({world.net_a.id}))
+    recoded = 0
+    for round_, facts in enumerate(searches):
+        _forget_table_facts(session)
+        stats = svc.SearchStats()
+        got = svc.search_places(session, facts, scope, stats=stats)
+        want = svc.reference_search(session, facts, scope)
+        assert [r.place_id for r in got] == [r.place_id for r in want], round_
+        recoded += stats.recoded
+    first = svc.reference_search(session, searches[0], scope)
+    assert {p.id for p in stale} <= {r.place_id for r in first}  # the rounds can tell
+    assert recoded
+    result = app.test_cli_runner().invoke(args=["places", "recode"])
+    assert result.exit_code == 0, result.output
+    assert f"recoded: {len(stale)}" in result.output
+    session.expire_all()
+    _forget_table_facts(session)
+    assert not svc._table_facts(session.connection()).stale_codes
+    assert all(len(p.match_code) == svc.match_code_length() for p in stale)
+    assert all(
+        (p.conflict_bits_1, p.conflict_bits_2) == svc.conflict_bits(p.match_code) for p in stale
+    )
+    # recoded, the precheck is back and the clean places are found through it
+    got = svc.search_places(session, searches[0], scope)
+    assert {p.id for p in stale} <= {r.place_id for r in got}

@@ -14,6 +14,7 @@ from registry.domain.workload import (
     CapacityFacts,
     Demand,
     DemandFacts,
+    ResultKind,
     all_dimensions,
     compare_all,
 )
@@ -98,3 +99,68 @@ def test_match_code_scores_and_comparisons_equal_compare_all(capacity, demand):
     assert (packed >> 8) & 0xFF == sum(r.verdict == "signal" for r in results)
     assert (packed >> 16) & 0xFF == sum(r.verdict == "unknown" for r in results)
     assert packed >> 24 == want.slack
+
+
+@settings(max_examples=300, deadline=None)
+@given(capacities(), demand_facts())
+def test_conflict_bits_share_exactly_one_bit_per_conflict(capacity, demand):
+    """The prefilter's precheck: a place's conflict bits share with a capacity's masks
+    exactly one bit per conflicting dimension, exposure or condition (hours apart)."""
+    code = svc.encode_match_code(demand)
+    bits = svc.conflict_bits(code)
+    masks = svc._conflict_masks(svc._capacity_key(capacity))
+    assert len(bits) == len(masks) == len(svc.CONFLICT_BIT_COLUMNS)
+    assert all(0 <= b < 2**63 and 0 <= m < 2**63 for b, m in zip(bits, masks, strict=True))
+    shared = sum(bin(b & m).count("1") for b, m in zip(bits, masks, strict=True))
+    want = compare_all(capacity, demand)
+    assert shared == sum(1 for r in want.conflicts if r.kind is not ResultKind.HOURS)
+    got = svc._Comparer(capacity).compare(code.encode("ascii"), demand)
+    assert (got.conflicts, got.signals, got.unknowns, got.slack) == (
+        want.conflicts,
+        want.signals,
+        want.unknowns,
+        want.slack,
+    )
+
+
+def test_conflict_bits_of_an_invalid_code_are_zero():
+    """A code of another length (another catalogue) or none: no bit, so every capacity's
+    precheck lets the place through to be scored from its re-encoded code."""
+    assert svc.conflict_bits("") == (0, 0)
+    assert svc.conflict_bits("0" * (svc.match_code_length() - 1)) == (0, 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2**63 - 1), st.integers(0, 3))
+def test_at_most_bits_sql_counts_set_bits(value, k):
+    import sqlite3
+
+    sql = svc._at_most_bits_sql(str(value), k)
+    (got,) = sqlite3.connect(":memory:").execute(f"SELECT {sql}").fetchone()  # noqa: S608
+    assert bool(got) == (bin(value).count("1") <= k)
+
+
+@settings(max_examples=200, deadline=None)
+@given(capacities(), demand_facts())
+def test_near_miss_tiers_split_places_by_conflict_count(capacity, demand):
+    """The first near-miss read takes every place with at most one conflicting bit, the
+    second every other place with at most two per column, on the database itself."""
+    import sqlite3
+
+    key = svc._capacity_key(capacity)
+    bits = svc.conflict_bits(svc.encode_match_code(demand))
+    masks = svc._conflict_masks(key)
+    shared = [bin(b & m).count("1") for b, m in zip(bits, masks, strict=True)]
+    columns = ", ".join(f"{b} AS {c}" for b, c in zip(bits, svc.CONFLICT_BIT_COLUMNS, strict=True))
+    db = sqlite3.connect(":memory:")
+
+    def holds(condition: str) -> bool:
+        if not condition:
+            return True
+        (got,) = db.execute(f"SELECT {condition} FROM (SELECT {columns})").fetchone()  # noqa: S608
+        return bool(got)
+
+    tiers = svc._near_miss_tiers_sql(key)
+    assert holds(tiers[0]) == (sum(shared) <= 1)
+    if len(tiers) > 1:
+        assert holds(tiers[1]) == (sum(shared) > 1 and max(shared) <= 2)
