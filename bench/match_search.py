@@ -36,6 +36,7 @@ from registry.services.search import (
     Scope,
     conflict_bits,
     lat_band,
+    network_bits,
     reference_search,
     search_places,
 )
@@ -43,7 +44,7 @@ from registry.services.search import (
 HERE = Path(__file__).resolve().parent
 SCHEMA = "bench_match"
 SEED = 20261125
-DATA_VERSION = "6"  # 6: places.conflict_bits_1/2 in ix_places_match
+DATA_VERSION = "7"  # 7: places.conflict_bits_1/2 and network_bits in ix_places_match
 QUERIES = int(os.environ.get("BENCH_QUERIES", 20))
 REFERENCE_QUERIES = {100_000: int(os.environ.get("BENCH_REFERENCE_QUERIES", 20)), 1_000_000: 3}
 WARMUP = 3
@@ -133,6 +134,7 @@ def build(engine, n: int, postgres: bool) -> None:
                     "demand_code": p.demand_code,
                     "match_code": p.match_code,
                     **dict(zip(CONFLICT_BIT_COLUMNS, conflict_bits(p.match_code), strict=True)),
+                    "network_bits": network_bits(net_ids[x] for x in p.networks),
                     "lat_band": lat_band(p.lat),
                     "completeness": p.completeness,
                 }

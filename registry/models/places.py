@@ -109,6 +109,9 @@ class Place(TimestampMixin, Base):
     # search's capacity precheck is two integer tests against these.
     conflict_bits_1: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     conflict_bits_2: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Bit (id % 63) of each of the place's networks (registry.services.search.network_bits):
+    # the search's network filter is an integer test on its index, not a subquery per row.
+    network_bits: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # floor(lat * 10): the 0.1-degree latitude band, so the search can seek the index per
     # band straight to its longitude range (registry.services.search.lat_band).
     lat_band: Mapped[int | None]

@@ -40,6 +40,7 @@ ix_places_match = Index(
     Place.lat,
     Place.conflict_bits_1,
     Place.conflict_bits_2,
+    Place.network_bits,
     Place.slots,
     Place.taken_slots,
     Place.sector,

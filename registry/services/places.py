@@ -69,7 +69,7 @@ from registry.models import (
 from registry.services import mail
 from registry.services.context import Context
 from registry.services.errors import Conflict, NotFound, ValidationFailed
-from registry.services.search import conflict_bits, encode_match_code, lat_band
+from registry.services.search import conflict_bits, encode_match_code, lat_band, network_bits
 
 log = logging.getLogger(__name__)
 
@@ -222,13 +222,19 @@ def refresh_derived(place: Place) -> None:
     place.demand_code = encode_demands(place_demands(place))
     place.match_code = encode_match_code(demand_facts(place))
     place.conflict_bits_1, place.conflict_bits_2 = conflict_bits(place.match_code)
+    place.network_bits = network_bits(n.id for n in place.networks)
     place.lat_band = lat_band(place.lat)
     place.completeness = place_completeness(place).score
 
 
+def _search_columns(place: Place) -> tuple:
+    return (place.match_code, place.conflict_bits_1, place.conflict_bits_2, place.network_bits)
+
+
 def recode_all(session: Session, batch: int = 1000) -> int:
     """Recompute every place's derived search columns (after a catalogue change, or for
-    places written outside this service); returns how many changed. Commits per batch."""
+    places written outside this service); returns how many places changed. Commits per
+    batch."""
     changed = 0
     last = 0
     while True:
@@ -238,9 +244,9 @@ def recode_all(session: Session, batch: int = 1000) -> int:
         if not places:
             return changed
         for place in places:
-            before = (place.match_code, place.conflict_bits_1, place.conflict_bits_2)
+            before = _search_columns(place)
             refresh_derived(place)
-            changed += before != (place.match_code, place.conflict_bits_1, place.conflict_bits_2)
+            changed += before != _search_columns(place)
         last = places[-1].id
         session.commit()
 

@@ -49,7 +49,7 @@ import datetime as dt
 import functools
 import math
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple
 
@@ -87,7 +87,7 @@ from registry.domain.workload import (
     compare_hours,
     person_week_hours,
 )
-from registry.models import Employer, Place, PlaceKind, PlaceStatus, place_networks
+from registry.models import Employer, Network, Place, PlaceKind, PlaceStatus, place_networks
 from registry.models.search import SearchVisit
 from registry.services import search_tuning
 from registry.services.context import Context
@@ -243,6 +243,19 @@ _BASE = ord("0")
 # packed per-comparison counts: conflicts | signals << 8 | unknowns << 16 | slack << 24
 _SIGNAL, _UNKNOWN, _SLACK = 1 << 8, 1 << 16, 1 << 24
 _INVALID = 1 << 40  # a byte that no valid code holds at that position
+
+
+NETWORK_BITS = 63  # bits of Place.network_bits: a signed 64-bit integer, sign bit unused
+
+
+def network_bits(network_ids: Iterable[int]) -> int:
+    """``Place.network_bits``: bit ``id % 63`` set for each of the place's networks. Exact
+    while network ids stay below 63 (one bit per network); beyond, a bit can stand for
+    several networks and the search confirms membership (see ``_prefilter``)."""
+    value = 0
+    for network_id in network_ids:
+        value |= 1 << (network_id % NETWORK_BITS)
+    return value
 
 
 def lat_band(lat: float | None) -> int | None:
@@ -740,6 +753,16 @@ _RECODE_COLUMNS = (
 )
 
 
+def _aliased_networks(conn: Connection, ids: Sequence[int]) -> bool:
+    """Whether another network shares a network bit with one of ``ids`` (only possible
+    once network ids reach 63), so the bits alone do not decide membership. Read on every
+    search: networks can be added at any time, and the query is a single index probe."""
+    if max(ids, default=0) < NETWORK_BITS:
+        highest = conn.execute(select(func.max(Network.id))).scalar() or 0
+        return highest >= NETWORK_BITS
+    return True
+
+
 def _disk_params(home: tuple[float, float], radius_km: float, prefix: str) -> dict[str, Any]:
     """The bound values of :func:`_disk_sql` for a disk of ``radius_km`` around ``home``."""
     box = geo.bounding_box(home, radius_km)
@@ -810,7 +833,9 @@ def _prefilter(
     bands = search_tuning.in_list(
         params, "band", list(range(lat_band(box.min_lat) or 0, (lat_band(box.max_lat) or 0) + 1))
     )
-    networks = search_tuning.in_list(params, "net", sorted(scope.network_ids))
+    ids = sorted(scope.network_ids)
+    networks = search_tuning.in_list(params, "net", ids)
+    params["net_mask"] = network_bits(ids)
     inner = ""
     if inner_km is not None:
         params.update(_disk_params(facts.home, inner_km, "i_"))
@@ -823,15 +848,29 @@ def _prefilter(
         sector = " AND sector = {sector}"
     # every value is a bound parameter; the text only gets placeholders and the
     # precheck, whose only literals are integers (the capacity's masks)
+    # placeholders only
+    member = (
+        "EXISTS (SELECT 1 FROM place_networks WHERE place_id = places.id"  # noqa: S608
+        f" AND network_id IN ({networks}))"
+    )
+    # offered to one of the networks: the place's network bits (one integer test),
+    # confirmed in place_networks where a bit may stand for another network too, or
+    # where a place was written without its bits
+    in_network = (
+        "((network_bits & {net_mask}) <> 0"
+        + (" AND " + member if _aliased_networks(conn, ids) else "")
+        + " OR network_bits = 0 AND "
+        + member
+        + ")"
+    )
+    # the cheap, selective integer tests (capacity, network) right after the index seek
+    then = " AND ".join(t for t in (extra, in_network) if t)
     sql = (
         "SELECT " + ", ".join(c.key for c in _SCAN_COLUMNS) + " FROM places"  # noqa: S608
         " WHERE status = {status} AND kind IN (" + kinds + ")"
         " AND lat_band IN (" + bands + ")"
-        " AND " + _disk_sql("", extra) + inner + ""
-        " AND slots > taken_slots" + sector + ""  # noqa: S608
-        " AND EXISTS (SELECT 1 FROM place_networks"
-        " WHERE place_networks.place_id = places.id"
-        " AND place_networks.network_id IN (" + networks + "))"
+        " AND " + _disk_sql("", then) + inner + ""
+        " AND slots > taken_slots" + sector
     )
     return search_tuning.fetch_rows(conn, sql, params)
 
