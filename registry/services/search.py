@@ -87,7 +87,7 @@ from registry.domain.workload import (
     compare_hours,
     person_week_hours,
 )
-from registry.models import Employer, Network, Place, PlaceKind, PlaceStatus, place_networks
+from registry.models import Employer, Place, PlaceKind, PlaceStatus, place_networks
 from registry.models.search import SearchVisit
 from registry.services import search_tuning
 from registry.services.context import Context
@@ -758,8 +758,8 @@ def _aliased_networks(conn: Connection, ids: Sequence[int]) -> bool:
     once network ids reach 63), so the bits alone do not decide membership. Read on every
     search: networks can be added at any time, and the query is a single index probe."""
     if max(ids, default=0) < NETWORK_BITS:
-        highest = conn.execute(select(func.max(Network.id))).scalar() or 0
-        return highest >= NETWORK_BITS
+        ((highest,),) = search_tuning.fetch_rows(conn, "SELECT max(id) FROM networks", {})
+        return (highest or 0) >= NETWORK_BITS
     return True
 
 
