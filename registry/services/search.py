@@ -584,9 +584,12 @@ def _code_layout() -> tuple[tuple[str, ...], tuple[Demand | None, ...], int, int
     return keys, tuple(demand_of), len(keys), len(keys) + len(EXPOSURES)
 
 
-def _flag_set(part: bytes, flags: Sequence[Any]) -> frozenset[str] | None:
+@functools.lru_cache(maxsize=4096)
+def _flag_set(part: bytes, exposure: bool) -> frozenset[str] | None:
+    """The flags a code's exposure (condition) section states, None when not stated."""
     if _NOT_STATED in part:
         return None
+    flags = EXPOSURES if exposure else CONDITIONS
     return frozenset(flag.key for flag, byte in zip(flags, part, strict=True) if byte == 49)
 
 
@@ -602,8 +605,8 @@ def _decode_match_code(
     }
     return (
         demands,
-        _flag_set(code[exp_at:cond_at], EXPOSURES),
-        _flag_set(code[cond_at:], CONDITIONS),
+        _flag_set(code[exp_at:cond_at], True),
+        _flag_set(code[cond_at:], False),
     )
 
 
@@ -879,10 +882,17 @@ def _code_matrix(codes: Sequence[str | None]) -> np.ndarray:
     """The rows' match codes as an (n, length) byte matrix; a missing or malformed code
     becomes a row of zero bytes, which every score table marks invalid."""
     length = match_code_length()
-    if all(type(c) is str and len(c) == length for c in codes):
+    try:
         joined = "".join(codes)  # type: ignore[arg-type]
-        if joined.isascii():
-            return np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, length)
+    except TypeError:  # a missing code
+        joined = ""
+    # every code of the right length (the lengths add up and none differs) and ASCII
+    if (
+        len(joined) == length * len(codes)
+        and joined.isascii()
+        and (not codes or min(map(len, codes)) == length)  # type: ignore[arg-type]
+    ):
+        return np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, length)
     blank = "\0" * length
     fixed = [c if type(c) is str and len(c) == length and c.isascii() else blank for c in codes]
     return np.frombuffer("".join(fixed).encode("ascii"), dtype=np.uint8).reshape(-1, length)
