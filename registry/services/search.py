@@ -405,10 +405,12 @@ CONFLICT_BIT_COLUMNS = ("conflict_bits_1", "conflict_bits_2")
 _BITS_PER_COLUMN = 63  # a signed 64-bit integer on both databases, sign bit unused
 
 
-def _conflict_bytes(results: _ByteResults) -> frozenset[int]:
+@functools.lru_cache(maxsize=1024)
+def _conflict_bytes(position: int, value: Any) -> frozenset[int]:
+    """The bytes that conflict at a code position for a capacity value."""
     return frozenset(
         byte
-        for byte, r in enumerate(results)
+        for byte, r in enumerate(_position_results(position, value))
         if r is not None and r is not _SKIP and r.verdict is Verdict.CONFLICT
     )
 
@@ -439,7 +441,7 @@ def _conflict_bit_layout() -> tuple[dict[frozenset[int], int], ...]:
     for position in range(match_code_length()):
         sets: dict[frozenset[int], int] = {}
         for value in _position_values(position):
-            found = _conflict_bytes(_position_results(position, value))
+            found = _conflict_bytes(position, value)
             if found and found not in sets:
                 sets[found] = bit
                 bit += 1
@@ -481,7 +483,7 @@ def _conflict_masks(key: tuple) -> tuple[int, ...]:
     ]
     value = 0
     for position, (sets, v) in enumerate(zip(_conflict_bit_layout(), values, strict=True)):
-        found = _conflict_bytes(_position_results(position, v))
+        found = _conflict_bytes(position, v)
         if found:
             value |= 1 << sets[found]
     return _split_bits(value)
@@ -558,10 +560,13 @@ def _near_miss_tiers_sql(key: tuple) -> tuple[str, ...]:
     Necessary conditions, not exact ones: the search scores every row it reads. Every
     place with one conflict ranks before every place with two, so the second read is
     needed only when the first leaves the result short. ``("",)`` when no bit can
-    conflict (only the hours can)."""
-    shared = [
-        f"({column} & {mask})"
-        for column, mask in zip(CONFLICT_BIT_COLUMNS, _conflict_masks(key), strict=True)
+    conflict (only the hours can). The masks are the parameters ``cmask0``, ... that
+    :func:`_conflict_free_sql` binds, so the statement text does not change with them."""
+    shared = [  # the masks as the parameters _conflict_free_sql binds
+        f"({column} & {{cmask{i}}})"
+        for i, (column, mask) in enumerate(
+            zip(CONFLICT_BIT_COLUMNS, _conflict_masks(key), strict=True)
+        )
         if mask
     ]
     if not shared:
@@ -766,6 +771,14 @@ def _aliased_networks(conn: Connection, ids: Sequence[int]) -> bool:
     return True
 
 
+def _padded(values: list[Any]) -> list[Any]:
+    """``values`` (not empty) with the last repeated up to a power of two (at least 4):
+    the same ``IN`` list, but fewer distinct statement texts, so the driver's cache of
+    prepared statements serves more searches."""
+    size = max(4, 1 << (len(values) - 1).bit_length())
+    return values + [values[-1]] * (size - len(values))
+
+
 def _disk_params(home: tuple[float, float], radius_km: float, prefix: str) -> dict[str, Any]:
     """The bound values of :func:`_disk_sql` for a disk of ``radius_km`` around ``home``."""
     box = geo.bounding_box(home, radius_km)
@@ -832,12 +845,13 @@ def _prefilter(
         "yes": True,
         **dict(bound),
     }
+    # (kinds and bands unpadded: each is a seek of the index, as the planner counts them)
     kinds = search_tuning.in_list(params, "kind", sorted(facts.kinds))
     bands = search_tuning.in_list(
         params, "band", list(range(lat_band(box.min_lat) or 0, (lat_band(box.max_lat) or 0) + 1))
     )
     ids = sorted(scope.network_ids)
-    networks = search_tuning.in_list(params, "net", ids)
+    networks = search_tuning.in_list(params, "net", _padded(ids))
     params["net_mask"] = network_bits(ids)
     inner = ""
     if inner_km is not None:
@@ -868,8 +882,10 @@ def _prefilter(
     )
     # the cheap, selective integer tests (capacity, network) right after the index seek
     then = " AND ".join(t for t in (extra, in_network) if t)
+    columns = ", ".join(c.key for c in _SCAN_COLUMNS)
+    source = search_tuning.places_source(conn)
     sql = (
-        "SELECT " + ", ".join(c.key for c in _SCAN_COLUMNS) + " FROM places"  # noqa: S608
+        f"SELECT {columns} FROM {source}"  # noqa: S608 - names and placeholders only
         " WHERE status = {status} AND kind IN (" + kinds + ")"
         " AND lat_band IN (" + bands + ")"
         " AND " + _disk_sql("", then) + inner + ""

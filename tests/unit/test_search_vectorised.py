@@ -157,7 +157,9 @@ def test_near_miss_tiers_split_places_by_conflict_count(capacity, demand):
     def holds(condition: str) -> bool:
         if not condition:
             return True
-        (got,) = db.execute(f"SELECT {condition} FROM (SELECT {columns})").fetchone()  # noqa: S608
+        sql = condition.format_map({f"cmask{i}": f":cmask{i}" for i in range(len(masks))})
+        params = {f"cmask{i}": m for i, m in enumerate(masks)}
+        (got,) = db.execute(f"SELECT {sql} FROM (SELECT {columns})", params).fetchone()  # noqa: S608
         return bool(got)
 
     tiers = svc._near_miss_tiers_sql(key)
