@@ -845,10 +845,11 @@ def _prefilter(
         "yes": True,
         **dict(bound),
     }
-    # (kinds and bands unpadded: each is a seek of the index, as the planner counts them)
-    kinds = search_tuning.in_list(params, "kind", sorted(facts.kinds))
+    kinds = search_tuning.in_list(params, "kind", _padded(sorted(facts.kinds)))
     bands = search_tuning.in_list(
-        params, "band", list(range(lat_band(box.min_lat) or 0, (lat_band(box.max_lat) or 0) + 1))
+        params,
+        "band",
+        _padded(list(range(lat_band(box.min_lat) or 0, (lat_band(box.max_lat) or 0) + 1))),
     )
     ids = sorted(scope.network_ids)
     networks = search_tuning.in_list(params, "net", _padded(ids))
