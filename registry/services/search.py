@@ -6,13 +6,14 @@ changing a single outcome. A search never loads every place:
 1. **SQL prefilter** (portable SQL, run by :mod:`search_tuning`): status open, a free
    slot, kind in the accepted kinds, optional sector, a latitude band plus a longitude
    band widened by 1/cos(latitude) (:func:`geo.bounding_box` of the search radius) and a
-   planar lower bound of the circle, offered to one of the candidate's networks
-   (``EXISTS`` on ``place_networks``). The covering index ``ix_places_match`` (status,
-   kind, ``lat_band``, lon, lat, ...) lets the database seek per kind and 0.1-degree
-   latitude band straight to the box's longitude range. Only narrow columns are read
-   (id, coordinate, hours, ``match_code``), in one ``fetchall``; the few facts the
-   matcher needs besides (kind, sector, function, end date, slots) are read for the
-   shortlist only.
+   planar lower bound of the circle, offered to one of the candidate's networks (an
+   integer test on ``network_bits``, bit ``id % 63`` per network; ``place_networks``
+   only confirms where a bit is shared or unset). The covering index
+   ``ix_places_match`` (status, kind, ``lat_band``, lon, lat, ...) lets the database
+   seek per kind and 0.1-degree latitude band straight to the box's longitude range.
+   Only narrow columns are read (id, coordinate, hours, ``match_code``), in one
+   ``fetchall``; the few facts the matcher needs besides (kind, sector, function, end
+   date, slots) are read for the shortlist only.
 2. **Capacity precheck** in the same query: every match is free of conflicts, and every
    place with a conflict ranks after every match. So the places without a conflict are
    read first: two integer tests per index entry, the place's conflict bits against the
@@ -20,9 +21,10 @@ changing a single outcome. A search never loads every place:
    most entries never reach the distance arithmetic, plus the hours rule. The others
    only when fewer than ``limit`` matches exist and near misses are wanted: first those
    with at most one conflict, then, if the result is still short, those with two.
-   **Expanding disks** (:func:`_ring_read`): the conflict-free places are read from a
-   small disk around the home outward (each read leaving out the rows before it), and
-   the search stops as soon as the rows read provably hold the whole result: ``limit``
+   **Expanding disks** (:func:`_ring_read`, on tables of 250,000 places or more): the
+   conflict-free places are read from a small disk around the home outward (each read
+   leaving out the rows before it), and the search stops as soon as the rows read
+   provably hold the whole result: ``limit``
    places of the best possible rank tier inside the disk (:func:`_ring_complete`), or
    ``limit`` matches inside the travel range (no place beyond it is a match).
 3. **Vectorised scoring** (numpy) of every row read: the ``match_code`` bytes index a
