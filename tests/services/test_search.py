@@ -221,3 +221,28 @@ def test_codes_of_another_catalogue_are_searched_without_the_bit_precheck(app, s
     # recoded, the precheck is back and the clean places are found through it
     got = svc.search_places(session, searches[0], scope)
     assert {p.id for p in stale} <= {r.place_id for r in got}
+
+
+def test_network_bits_that_stand_for_two_networks_are_confirmed(session, world):
+    """Network ids 63 apart share a bit: the search then confirms membership in
+    place_networks, so a place of the other network never shows."""
+    from tests import factories
+
+    ours = factories.network(session, "Regio Ons", id=900_000)
+    theirs = factories.network(session, "Regio Zij", id=900_063)  # the same bit
+    assert svc.network_bits([ours.id]) == svc.network_bits([theirs.id])
+    own = place(session, world.emp_a, [ours], lat=UTRECHT[0], lon=UTRECHT[1])
+    other = place(session, world.emp_a, [theirs], lat=UTRECHT[0], lon=UTRECHT[1] + 0.01)
+    both = place(session, world.emp_a, [ours, theirs], lat=UTRECHT[0] + 0.01, lon=UTRECHT[1])
+    session.commit()
+    facts = svc.SearchFacts(home=UTRECHT, max_km=25, kinds=frozenset(KINDS))
+    for scope_ids, want in (
+        ({ours.id}, {own.id, both.id}),
+        ({theirs.id}, {other.id, both.id}),
+        ({ours.id, world.net_a.id}, {own.id, both.id}),
+    ):
+        scope = svc.Scope(frozenset(scope_ids))
+        got = {r.place_id for r in svc.search_places(session, facts, scope)}
+        assert got == want
+        ref = {r.place_id for r in svc.reference_search(session, facts, scope)}
+        assert ref == want
