@@ -795,18 +795,47 @@ def _disk_params(home: tuple[float, float], radius_km: float, prefix: str) -> di
     }
 
 
-def _disk_sql(prefix: str, then: str = "") -> str:
-    """The box and planar lower bound of a disk (parameters from :func:`_disk_params`),
-    with the condition ``then`` tested right after the longitude range (the index seek):
-    a cheap, selective test there spares most rows the arithmetic of the bound."""
+def _disk_sql(prefix: str, *, lon_range: bool = True) -> str:
+    """The box and planar lower bound of a disk (parameters from :func:`_disk_params`);
+    without ``lon_range`` when the index seek (:func:`_strips`) already bounds it."""
     p = prefix
     return (
-        f"lon BETWEEN {{{p}min_lon}} AND {{{p}max_lon}}"
-        + (f" AND {then}" if then else "")
-        + f" AND lat BETWEEN {{{p}min_lat}} AND {{{p}max_lat}}"
+        (f"lon BETWEEN {{{p}min_lon}} AND {{{p}max_lon}} AND " if lon_range else "")
+        + f"lat BETWEEN {{{p}min_lat}} AND {{{p}max_lat}}"
         " AND ((lat - {lat0}) * {ky}) * ((lat - {lat0}) * {ky})"
         f" + ((lon - {{lon0}}) * {{{p}kx}}) * ((lon - {{lon0}}) * {{{p}kx}}) <= {{{p}r2}}"
     )
+
+
+_STRIP_SLACK = 1e-7  # degrees (about a centimetre): float rounding at a band's edges
+
+
+def _strips(params: dict[str, Any], home: tuple[float, float], box: geo.Box) -> str:
+    """The index seeks of a disk (parameters from :func:`_disk_params`), as ``VALUES``
+    rows ``(band, min_lon, max_lon)``: per latitude band the box, narrowed to the widest
+    longitude span the planar bound allows anywhere in the band (at its latitude nearest
+    the centre). The planar bound is tested on every row anyway, so the seeks lose no row
+    it keeps; they only skip the box's corners, which the disk leaves empty.
+
+    The list is padded to a power of two with empty seeks (an empty longitude range), so
+    that searches share statement texts as :func:`_padded` lists do."""
+    lat0, lon0 = home
+    ky, kx, r2 = geo.KM_PER_DEGREE_LAT, params["kx"], params["r2"]
+    rows = []
+    first, last = lat_band(box.min_lat) or 0, lat_band(box.max_lat) or 0
+    for band in range(first, last + 1):
+        south = band / LAT_BANDS_PER_DEGREE - _STRIP_SLACK
+        north = (band + 1) / LAT_BANDS_PER_DEGREE + _STRIP_SLACK
+        gap = max(0.0, south - lat0, lat0 - north) * ky
+        half = math.sqrt(max(0.0, r2 - gap * gap)) / kx + _STRIP_SLACK
+        rows.append((band, max(box.min_lon, lon0 - half), min(box.max_lon, lon0 + half)))
+    size = max(4, 1 << (len(rows) - 1).bit_length())
+    rows += [(first - 1, 1.0, 0.0)] * (size - len(rows))  # seeks that find nothing
+    out = []
+    for i, (band, lo, hi) in enumerate(rows):
+        params[f"sb{i}"], params[f"sl{i}"], params[f"sh{i}"] = band, lo, hi
+        out.append(f"({{sb{i}}}, {{sl{i}}}, {{sh{i}}})")
+    return ", ".join(out)
 
 
 def _prefilter(
@@ -848,11 +877,7 @@ def _prefilter(
         **dict(bound),
     }
     kinds = search_tuning.in_list(params, "kind", _padded(sorted(facts.kinds)))
-    bands = search_tuning.in_list(
-        params,
-        "band",
-        _padded(list(range(lat_band(box.min_lat) or 0, (lat_band(box.max_lat) or 0) + 1))),
-    )
+    strips = _strips(params, facts.home, box)
     ids = sorted(scope.network_ids)
     networks = search_tuning.in_list(params, "net", _padded(ids))
     params["net_mask"] = network_bits(ids)
@@ -888,11 +913,16 @@ def _prefilter(
     columns = ", ".join(c.key for c in _SCAN_COLUMNS)
     source = search_tuning.places_source(conn)
     sql = (
-        f"SELECT {columns} FROM {source}"  # noqa: S608 - names and placeholders only
+        f"WITH strips (s_band, s_lo, s_hi) AS (VALUES {strips})"  # noqa: S608 - placeholders
+        f" SELECT {columns} FROM strips CROSS JOIN {source}"
         " WHERE status = {status} AND kind IN (" + kinds + ")"
-        " AND lat_band IN (" + bands + ")"
-        " AND " + _disk_sql("", then) + inner + ""
-        " AND slots > taken_slots" + sector
+        " AND lat_band = s_band AND lon BETWEEN s_lo AND s_hi"
+        + (f" AND {then}" if then else "")
+        + " AND "
+        + _disk_sql("", lon_range=False)
+        + inner
+        + " AND slots > taken_slots"
+        + sector
     )
     return search_tuning.fetch_rows(conn, sql, params)
 
