@@ -108,9 +108,10 @@ class SearchFacts:
     preferred_functions: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlaceFacts:
-    """A place as the matcher sees it."""
+    """A place as the matcher sees it. ``demand`` is read only when ``evaluate`` is not
+    given the comparison (the search service compares from the place's match code)."""
 
     place_id: int
     coordinate: Coordinate
@@ -167,8 +168,9 @@ def evaluate(
 ) -> MatchResult:
     """Evaluate one place for one search. ``distance_km`` may be passed when already known;
     otherwise it is the geodesic distance between home and place. ``comparison`` may be
-    passed when already computed (it must equal ``compare_all(search.capacity,
-    place.demand)``; the search service memoises the per-item comparisons)."""
+    passed when already computed: it must equal ``compare_all(search.capacity, demand)``
+    for the place's demand, and ``place.demand`` is then not read (the search service
+    compares from the place's match code, with memoised per-item comparisons)."""
     if distance_km is None:
         distance_km = geo.distance_km(search.home, place.coordinate)
     if comparison is None:

@@ -374,20 +374,22 @@ class _Comparer:
         self.optional = any(dim.optional for dim in all_dimensions())
         self._hours: dict[tuple, Any] = {}
 
-    def compare(self, code: bytes, demand: DemandFacts) -> ComparisonResult:
-        """The comparison with a place of this (valid) match code and these hours."""
+    def compare(self, code: bytes, hours: tuple[Any, Any, Any]) -> ComparisonResult:
+        """The comparison with a place of this (valid) match code and these hours
+        (minimum, usual, lower start allowed)."""
         n_dims, n_exp = len(self.dims), len(self.exposures)
         dims = tuple(map(_at, self.dims, code[:n_dims]))
         if self.optional:  # an optional dimension the place did not state is left out
             dims = tuple(r for r in dims if r is not _SKIP)
         exposures = tuple(map(_at, self.exposures, code[n_dims : n_dims + n_exp]))
         conditions = tuple(map(_at, self.conditions, code[n_dims + n_exp :]))
-        key = (demand.min_hours_week, demand.usual_hours_week, demand.lower_start_allowed)
-        hours = self._hours.get(key)
-        if hours is None:
+        result = self._hours.get(hours)
+        if result is None:
             cap = self.capacity
-            hours = self._hours[key] = compare_hours(cap.hours_per_day, cap.hours_per_week, *key)
-        return ComparisonResult(dims, exposures, conditions, hours)
+            result = self._hours[hours] = compare_hours(
+                cap.hours_per_day, cap.hours_per_week, hours[0], hours[1], bool(hours[2])
+            )
+        return ComparisonResult(dims, exposures, conditions, result)
 
 
 # --------------------------------------------------------------------------- conflict bits
@@ -581,42 +583,6 @@ def _near_miss_tiers_sql(key: tuple) -> tuple[str, ...]:
     return (one, f"NOT ({one}) AND {few}")
 
 
-@functools.lru_cache(maxsize=1)
-def _code_layout() -> tuple[tuple[str, ...], tuple[Demand | None, ...], int, int]:
-    """Dimension keys, the Demand each byte stands for, and the flag section bounds."""
-    demand_of: list[Demand | None] = [None] * 256
-    for value in range(40):
-        demand_of[_BASE + value] = Demand(value >> 2, bool(value & 2), bool(value & 1))
-    keys = tuple(dim.key for dim in all_dimensions())
-    return keys, tuple(demand_of), len(keys), len(keys) + len(EXPOSURES)
-
-
-@functools.lru_cache(maxsize=4096)
-def _flag_set(part: bytes, exposure: bool) -> frozenset[str] | None:
-    """The flags a code's exposure (condition) section states, None when not stated."""
-    if _NOT_STATED in part:
-        return None
-    flags = EXPOSURES if exposure else CONDITIONS
-    return frozenset(flag.key for flag, byte in zip(flags, part, strict=True) if byte == 49)
-
-
-def _decode_match_code(
-    code: bytes,
-) -> tuple[dict[str, Demand], frozenset | None, frozenset | None]:
-    """The demands, exposures and offered conditions a (valid) match code encodes."""
-    keys, demand_of, exp_at, cond_at = _code_layout()
-    demands = {
-        key: d
-        for key, d in zip(keys, map(demand_of.__getitem__, code[:exp_at]), strict=True)
-        if d is not None
-    }
-    return (
-        demands,
-        _flag_set(code[exp_at:cond_at], True),
-        _flag_set(code[cond_at:], False),
-    )
-
-
 # --------------------------------------------------------------------------- place rows
 
 
@@ -729,25 +695,22 @@ def _read_shortlist(conn: Connection, ids: Sequence[int]) -> dict[int, tuple[Any
     return {row[0]: row for row in search_tuning.fetch_rows(conn, sql, params)}
 
 
-def _shortlisted_facts(
-    row: tuple[Any, ...], short: tuple[Any, ...], demand: DemandFacts
-) -> PlaceFacts:
+def _shortlisted_facts(row: tuple[Any, ...], short: tuple[Any, ...]) -> PlaceFacts:
     """A shortlisted place (its prefilter row and shortlist row) as the matcher sees it;
-    the prefilter reads open places only."""
+    the prefilter reads open places only. Without its demands: the search hands
+    ``evaluate`` the comparison made from the place's match code, so they are not read."""
     pid, lat, lon = row[:3]
     _, kind, sector, function, until, ongoing, slots, taken = short
-    if until is not None and not isinstance(until, dt.date):  # SQLite: ISO text
-        until = dt.date.fromisoformat(str(until))
+    if type(until) is str:  # SQLite: ISO text
+        until = dt.date.fromisoformat(until)
     return PlaceFacts(
-        place_id=pid,
-        coordinate=(lat, lon),
-        kind=kind,
-        demand=demand,
+        pid,
+        (lat, lon),
+        kind,
         sector=sector or None,
         function=norm_function(function),
         until=until,
         ongoing=bool(ongoing),
-        open=True,
         free_slots=(slots or 0) - (taken or 0),
     )
 
@@ -1283,8 +1246,9 @@ def search_places(
     expected = list(zip(*(a[shortlist].tolist() for a in prefix), strict=True))
 
     # 3. the domain evaluates (and explains) the shortlist; the fast path must agree.
-    # The demands come from the same match code (no JSON parsing): the places service
-    # writes it with every save, and the reference tests compare the explanations.
+    # The comparison comes straight from the same match code (no JSON parsing, no
+    # decoding into demands): the places service writes it with every save, and the
+    # reference tests compare the explanations.
     comparer = _Comparer(facts.capacity)
     short = _read_shortlist(conn, scored.ids[shortlist].tolist())
     width = scored.codes.shape[1]
@@ -1292,14 +1256,11 @@ def search_places(
     out = []
     for k, (i, want) in enumerate(zip(shortlist, expected, strict=True)):
         row = scored.rows[i]
-        code = block[k * width : (k + 1) * width]
-        demands, exposures, offers = _decode_match_code(code)
-        demand = DemandFacts(demands, exposures, offers, row[3], row[4], bool(row[5]))
         res = evaluate(
             facts,
-            _shortlisted_facts(row, short[row[0]], demand),
+            _shortlisted_facts(row, short[row[0]]),
             want[4],  # the distance, from the vectorised geodesic
-            comparer.compare(code, demand),
+            comparer.compare(block[k * width : (k + 1) * width], row[3:6]),
         )
         if rank_key(res)[:6] != want:  # pragma: no cover - a fast-path bug
             raise RuntimeError(f"search fast path disagrees with the domain on {res.place_id}")
