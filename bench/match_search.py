@@ -45,7 +45,7 @@ from registry.services.search import (
 HERE = Path(__file__).resolve().parent
 SCHEMA = "bench_match"
 SEED = 20261125
-DATA_VERSION = "7"  # 7: places.conflict_bits_1/2 and network_bits in ix_places_match
+DATA_VERSION = "8"  # 8: places.lat_band at 0.05 degree
 QUERIES = int(os.environ.get("BENCH_QUERIES", 20))
 REFERENCE_QUERIES = {100_000: int(os.environ.get("BENCH_REFERENCE_QUERIES", 20)), 1_000_000: 3}
 WARMUP = 3

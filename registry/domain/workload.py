@@ -787,10 +787,8 @@ class ComparisonResult:
         signals: list[Result] = []
         unknowns: list[Result] = []
         fit, conflict, signal = Verdict.FIT, Verdict.CONFLICT, Verdict.SIGNAL
-        for r in self.results:
+        for r in [r for r in self.results if r.verdict is not fit]:  # most results fit
             verdict = r.verdict
-            if verdict is fit:
-                continue
             if verdict is conflict:
                 conflicts.append(r)
             elif verdict is signal:

@@ -112,7 +112,7 @@ class Place(TimestampMixin, Base):
     # Bit (id % 63) of each of the place's networks (registry.services.search.network_bits):
     # the search's network filter is an integer test on its index, not a subquery per row.
     network_bits: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    # floor(lat * 10): the 0.1-degree latitude band, so the search can seek the index per
+    # floor(lat * 20): the 0.05-degree latitude band, so the search can seek the index per
     # band straight to its longitude range (registry.services.search.lat_band).
     lat_band: Mapped[int | None]
     completeness: Mapped[float] = mapped_column(default=0.0)

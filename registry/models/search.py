@@ -28,8 +28,8 @@ class SearchVisit(Base):
     previous_searched_at: Mapped[dt.datetime | None]
 
 
-# The match search's prefilter seeks open places per accepted kind and 0.1-degree latitude
-# band straight to the longitude range of its box, and reads only these columns, so it
+# The match search's prefilter seeks open places per accepted kind and 0.05-degree latitude
+# band straight to the longitude span of its circle there, and reads only these columns, so it
 # never touches the table rows (registry/services/search.py).
 ix_places_match = Index(
     "ix_places_match",

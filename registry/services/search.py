@@ -239,7 +239,7 @@ def geodesic_km_many(home: tuple[float, float], lat: np.ndarray, lon: np.ndarray
 # The search decodes a whole result set with one ``np.frombuffer`` into a byte matrix and
 # scores it with a per-capacity lookup table built from the domain's own comparisons.
 
-LAT_BANDS_PER_DEGREE = 10
+LAT_BANDS_PER_DEGREE = 20
 _NOT_STATED = ord(UNKNOWN_CHAR)
 _BASE = ord("0")
 # packed per-comparison counts: conflicts | signals << 8 | unknowns << 16 | slack << 24
@@ -261,7 +261,8 @@ def network_bits(network_ids: Iterable[int]) -> int:
 
 
 def lat_band(lat: float | None) -> int | None:
-    """The 0.1-degree latitude band of a place (``Place.lat_band``)."""
+    """The 0.05-degree latitude band of a place (``Place.lat_band``): narrow enough
+    for the search's seeks to follow its circle, wide enough to need few of them."""
     return None if lat is None else math.floor(lat * LAT_BANDS_PER_DEGREE)
 
 
@@ -379,8 +380,9 @@ class _Comparer:
         (minimum, usual, lower start allowed)."""
         n_dims, n_exp = len(self.dims), len(self.exposures)
         dims = tuple(map(_at, self.dims, code[:n_dims]))
-        if self.optional:  # an optional dimension the place did not state is left out
-            dims = tuple(r for r in dims if r is not _SKIP)
+        # an optional dimension the place did not state is left out
+        if self.optional and _NOT_STATED in code[:n_dims]:
+            dims = tuple([r for r in dims if r is not _SKIP])
         exposures = tuple(map(_at, self.exposures, code[n_dims : n_dims + n_exp]))
         conditions = tuple(map(_at, self.conditions, code[n_dims + n_exp :]))
         result = self._hours.get(hours)
@@ -773,25 +775,58 @@ def _disk_sql(prefix: str, *, lon_range: bool = True) -> str:
 _STRIP_SLACK = 1e-7  # degrees (about a centimetre): float rounding at a band's edges
 
 
-def _strips(params: dict[str, Any], home: tuple[float, float], box: geo.Box) -> str:
-    """The index seeks of a disk (parameters from :func:`_disk_params`), as ``VALUES``
-    rows ``(band, min_lon, max_lon)``: per latitude band the box, narrowed to the widest
-    longitude span the planar bound allows anywhere in the band (at its latitude nearest
-    the centre). The planar bound is tested on every row anyway, so the seeks lose no row
-    it keeps; they only skip the box's corners, which the disk leaves empty.
+def _planar_half_width(params: dict[str, Any], prefix: str, gap_deg: float) -> float:
+    """Half the longitude span (degrees) of the planar bound of a disk
+    (:func:`_disk_params` under ``prefix``) at ``gap_deg`` of latitude from its centre;
+    negative where the disk does not reach that latitude."""
+    gap = gap_deg * geo.KM_PER_DEGREE_LAT
+    room = params[prefix + "r2"] - gap * gap
+    return math.sqrt(room) / params[prefix + "kx"] if room >= 0 else -1.0
 
-    The list is padded to a power of two with empty seeks (an empty longitude range), so
-    that searches share statement texts as :func:`_padded` lists do."""
+
+def _strips(
+    params: dict[str, Any], home: tuple[float, float], box: geo.Box, hole: geo.Box | None
+) -> str:
+    """The index seeks of a disk, as ``VALUES`` rows ``(band, min_lon, max_lon)``.
+
+    Per latitude band: the box, narrowed to the widest longitude span the disk's planar
+    bound allows anywhere in the band (at its latitude nearest the centre). The planar
+    bound is tested on every row anyway, so the seeks lose no row it keeps; they only
+    skip the corners of the box, which the disk leaves empty.
+
+    With a ``hole`` (the box of an inner disk, parameters under ``i_``, whose rows an
+    earlier read returned): where a band lies inside the hole's box, the seeks also skip
+    the narrowest longitude span of the inner disk in that band (at its latitude farthest
+    from the centre), so a ring read scans only its ring. Every row there lies inside
+    the inner disk: the statement's own ``NOT`` of the inner disk would drop it anyway.
+
+    The list is padded to a power of two with seeks that find nothing (an empty
+    longitude range), so that searches share statement texts as :func:`_padded` does."""
     lat0, lon0 = home
-    ky, kx, r2 = geo.KM_PER_DEGREE_LAT, params["kx"], params["r2"]
-    rows = []
+    rows: list[tuple[int, float, float]] = []
     first, last = lat_band(box.min_lat) or 0, lat_band(box.max_lat) or 0
     for band in range(first, last + 1):
         south = band / LAT_BANDS_PER_DEGREE - _STRIP_SLACK
         north = (band + 1) / LAT_BANDS_PER_DEGREE + _STRIP_SLACK
-        gap = max(0.0, south - lat0, lat0 - north) * ky
-        half = math.sqrt(max(0.0, r2 - gap * gap)) / kx + _STRIP_SLACK
-        rows.append((band, max(box.min_lon, lon0 - half), min(box.max_lon, lon0 + half)))
+        half = _planar_half_width(params, "", max(0.0, south - lat0, lat0 - north))
+        lo = max(box.min_lon, lon0 - half - _STRIP_SLACK)
+        hi = min(box.max_lon, lon0 + half + _STRIP_SLACK)
+        if half < 0 or lo > hi:
+            continue
+        skip = -1.0
+        if hole is not None and hole.min_lat <= south and north <= hole.max_lat:
+            skip = _planar_half_width(params, "i_", max(lat0 - south, north - lat0))
+        skip_lo = max(hole.min_lon, lon0 - skip) + _STRIP_SLACK if skip > 0 else hi
+        skip_hi = min(hole.max_lon, lon0 + skip) - _STRIP_SLACK if skip > 0 else hi
+        if skip_lo >= skip_hi:  # no hole in this band
+            rows.append((band, lo, hi))
+            continue
+        if lo < skip_lo:
+            rows.append((band, lo, skip_lo))
+        if skip_hi < hi:
+            rows.append((band, skip_hi, hi))
+    if not rows:
+        rows.append((first - 1, 1.0, 0.0))
     size = max(4, 1 << (len(rows) - 1).bit_length())
     rows += [(first - 1, 1.0, 0.0)] * (size - len(rows))  # seeks that find nothing
     out = []
@@ -809,7 +844,6 @@ def _prefilter(
     extra: str = "",
     bound: Sequence[tuple[str, Any]] = (),
     inner_km: float | None = None,
-    inner_extra: str = "",
 ) -> list[tuple[Any, ...]]:
     """The rows (``_SCAN_COLUMNS``) of the open places with a free slot, of an accepted
     kind, in the candidate's networks, inside the latitude band and the (1/cos(latitude)
@@ -817,11 +851,12 @@ def _prefilter(
     bound of that circle, and meeting ``extra`` (the capacity precheck, SQL text with
     ``{name}`` placeholders for the parameters below and those ``bound`` adds).
 
-    With ``inner_km``, the rows this prefilter returns for ``inner_km`` and
-    ``inner_extra`` (same arguments otherwise) are left out: the same box, planar and
-    ``inner_extra`` conditions, negated, on the same bound values, so the two reads are
-    disjoint and together hold every row of this one without ``inner_km`` (the box and
-    disk of ``radius_km`` contain those of ``inner_km``): the ring search relies on it.
+    With ``inner_km``, the rows this prefilter returns for ``inner_km`` (same arguments
+    otherwise) are left out: the same box and planar conditions, negated, on the same
+    bound values, so the two reads are disjoint and together hold every row of this one
+    without ``inner_km`` (the box and disk of ``radius_km`` contain those of
+    ``inner_km``): the ring search relies on it. The index seeks skip the inner disk's
+    interior (:func:`_strips`), so a ring read scans little more than its ring.
 
     Plain portable SQL, written out rather than built with SQLAlchemy expressions: the
     statement differs per capacity, and building and compiling it cost more than the
@@ -840,16 +875,15 @@ def _prefilter(
         **dict(bound),
     }
     kinds = search_tuning.in_list(params, "kind", _padded(sorted(facts.kinds)))
-    strips = _strips(params, facts.home, box)
+    inner, hole = "", None
+    if inner_km is not None:
+        params.update(_disk_params(facts.home, inner_km, "i_"))
+        inner = " AND NOT (" + _disk_sql("i_") + ")"
+        hole = geo.bounding_box(facts.home, inner_km)
+    strips = _strips(params, facts.home, box, hole)
     ids = sorted(scope.network_ids)
     networks = search_tuning.in_list(params, "net", _padded(ids))
     params["net_mask"] = network_bits(ids)
-    inner = ""
-    if inner_km is not None:
-        params.update(_disk_params(facts.home, inner_km, "i_"))
-        inner = (
-            " AND NOT (" + _disk_sql("i_") + (f" AND {inner_extra}" if inner_extra else "") + ")"
-        )
     sector = ""
     if scope.sector:
         params["sector"] = scope.sector
@@ -1111,11 +1145,11 @@ def _ring_read(
     """Every row the search needs (``wanted`` holds matches), read disk by growing disk
     and stopping as soon as the rows read provably hold the ``limit`` best.
 
-    ``read(radius, extra, bound, inner, inner_extra)`` returns the prefilter's rows
-    for the disk of ``radius`` meeting ``extra``, less those of the disk of ``inner``
-    meeting ``inner_extra`` (the rows an earlier read returned), so the reads are
-    disjoint. ``free`` holds for every place without a conflict; ``tiers`` are the
-    conditions of :func:`_near_miss_tiers_sql` (places with a conflict, one first).
+    ``read(radius, extra, bound, inner)`` returns the prefilter's rows for the disk of
+    ``radius`` meeting ``extra``, less those of the disk of ``inner`` (the rows an
+    earlier read with the same ``extra`` returned), so the reads are disjoint. ``free``
+    holds for every place without a conflict; ``tiers`` are the conditions of
+    :func:`_near_miss_tiers_sql` (places with a conflict, one first).
 
     The conflict-free rows are read first: a small disk (``_RING_FIRST`` of the travel
     range), perhaps one more sized by the density of its best-tier rows, then the range.
@@ -1140,7 +1174,7 @@ def _ring_read(
     outer = max_km * NEAR_MISS_RANGE_FACTOR if near else max_km
 
     def rest(scored: _Scored | None, inner: float | None) -> _Scored:
-        more = read(outer, free, bound, inner, free)
+        more = read(outer, free, bound, inner)
         scored = more if scored is None else scored + more
         matches = int(np.count_nonzero(scored.order == 0)) if 0 in wanted else 0
         if near and free and matches < limit:
@@ -1164,7 +1198,7 @@ def _ring_read(
     radius = max_km * _RING_FIRST
     small = 0
     while True:
-        ring = read(radius, free, bound, inner, free)
+        ring = read(radius, free, bound, inner)
         scored = ring if scored is None else scored + ring
         inner = radius
         matches = int(np.count_nonzero(scored.order == 0))
@@ -1210,9 +1244,8 @@ def search_places(
         extra: str = "",
         bound: Sequence[tuple[str, Any]] = (),
         inner: float | None = None,
-        inner_extra: str = "",
     ) -> _Scored:
-        rows = _prefilter(conn, facts, scope, radius, extra, bound, inner, inner_extra)
+        rows = _prefilter(conn, facts, scope, radius, extra, bound, inner)
         stats.rows_read += len(rows)
         return _score(conn, rows, facts, stats)
 

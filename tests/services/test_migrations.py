@@ -3,6 +3,7 @@ downgrading to base works, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import math
 import uuid
 
 import pytest
@@ -82,3 +83,54 @@ def test_email_is_unique_regardless_of_case(session):
     with pytest.raises(IntegrityError):
         factories.user(session, Role.COACH, email="same@example.NL")
     session.rollback()
+
+
+def _check_latitude_bands_recomputed(url: str) -> None:
+    """c6band000001 rewrites every place's latitude band for the search's 0.05-degree
+    seeks: a place left with its 0.1-degree band would not be found."""
+    from registry.models import Place
+    from registry.services.search import lat_band
+    from tests import factories
+    from tests.services.search_support import place
+
+    app = make_test_app(url)
+    with app.app_context():
+        upgrade(revision="c5bits000001")  # the schema is the head's: only data changes
+        employer = factories.employer(db.session)
+        network = factories.network(db.session)
+        spots = [(52.0907, 5.1214), (53.2194, 6.5665), (50.8514, 5.6910)]
+        ids = [place(db.session, employer, [network], lat=a, lon=o).id for a, o in spots]
+        db.session.execute(
+            text("UPDATE places SET lat_band = CAST(lat * 10 AS INTEGER)")  # the old bands
+        )
+        db.session.commit()
+        upgrade()
+        db.session.expire_all()
+        got = {p.id: (p.lat_band, p.lat) for p in db.session.query(Place)}
+        assert sorted(got) == sorted(ids)
+        assert all(band == lat_band(lat) == math.floor(lat * 20) for band, lat in got.values())
+        downgrade(revision="c5bits000001")
+        db.session.expire_all()
+        assert all(p.lat_band == math.floor(p.lat * 10) for p in db.session.query(Place))
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_sqlite_latitude_bands_are_recomputed(tmp_path):
+    _check_latitude_bands_recomputed(f"sqlite:///{tmp_path / 'bands.db'}")
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)
+def test_postgresql_latitude_bands_are_recomputed():
+    name = f"registry_bands_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(normalise_database_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base, _, _ = normalise_database_url(PG_URL).rpartition("/")
+    try:
+        _check_latitude_bands_recomputed(f"{base}/{name}")
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
