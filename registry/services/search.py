@@ -364,8 +364,8 @@ class _Comparer:
     per-item result comes from the domain's own comparison (computed once per position,
     capacity band and byte, and shared: the results are immutable)."""
 
-    def __init__(self, capacity: CapacityFacts) -> None:
-        bands, avoid, needs = _capacity_key(capacity)
+    def __init__(self, capacity: CapacityFacts, key: tuple | None = None) -> None:
+        bands, avoid, needs = key or _capacity_key(capacity)
         self.capacity = capacity
         self.dims = [_dimension_results(i, cap) for i, cap in enumerate(bands)]
         self.exposures = [_flag_results(True, j, f.key in avoid) for j, f in enumerate(EXPOSURES)]
@@ -844,6 +844,8 @@ def _prefilter(
     extra: str = "",
     bound: Sequence[tuple[str, Any]] = (),
     inner_km: float | None = None,
+    *,
+    aliased: bool = True,
 ) -> list[tuple[Any, ...]]:
     """The rows (``_SCAN_COLUMNS``) of the open places with a free slot, of an accepted
     kind, in the candidate's networks, inside the latitude band and the (1/cos(latitude)
@@ -857,6 +859,9 @@ def _prefilter(
     without ``inner_km`` (the box and disk of ``radius_km`` contain those of
     ``inner_km``): the ring search relies on it. The index seeks skip the inner disk's
     interior (:func:`_strips`), so a ring read scans little more than its ring.
+
+    ``aliased`` (see :func:`_aliased_networks`): whether the network bits need
+    confirming in ``place_networks``; when in doubt, True is always correct.
 
     Plain portable SQL, written out rather than built with SQLAlchemy expressions: the
     statement differs per capacity, and building and compiling it cost more than the
@@ -900,7 +905,7 @@ def _prefilter(
     # where a place was written without its bits
     in_network = (
         "((network_bits & {net_mask}) <> 0"
-        + (" AND " + member if _aliased_networks(conn, ids) else "")
+        + (" AND " + member if aliased else "")
         + " OR network_bits = 0 AND "
         + member
         + ")"
@@ -994,7 +999,7 @@ class _Scored:
 
 
 def _score(
-    conn: Connection, rows: Sequence[tuple], facts: SearchFacts, stats: SearchStats
+    conn: Connection, rows: Sequence[tuple], facts: SearchFacts, stats: SearchStats, key: tuple
 ) -> _Scored:
     """``compare_all`` and ``evaluate``'s outcome for every row, on arrays."""
     rows = list(rows)
@@ -1003,7 +1008,7 @@ def _score(
     )
     ids = np.array(ids_t, dtype=np.int64)
     capacity = facts.capacity
-    table = _score_table(_capacity_key(capacity))
+    table = _score_table(key)
     positions = np.arange(table.shape[0])
     matrix = _code_matrix(codes)
     packed = table[positions, matrix].sum(axis=1)
@@ -1238,6 +1243,8 @@ def search_places(
     if not scope.network_ids or not facts.kinds or limit <= 0 or not wanted:
         return []
     conn = session.connection()
+    key = _capacity_key(facts.capacity)
+    aliased = _aliased_networks(conn, sorted(scope.network_ids))
 
     def read(
         radius: float,
@@ -1245,9 +1252,9 @@ def search_places(
         bound: Sequence[tuple[str, Any]] = (),
         inner: float | None = None,
     ) -> _Scored:
-        rows = _prefilter(conn, facts, scope, radius, extra, bound, inner)
+        rows = _prefilter(conn, facts, scope, radius, extra, bound, inner, aliased=aliased)
         stats.rows_read += len(rows)
-        return _score(conn, rows, facts, stats)
+        return _score(conn, rows, facts, stats, key)
 
     # 1. read and score the prefilter's rows. Every match is conflict free, and every
     # place with a conflict ranks after every match: when matches come first, the places
@@ -1257,8 +1264,8 @@ def search_places(
     table = _table_facts(conn)
     free, bound = "", ()
     if not table.stale_codes:
-        free, bound = _conflict_free_sql(_capacity_key(capacity), person)
-    tiers = _near_miss_tiers_sql(_capacity_key(capacity))
+        free, bound = _conflict_free_sql(key, person)
+    tiers = _near_miss_tiers_sql(key)
     scored = _ring_read(read, facts, limit, wanted, free, tiers, bound, table.large)
     keep = np.flatnonzero(np.isin(scored.order, wanted))
     if not keep.size:
@@ -1282,7 +1289,7 @@ def search_places(
     # The comparison comes straight from the same match code (no JSON parsing, no
     # decoding into demands): the places service writes it with every save, and the
     # reference tests compare the explanations.
-    comparer = _Comparer(facts.capacity)
+    comparer = _Comparer(facts.capacity, key)
     short = _read_shortlist(conn, scored.ids[shortlist].tolist())
     width = scored.codes.shape[1]
     block = scored.codes[shortlist].tobytes()
@@ -1604,7 +1611,7 @@ def search_for_candidate(
         place = summaries[res.place_id]
         cap = place.intake_cap_per_month
         if cap is not None and intake.get(res.place_id, 0) >= cap:
-            res = dataclasses.replace(res, at_cap=True)
+            res = res._replace(at_cap=True)
         new = previous is not None and place.created_at is not None and place.created_at > previous
         return Hit(res, place, new)
 

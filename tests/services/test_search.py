@@ -163,7 +163,7 @@ def test_service_equals_reference_on_period_and_explanations(session, world):
             assert [(b.kind, b.key) for b in g.blockers] == [(b.kind, b.key) for b in w.blockers]
             for gb, wb in zip(g.blockers, w.blockers, strict=True):
                 assert abs(gb.amount - wb.amount) < 1e-6
-            assert g == dataclasses.replace(w, distance_km=g.distance_km, blockers=g.blockers)
+            assert g == w._replace(distance_km=g.distance_km, blockers=g.blockers)
         assert stats.recoded or not got
 
 

@@ -283,7 +283,7 @@ distances = st.floats(0, 200)
 def test_rank_is_total_and_stable_under_shuffling(
     s: SearchFacts, pairs: list[tuple[PlaceFacts, float]]
 ) -> None:
-    results = [evaluate(s, replace(p, place_id=i), d) for i, (p, d) in enumerate(pairs)]
+    results = [evaluate(s, p._replace(place_id=i), d) for i, (p, d) in enumerate(pairs)]
     expected = [r.place_id for r in rank(results)]
     shuffled = results[:]
     random.Random(len(results)).shuffle(shuffled)
@@ -301,10 +301,10 @@ def test_adding_a_conflict_never_improves_rank(
     band = data.draw(st.integers(0, dim.heaviest - 1))
     was = data.draw(st.sampled_from([Demand(None), Demand(band), Demand(band + 1, True)]))
     s = replace(s, capacity=replace(s.capacity, capacity={**s.capacity.capacity, dim.key: band}))
-    p = replace(p, demand=replace(p.demand, demands={**p.demand.demands, dim.key: was}))
+    p = p._replace(demand=replace(p.demand, demands={**p.demand.demands, dim.key: was}))
     before = evaluate(s, p, distance)
     heavier = replace(p.demand, demands={**p.demand.demands, dim.key: Demand(dim.heaviest)})
-    after = evaluate(s, replace(p, demand=heavier), distance)
+    after = evaluate(s, p._replace(demand=heavier), distance)
     assert after.conflict_count == before.conflict_count + 1
     assert rank_key(after) > rank_key(before)
     order = {Outcome.MATCH: 0, Outcome.NEAR_MISS: 1, Outcome.NO_MATCH: 2}
