@@ -1178,19 +1178,34 @@ def _ring_read(
     near = 1 in wanted
     outer = max_km * NEAR_MISS_RANGE_FACTOR if near else max_km
 
-    def rest(scored: _Scored | None, inner: float | None) -> _Scored:
-        more = read(outer, free, bound, inner)
+    def tier_sql(tier: str) -> str:
+        return f"NOT ({free})" + (f" AND {tier}" if tier else "")
+
+    def rest(scored: _Scored | None, inner: float | None, short: bool = False) -> _Scored:
+        left = list(tiers) if near and free else []
+        if left and short:
+            # fewer than ``limit`` matches known or expected: the first tier is needed
+            # too, and read in the same pass (one scan of the index, not two): the
+            # conflict-free places up to the largest range, less those of the inner disk
+            # (read before), and the first tier's places within the travel range
+            disks = _disk_params(facts.home, max_km, "r_")
+            free_sql = free
+            if inner is not None:
+                disks.update(_disk_params(facts.home, inner, "x_"))
+                free_sql = f"{free} AND NOT ({_disk_sql('x_')})"
+            extra = f"(({free_sql}) OR ({tier_sql(left.pop(0))} AND {_disk_sql('r_')}))"
+            more = read(outer, extra, (*bound, *disks.items()))
+        else:
+            more = read(outer, free, bound, inner)
         scored = more if scored is None else scored + more
         matches = int(np.count_nonzero(scored.order == 0)) if 0 in wanted else 0
-        if near and free and matches < limit:
-            # near misses by conflicts (within the travel range): the places with a
-            # conflict but few enough of them, one conflict first
-            for tier in tiers:
-                extra = f"NOT ({free})" + (f" AND {tier}" if tier else "")
-                scored = scored + read(max_km, extra, bound)
-                ahead = (scored.order == 1) & (scored.conflicts <= 1)
-                if matches + int(np.count_nonzero(ahead)) >= limit:
-                    break  # every place not read has two conflicts or more: it ranks after
+        # near misses by conflicts (within the travel range): the places with a conflict
+        # but few enough of them, one conflict first
+        while left and matches < limit:
+            ahead = (scored.order == 1) & (scored.conflicts <= len(tiers) - len(left))
+            if matches + int(np.count_nonzero(ahead)) >= limit:
+                break  # every place not read has more conflicts: it ranks after
+            scored = scored + read(max_km, tier_sql(left.pop(0)), bound)
         return scored
 
     if not (max_km > 0 and math.isfinite(max_km)) or not rings or 0 not in wanted:
@@ -1210,11 +1225,11 @@ def _ring_read(
         if radius >= max_km:
             if matches >= limit or not near:
                 return scored
-            return rest(scored, inner)
+            return rest(scored, inner, short=True)
         if _ring_complete(scored, radius, limit, floor):
             return scored
         if matches * (max_km / radius) ** 2 < limit:  # few matches expected in all
-            return rest(scored, inner)
+            return rest(scored, inner, short=True)
         small += 1
         best = (
             (scored.order == 0)
