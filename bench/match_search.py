@@ -45,7 +45,7 @@ from registry.services.search import (
 HERE = Path(__file__).resolve().parent
 SCHEMA = "bench_match"
 SEED = 20261125
-DATA_VERSION = "8"  # 8: places.lat_band at 0.05 degree
+DATA_VERSION = "9"  # 9: vacuumed after the load; 8: places.lat_band at 0.05 degree
 QUERIES = int(os.environ.get("BENCH_QUERIES", 20))
 REFERENCE_QUERIES = {100_000: int(os.environ.get("BENCH_REFERENCE_QUERIES", 20)), 1_000_000: 3}
 WARMUP = 3
@@ -154,9 +154,15 @@ def build(engine, n: int, postgres: bool) -> None:
             {"n": n, "s": SEED, "v": DATA_VERSION},
         )
     # statistics for the planner; on PostgreSQL also the visibility map, as autovacuum
-    # would set it after a bulk load (index-only scans need it)
+    # would set it after a bulk load (index-only scans need it). SQLite is vacuumed, as
+    # after any bulk load: that rewrites the file with each index's pages in order (an
+    # index grown row by row is scattered over the file, and reads about 6% slower).
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE" if postgres else "ANALYZE"))
+        if postgres:
+            conn.execute(text("VACUUM ANALYZE"))
+        else:
+            conn.execute(text("ANALYZE"))
+            conn.execute(text("VACUUM"))
     log(f"built N={n} in {time.perf_counter() - started:.1f} s")
 
 
