@@ -28,14 +28,25 @@ COORDINATE = st.tuples(DUTCH_LAT, DUTCH_LON)
 
 @settings(max_examples=200, deadline=None)
 @given(COORDINATE, st.lists(COORDINATE, min_size=1, max_size=40))
-def test_vectorised_geodesic_equals_geopy_within_a_metre(home, points):
+def test_vectorised_geodesic_equals_geopy(home, points):
+    """Anywhere in the Netherlands (up to about 380 km apart): within a mm of geopy."""
     lat = np.array([p[0] for p in points])
     lon = np.array([p[1] for p in points])
     got = svc.geodesic_km_many(home, lat, lon)
     for (plat, plon), km in zip(points, got.tolist(), strict=True):
-        assert abs(km - geo.distance_km(home, (plat, plon))) < 0.001  # < 1 m
-        # and the same number as the scalar Vincenty the search used before
-        assert abs(km - svc.geodesic_km(home, (plat, plon))) < 1e-9
+        assert abs(km - geo.distance_km(home, (plat, plon))) < 1e-6  # < 1 mm
+
+
+@settings(max_examples=200, deadline=None)
+@given(COORDINATE, st.lists(st.tuples(st.floats(-1.2, 1.2), st.floats(-1.9, 1.9)), min_size=1))
+def test_vectorised_geodesic_equals_geopy_at_search_distances(home, offsets):
+    """Within a search's reach (at most 250 km): within a micrometre of geopy."""
+    lat = np.array([home[0] + d for d, _ in offsets])
+    lon = np.array([home[1] + d for _, d in offsets])
+    got = svc.geodesic_km_many(home, lat, lon)
+    for plat, plon, km in zip(lat.tolist(), lon.tolist(), got.tolist(), strict=True):
+        want = geo.distance_km(home, (plat, plon))
+        assert abs(km - want) < (1e-9 if want < 150 else 1e-8)
 
 
 def test_vectorised_geodesic_of_the_home_itself_is_zero():
