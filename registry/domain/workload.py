@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import TracebackType
+from typing import NamedTuple
 
 __all__ = [
     "CONDITIONS",
@@ -768,26 +769,36 @@ class DemandFacts:
 Result = DimensionResult | FlagResult | HoursResult
 
 
-@dataclass(frozen=True, slots=True)
-class ComparisonResult:
+class ComparisonResult(NamedTuple):
     """Every comparison between one capacity and one demand, in catalogue order. The
-    conflicts, signals, unknowns and slack are sorted out once, when it is made."""
+    conflicts, signals, unknowns and slack are sorted out once, when it is made: make it
+    with :meth:`of`. A named tuple (immutable), as it is made for every explained place
+    of every search, where a frozen dataclass's ``__init__`` cost several times as much.
+    """
 
     dimensions: tuple[DimensionResult, ...]
     exposures: tuple[FlagResult, ...]
     conditions: tuple[FlagResult, ...]
     hours: HoursResult
-    conflicts: tuple[Result, ...] = field(init=False, repr=False, compare=False)
-    signals: tuple[Result, ...] = field(init=False, repr=False, compare=False)
-    unknowns: tuple[Result, ...] = field(init=False, repr=False, compare=False)
-    slack: int = field(init=False, repr=False, compare=False)  # bands of room left
+    conflicts: tuple[Result, ...]
+    signals: tuple[Result, ...]
+    unknowns: tuple[Result, ...]
+    slack: int  # bands of room left, summed over the dimensions
 
-    def __post_init__(self) -> None:
+    @classmethod
+    def of(
+        cls,
+        dimensions: tuple[DimensionResult, ...],
+        exposures: tuple[FlagResult, ...],
+        conditions: tuple[FlagResult, ...],
+        hours: HoursResult,
+    ) -> ComparisonResult:
         conflicts: list[Result] = []
         signals: list[Result] = []
         unknowns: list[Result] = []
         fit, conflict, signal = Verdict.FIT, Verdict.CONFLICT, Verdict.SIGNAL
-        for r in [r for r in self.results if r.verdict is not fit]:  # most results fit
+        results = (*dimensions, *exposures, *conditions, hours)
+        for r in [r for r in results if r.verdict is not fit]:  # most results fit
             verdict = r.verdict
             if verdict is conflict:
                 conflicts.append(r)
@@ -795,10 +806,16 @@ class ComparisonResult:
                 signals.append(r)
             else:
                 unknowns.append(r)
-        object.__setattr__(self, "conflicts", tuple(conflicts))
-        object.__setattr__(self, "signals", tuple(signals))
-        object.__setattr__(self, "unknowns", tuple(unknowns))
-        object.__setattr__(self, "slack", sum([r.slack for r in self.dimensions]))
+        return cls(
+            dimensions,
+            exposures,
+            conditions,
+            hours,
+            tuple(conflicts),
+            tuple(signals),
+            tuple(unknowns),
+            sum([r.slack for r in dimensions]),
+        )
 
     @property
     def results(self) -> tuple[Result, ...]:
@@ -818,7 +835,7 @@ def compare_all(capacity: CapacityFacts, demand: DemandFacts) -> ComparisonResul
         if dim.optional and (wanted is None or wanted.band is None):
             continue
         dims.append(compare_dimension(dim, capacity.band(dim), wanted))
-    return ComparisonResult(
+    return ComparisonResult.of(
         tuple(dims),
         compare_exposures(capacity.avoid_exposures, demand.exposures),
         compare_conditions(capacity.needs_conditions, demand.offers_conditions),

@@ -318,7 +318,7 @@ class _Comparer:
             result = self._hours[hours] = compare_hours(
                 cap.hours_per_day, cap.hours_per_week, hours[0], hours[1], bool(hours[2])
             )
-        return ComparisonResult(dims, exposures, conditions, result)
+        return ComparisonResult.of(dims, exposures, conditions, result)
 
 
 # --------------------------------------------------------------------------- conflict bits
