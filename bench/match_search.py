@@ -45,7 +45,7 @@ from registry.services.search import (
 HERE = Path(__file__).resolve().parent
 SCHEMA = "bench_match"
 SEED = 20261125
-DATA_VERSION = "9"  # 9: vacuumed after the load; 8: places.lat_band at 0.05 degree
+DATA_VERSION = "10"  # 10: bits before lat in ix_places_match; 9: vacuumed; 8: 0.05-degree bands
 QUERIES = int(os.environ.get("BENCH_QUERIES", 20))
 REFERENCE_QUERIES = {100_000: int(os.environ.get("BENCH_REFERENCE_QUERIES", 20)), 1_000_000: 3}
 WARMUP = 3

@@ -1,10 +1,14 @@
-"""search: finer latitude bands (0.05 degree)
+"""search: finer latitude bands (0.05 degree), index entries in test order
 
 ``places.lat_band`` becomes ``floor(lat * 20)`` (was ``floor(lat * 10)``): the search
 seeks ``ix_places_match`` once per accepted kind and band, so narrower bands let its
 seeks follow the travel circle more closely (fewer index entries read for nothing) at
 the price of a few more seeks. Recomputed here for every place; the places service
 keeps it up to date (``registry.services.search.lat_band``).
+
+``ix_places_match`` is rebuilt with the columns the search tests right after its seek
+(the conflict and network bits) before ``lat``: each index entry it reads is decoded
+only as far as those tests need (about 8% less time per entry on SQLite).
 
 Revision ID: c6band000001
 Revises: c5bits000001
@@ -45,9 +49,33 @@ def _rebuild(bands_per_degree: int) -> None:
         )
 
 
+_KEY = ["status", "kind", "lat_band", "lon"]
+_COVERED = [
+    "slots",
+    "taken_slots",
+    "sector",
+    "min_hours_week",
+    "usual_hours_week",
+    "lower_start_allowed",
+    "match_code",
+    "id",
+]
+_BITS = ["conflict_bits_1", "conflict_bits_2", "network_bits"]
+_OLD_INDEX = [*_KEY, "lat", *_BITS, *_COVERED]
+_NEW_INDEX = [*_KEY, *_BITS, "lat", *_COVERED]
+
+
+def _reindex(columns: list[str]) -> None:
+    with op.batch_alter_table("places", schema=None) as batch_op:
+        batch_op.drop_index("ix_places_match")
+        batch_op.create_index("ix_places_match", columns, unique=False)
+
+
 def upgrade() -> None:
     _rebuild(20)
+    _reindex(_NEW_INDEX)
 
 
 def downgrade() -> None:
+    _reindex(_OLD_INDEX)
     _rebuild(10)

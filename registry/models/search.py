@@ -37,10 +37,10 @@ ix_places_match = Index(
     Place.kind,
     Place.lat_band,
     Place.lon,
-    Place.lat,
-    Place.conflict_bits_1,
+    Place.conflict_bits_1,  # the tests right after the seek come first in each entry
     Place.conflict_bits_2,
     Place.network_bits,
+    Place.lat,
     Place.slots,
     Place.taken_slots,
     Place.sector,
