@@ -9,8 +9,9 @@ changing a single outcome. A search never loads every place:
    planar lower bound of the circle, offered to one of the candidate's networks (an
    integer test on ``network_bits``, bit ``id % 63`` per network; ``place_networks``
    only confirms where a bit is shared or unset). The covering index
-   ``ix_places_match`` (status, kind, ``lat_band``, lon, lat, ...) lets the database
-   seek per kind and 0.1-degree latitude band straight to the box's longitude range.
+   ``ix_places_match`` (status, kind, ``lat_band``, lon, the bits, lat, ...) lets the
+   database seek per kind and 0.05-degree latitude band straight to the longitude span
+   the circle needs in that band (:func:`_strips`).
    Only narrow columns are read (id, coordinate, hours, ``match_code``), in one
    ``fetchall``; the few facts the matcher needs besides (kind, sector, function, end
    date, slots) are read for the shortlist only.
@@ -23,7 +24,7 @@ changing a single outcome. A search never loads every place:
    with at most one conflict, then, if the result is still short, those with two.
    **Expanding disks** (:func:`_ring_read`, on tables of 250,000 places or more): the
    conflict-free places are read from a small disk around the home outward (each read
-   leaving out the rows before it), and the search stops as soon as the rows read
+   seeking past the disk before it), and the search stops as soon as the rows read
    provably hold the whole result: ``limit``
    places of the best possible rank tier inside the disk (:func:`_ring_complete`), or
    ``limit`` matches inside the travel range (no place beyond it is a match).

@@ -1,8 +1,9 @@
 """Dialect-specific tuning of the match search: the only place that knows the database.
 
 The search's prefilter is plain portable SQL (the same statement on SQLite and
-PostgreSQL), served by the covering index ``ix_places_match`` (status, kind, lat_band,
-lon, lat, then every column it reads), so neither database touches a table row for it.
+PostgreSQL: its index seeks come from a ``WITH ... AS (VALUES ...)`` list joined to
+``places``), served by the covering index ``ix_places_match`` (status, kind, lat_band,
+lon, then every column it reads), so neither database touches a table row for it.
 What differs per driver is how parameters are written, how rows come back, and one
 planner hint:
 
