@@ -666,12 +666,17 @@ def _aliased_networks(conn: Connection, ids: Sequence[int]) -> bool:
     return True
 
 
+def _padded_size(count: int) -> int:
+    """``count`` rounded up to a power of two (at least 4): lists of parameters padded to
+    it give fewer distinct statement texts, so the driver's statement cache serves more
+    searches."""
+    return max(4, 1 << (count - 1).bit_length())
+
+
 def _padded(values: list[Any]) -> list[Any]:
-    """``values`` (not empty) with the last repeated up to a power of two (at least 4):
-    the same ``IN`` list, but fewer distinct statement texts, so the driver's cache of
-    prepared statements serves more searches."""
-    size = max(4, 1 << (len(values) - 1).bit_length())
-    return values + [values[-1]] * (size - len(values))
+    """``values`` (not empty) with the last repeated up to :func:`_padded_size`: the
+    same ``IN`` list."""
+    return values + [values[-1]] * (_padded_size(len(values)) - len(values))
 
 
 def _disk_params(home: tuple[float, float], radius_km: float, prefix: str) -> dict[str, Any]:
@@ -728,8 +733,8 @@ def _strips(
     from the centre), so a ring read scans only its ring. Every row there lies inside
     the inner disk: the statement's own ``NOT`` of the inner disk would drop it anyway.
 
-    The list is padded to a power of two with seeks that find nothing (an empty
-    longitude range), so that searches share statement texts as :func:`_padded` does."""
+    The list is padded to :func:`_padded_size` with seeks that find nothing (an empty
+    longitude range), so that searches share statement texts."""
     lat0, lon0 = home
     rows: list[tuple[int, float, float]] = []
     first, last = lat_band(box.min_lat) or 0, lat_band(box.max_lat) or 0
@@ -755,8 +760,7 @@ def _strips(
             rows.append((band, skip_hi, hi))
     if not rows:
         rows.append((first - 1, 1.0, 0.0))
-    size = max(4, 1 << (len(rows) - 1).bit_length())
-    rows += [(first - 1, 1.0, 0.0)] * (size - len(rows))  # seeks that find nothing
+    rows += [(first - 1, 1.0, 0.0)] * (_padded_size(len(rows)) - len(rows))  # find nothing
     out = []
     for i, (band, lo, hi) in enumerate(rows):
         params[f"sb{i}"], params[f"sl{i}"], params[f"sh{i}"] = band, lo, hi

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -52,6 +54,22 @@ def _check_roundtrip(url: str) -> None:
         db.engine.dispose()
 
 
+@contextmanager
+def _empty_postgres_database(prefix: str) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database beside the test one, dropped after."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(normalise_database_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base, _, _ = normalise_database_url(PG_URL).rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def test_sqlite_upgrade_matches_models_and_downgrades(tmp_path):
     _check_roundtrip(f"sqlite:///{tmp_path / 'migrate.db'}")
 
@@ -59,17 +77,8 @@ def test_sqlite_upgrade_matches_models_and_downgrades(tmp_path):
 @pytest.mark.postgres
 @pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)
 def test_postgresql_upgrade_matches_models_and_downgrades():
-    name = f"registry_migrate_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(normalise_database_url(PG_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base, _, _ = normalise_database_url(PG_URL).rpartition("/")
-    try:
-        _check_roundtrip(f"{base}/{name}")
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with _empty_postgres_database("registry_migrate") as url:
+        _check_roundtrip(url)
 
 
 def test_email_is_unique_regardless_of_case(session):
@@ -124,14 +133,5 @@ def test_sqlite_latitude_bands_are_recomputed(tmp_path):
 @pytest.mark.postgres
 @pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)
 def test_postgresql_latitude_bands_are_recomputed():
-    name = f"registry_bands_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(normalise_database_url(PG_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base, _, _ = normalise_database_url(PG_URL).rpartition("/")
-    try:
-        _check_latitude_bands_recomputed(f"{base}/{name}")
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with _empty_postgres_database("registry_bands") as url:
+        _check_latitude_bands_recomputed(url)
