@@ -6,7 +6,8 @@ Usage::
     python -m registry.cli.catalogue_tools missing registry/translations/nl/LC_MESSAGES/messages.po
 
 ``fill-en`` copies the msgid into every empty msgstr of the English catalogue (English msgids
-are the source text). ``missing`` prints every msgid that has no (complete) translation and
+are the source text). ``fill-nl`` takes translations from JSON files (``{msgid: text}``, or
+``{msgid: [singular, plural]}`` for plural messages) and fills the empty msgstrs they name. ``missing`` prints every msgid that has no (complete) translation and
 exits with status 1 when there is at least one.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
@@ -78,6 +80,32 @@ def fill_english(po_path: str | Path) -> int:
     return filled
 
 
+def fill_from_json(po_path: str | Path, json_paths: list[str]) -> int:
+    """Fill untranslated messages of ``po_path`` from JSON translation files."""
+    import json
+
+    table: dict[str, Any] = {}
+    for path in json_paths:
+        with open(path, encoding="utf-8") as fh:
+            table.update(json.load(fh))
+    catalog = load(po_path)
+    filled = 0
+    for message in messages(catalog):
+        if is_translated(message) or msgid_text(message) not in table:
+            continue
+        value = table[msgid_text(message)]
+        if message.pluralizable:
+            forms = [value] * 2 if isinstance(value, str) else list(value)
+            message.string = tuple(forms[: catalog.num_plurals])
+        else:
+            message.string = value if isinstance(value, str) else value[0]
+        message.flags.discard("fuzzy")
+        filled += 1
+    if filled:
+        save(catalog, po_path)
+    return filled
+
+
 def missing(po_path: str | Path) -> list[str]:
     """Return the msgids (singular form) that have no complete, non-fuzzy translation."""
     return [msgid_text(m) for m in messages(load(po_path)) if not is_translated(m)]
@@ -85,9 +113,14 @@ def missing(po_path: str | Path) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if len(args) >= 3 and args[0] == "fill-nl":
+        filled = fill_from_json(args[1], args[2:])
+        print(f"{args[1]}: filled {filled} message(s)")
+        return 0
     if len(args) != 2 or args[0] not in ("fill-en", "missing"):
         print(
-            "usage: python -m registry.cli.catalogue_tools {fill-en|missing} <messages.po>",
+            "usage: python -m registry.cli.catalogue_tools {fill-en|missing} <messages.po>"
+            " | fill-nl <messages.po> <translations.json>...",
             file=sys.stderr,
         )
         return 2
