@@ -6,7 +6,9 @@ Every placement between two different employers is a transfer. The host is credi
 - ``placements``: +1 / -1 when the placement starts (status started, completed or
   ended_early);
 - ``weeks``: +w / -w placement-weeks when it ends (completed or ended_early), with
-  ``w = weeks_between(started_on, ended_on)``.
+  ``w = weeks_between(started_on, ended_on)``: the real weeks between the recorded dates
+  (days // 7, rounded down). A placement that ends within seven days of its start (also
+  on the day it started) has 0 weeks and posts no weeks entry.
 
 A placement whose host and home employer are the same is no transfer and posts nothing;
 neither does one that never started. Entries are never edited: a correction is a
@@ -124,7 +126,8 @@ def entries_for(placement: PlacementFacts) -> list[LedgerEntry]:
         if placement.ended_on is None:
             raise LedgerError(f"placement {placement.placement_id}: {status} without ended_on")
         weeks = weeks_between(placement.started_on, placement.ended_on)
-        entries += _pair(placement, Unit.WEEKS, weeks, EntryKind.END)
+        if weeks:  # ended within its first week: no placement-week to post
+            entries += _pair(placement, Unit.WEEKS, weeks, EntryKind.END)
     return entries
 
 

@@ -28,11 +28,18 @@ Decisions beyond the bare lifecycle:
 - The home employer may pull its own employee out (withdraw, cancel, end early), for
   example when work was found in the first track; it never answers for the host.
 - The administrator runs the installation and has no part in a placement's lifecycle.
+- Between accepted and started comes the introduction (*kennismakingsgesprek*): the coach
+  records the candidate's consent to be introduced by name to the host. Starting is refused
+  until that consent exists (:func:`require_introduction`); it is a fact on the accepted
+  placement, not a status of its own, so slots and ledger are untouched by it.
+- Dates must be able to be true (:func:`check_intended_start`, :func:`check_recorded_date`):
+  an intended start is not in the past; a recorded start, end or outcome date is not in
+  the future and not before the step that precedes it (the start not before the
+  acceptance, the end not before the start).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -196,6 +203,48 @@ class DetailNotExpected(TransitionError):
     code = "detail_not_expected"
 
 
+class IntroductionRequired(TransitionError):
+    """Starting needs the candidate's consent to the introduction to the host."""
+
+    code = "introduction_required"
+
+
+def may_introduce(current: Status) -> bool:
+    """The introduction is recorded between accepted and started."""
+    return Status(current) is Status.ACCEPTED
+
+
+def require_introduction(current: Status, target: Status, *, introduced: bool) -> None:
+    """Raise IntroductionRequired when the move is a start and nobody was introduced yet."""
+    if Status(target) is Status.STARTED and not introduced:
+        raise IntroductionRequired(Status(current), Status(target))
+
+
+class DateProblem(StrEnum):
+    """Why a date cannot be true; the web layer words it per field."""
+
+    IN_THE_PAST = "in_the_past"
+    IN_THE_FUTURE = "in_the_future"
+    BEFORE_PREVIOUS_STEP = "before_previous_step"
+
+
+def check_intended_start(day: date | None, today: date) -> DateProblem | None:
+    """A proposal's intended start may be today or later (or left open)."""
+    if day is not None and day < today:
+        return DateProblem.IN_THE_PAST
+    return None
+
+
+def check_recorded_date(day: date, today: date, previous: date | None) -> DateProblem | None:
+    """A recorded start, end or outcome date: not after ``today`` and not before the date
+    of the step that precedes it (``previous``; None when unknown)."""
+    if day > today:
+        return DateProblem.IN_THE_FUTURE
+    if previous is not None and day < previous:
+        return DateProblem.BEFORE_PREVIOUS_STEP
+    return None
+
+
 def _parties(party: Party | Iterable[Party]) -> frozenset[Party]:
     if isinstance(party, str):
         return frozenset({Party(party)})
@@ -317,12 +366,12 @@ def occupies_slot(status: Status) -> bool:
 
 
 def weeks_between(start: date, end: date) -> int:
-    """Placement-weeks from ``start`` to ``end``, both days included.
+    """Whole placement-weeks from the recorded ``start`` to the recorded ``end``.
 
-    ``ceil(days / 7)`` where ``days = (end - start).days + 1``: one to seven calendar days
-    count as one week (so starting and ending on the same day is one week), eight to
-    fourteen as two, and so on. Raises ValueError when ``end`` is before ``start``.
+    ``(end - start).days // 7``: the real weeks worked, rounded down. A placement that
+    ends on the day it started, or within six days, counts 0 weeks; seven days count one.
+    Raises ValueError when ``end`` is before ``start``.
     """
     if end < start:
         raise ValueError(f"end {end} before start {start}")
-    return math.ceil(((end - start).days + 1) / 7)
+    return (end - start).days // 7

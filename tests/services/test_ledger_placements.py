@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy.orm import object_session
 
 from registry.domain.ledger import Balance, EntryKind, Unit, balances, recompute
 from registry.domain.placement import Status
@@ -16,6 +17,7 @@ from registry.services import placements as svc
 from registry.services.errors import ServiceError
 from tests.services.test_placement_support import (
     candidate,
+    consent_introduce,
     place,
     proposal,
     request_context_fixture,
@@ -23,11 +25,25 @@ from tests.services.test_placement_support import (
 
 _request_context = request_context_fixture()
 TODAY = dt.date.today()
+EARLY = dt.datetime.combine(TODAY - dt.timedelta(days=120), dt.time(9), tzinfo=dt.UTC)
+
+
+def early(make_ctx):
+    """Contexts acting 120 days ago: proposals and acceptances precede the recorded start."""
+    return lambda user=None, **kw: make_ctx(user, clock=lambda: EARLY, **kw)
+
+
+def _introduce(p):
+    """The candidate's consent to the introduction (needed before a start)."""
+    session = object_session(p)
+    consent_introduce(session, p.candidate, p.host_employer)
+    session.commit()
 
 
 def _run_to_completion(make_ctx, world, p, weeks=3):
-    svc.accept(make_ctx(world.contact_a), p.id)
-    svc.start(make_ctx(world.coach), p.id, on=TODAY - dt.timedelta(weeks=weeks) + dt.timedelta(1))
+    svc.accept(early(make_ctx)(world.contact_a), p.id)
+    _introduce(p)
+    svc.start(make_ctx(world.coach), p.id, on=TODAY - dt.timedelta(weeks=weeks))
     return svc.complete(make_ctx(world.contact_a), p.id, "returned_home")
 
 
@@ -35,10 +51,11 @@ def test_start_and_end_post_double_entries(session, world, make_ctx):
     pl = place(session, world.emp_a, [world.net_a])
     cand = candidate(session, world.org, world.emp_ab, [world.net_a])
     session.commit()
-    p = proposal(make_ctx, world.coach, cand, pl)
-    svc.accept(make_ctx(world.contact_a), p.id)
+    p = proposal(early(make_ctx), world.coach, cand, pl)
+    svc.accept(early(make_ctx)(world.contact_a), p.id)
     assert ledger_service.stored_rows(session) == []  # accepting is no transfer yet
-    svc.start(make_ctx(world.coach), p.id, on=TODAY - dt.timedelta(days=20))
+    _introduce(p)
+    svc.start(make_ctx(world.coach), p.id, on=TODAY - dt.timedelta(days=27))  # 27 // 7 = 3
     rows = ledger_service.stored_rows(session)
     assert {(r.employer_id, r.unit, r.amount, r.kind) for r in rows} == {
         (world.emp_a.id, Unit.PLACEMENTS, 1, EntryKind.START),
@@ -53,11 +70,46 @@ def test_start_and_end_post_double_entries(session, world, make_ctx):
     assert [(h.balance_placements, h.balance_weeks) for h in history] == [(1, 0), (1, 3)]
 
 
+@pytest.mark.parametrize(("days", "weeks"), [(0, 0), (6, 0), (7, 1), (20, 2)])
+def test_weeks_are_the_real_weeks_worked(session, world, make_ctx, days, weeks):
+    pl = place(session, world.emp_a, [world.net_a])
+    cand = candidate(session, world.org, world.emp_b, [world.net_a])
+    session.commit()
+    p = proposal(early(make_ctx), world.coach, cand, pl)
+    svc.accept(early(make_ctx)(world.contact_a), p.id)
+    _introduce(p)
+    svc.start(make_ctx(world.coach), p.id, on=TODAY - dt.timedelta(days=days))
+    svc.complete(make_ctx(world.contact_a), p.id, "hired", on=TODAY)
+    bal = ledger_service.balances(session, world.net_a.id)
+    assert bal[(world.net_a.id, world.emp_a.id)] == Balance(1, 0, weeks, 0)
+    assert bal[(world.net_a.id, world.emp_b.id)] == Balance(0, 1, 0, weeks)
+    units = [r.unit for r in ledger_service.stored_rows(session)]
+    assert units.count(Unit.WEEKS) == (2 if weeks else 0)  # a 0-week end posts nothing
+    assert ledger_service.check(session) == []
+
+
+def test_correcting_a_same_day_placement_to_real_weeks_reverses_and_reposts(
+    session, world, make_ctx
+):
+    pl = place(session, world.emp_a, [world.net_a])
+    cand = candidate(session, world.org, world.emp_b, [world.net_a])
+    session.commit()
+    p = _run_to_completion(
+        make_ctx, world, proposal(early(make_ctx), world.coach, cand, pl), weeks=0
+    )
+    bal = ledger_service.balances(session, world.net_a.id)[(world.net_a.id, world.emp_a.id)]
+    assert bal == Balance(1, 0, 0, 0)
+    svc.correct_dates(make_ctx(world.coach), p.id, TODAY - dt.timedelta(days=14), TODAY)
+    bal = ledger_service.balances(session, world.net_a.id)[(world.net_a.id, world.emp_a.id)]
+    assert bal == Balance(1, 0, 2, 0)
+    assert ledger_service.check(session) == []
+
+
 def test_self_placement_is_no_transfer(session, world, make_ctx):
     pl = place(session, world.emp_a, [world.net_a])
     cand = candidate(session, world.org, world.emp_a, [world.net_a])
     session.commit()
-    _run_to_completion(make_ctx, world, proposal(make_ctx, world.coach, cand, pl))
+    _run_to_completion(make_ctx, world, proposal(early(make_ctx), world.coach, cand, pl))
     assert ledger_service.stored_rows(session) == []
     assert ledger_service.check(session) == []
 
@@ -66,17 +118,18 @@ def test_date_correction_appends_reversals_and_never_edits(session, world, make_
     pl = place(session, world.emp_a, [world.net_a])
     cand = candidate(session, world.org, world.emp_b, [world.net_a])
     session.commit()
-    p = _run_to_completion(make_ctx, world, proposal(make_ctx, world.coach, cand, pl), weeks=3)
-    before = {r.id: (r.amount, r.kind) for r in ledger_service.stored_rows(session)}
-    svc.correct_dates(
-        make_ctx(world.coach), p.id, TODAY - dt.timedelta(weeks=6) + dt.timedelta(1), TODAY
+    p = _run_to_completion(
+        make_ctx, world, proposal(early(make_ctx), world.coach, cand, pl), weeks=3
     )
+    before = {r.id: (r.amount, r.kind) for r in ledger_service.stored_rows(session)}
+    svc.correct_dates(make_ctx(world.coach), p.id, TODAY - dt.timedelta(weeks=6), TODAY)
     rows = ledger_service.stored_rows(session)
     assert {r.id: (r.amount, r.kind) for r in rows if r.id in before} == before
     assert any(r.kind is EntryKind.REVERSAL for r in rows)
     bal = ledger_service.balances(session, world.net_a.id)[(world.net_a.id, world.emp_a.id)]
     assert (bal.balance_placements, bal.balance_weeks) == (1, 6)
     assert ledger_service.check(session) == []
+    assert {r.posted_on for r in rows if r.id not in before} == {TODAY}  # posted as today
     with pytest.raises(RuntimeError):
         rows[0].amount = 99
         session.flush()
@@ -87,7 +140,7 @@ def test_erasing_a_trajectory_leaves_every_balance_unchanged(session, world, mak
     pl = place(session, world.emp_a, [world.net_a])
     cand = candidate(session, world.org, world.emp_b, [world.net_a])
     session.commit()
-    _run_to_completion(make_ctx, world, proposal(make_ctx, world.coach, cand, pl))
+    _run_to_completion(make_ctx, world, proposal(early(make_ctx), world.coach, cand, pl))
     before = ledger_service.balances(session)
     # What erasure does to the candidate: personal data gone, status erased.
     for name in ("given_name", "family_name", "email", "phone", "postcode", "notes"):
@@ -102,7 +155,7 @@ def test_ledger_check_command_passes_and_fails_loudly(app, session, world, make_
     pl = place(session, world.emp_a, [world.net_a])
     cand = candidate(session, world.org, world.emp_b, [world.net_a])
     session.commit()
-    p = _run_to_completion(make_ctx, world, proposal(make_ctx, world.coach, cand, pl))
+    p = _run_to_completion(make_ctx, world, proposal(early(make_ctx), world.coach, cand, pl))
     runner = app.test_cli_runner()
     ok = runner.invoke(args=["ledger", "check"])
     assert ok.exit_code == 0, ok.output
@@ -153,13 +206,15 @@ def test_stored_ledger_equals_recompute_after_random_lifecycles(session, world, 
     for home in homes:
         cand = candidate(session, world.org, home, [world.net_a])
         session.commit()
-        ids.append(proposal(make_ctx, world.coach, cand, pl).id)
+        ids.append(proposal(early(make_ctx), world.coach, cand, pl).id)
+        consent_introduce(session, cand, world.emp_a)
+        session.commit()
     coach, host = make_ctx(world.coach), make_ctx(world.contact_a)
     for index, action, days in steps:
         pid, day = ids[index], TODAY - dt.timedelta(days=days)
         try:
             if action == "accept":
-                svc.accept(host, pid)
+                svc.accept(early(make_ctx)(world.contact_a), pid)
             elif action == "decline":
                 svc.decline(host, pid, "other")
             elif action == "withdraw":

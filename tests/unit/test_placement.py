@@ -204,13 +204,13 @@ def test_occupies_slot(status: Status) -> None:
 @pytest.mark.parametrize(
     ("start", "end", "weeks"),
     [
-        (date(2025, 1, 6), date(2025, 1, 6), 1),  # same day
-        (date(2025, 1, 6), date(2025, 1, 12), 1),  # Mon..Sun
-        (date(2025, 1, 6), date(2025, 1, 13), 2),  # Mon..next Mon
-        (date(2025, 1, 6), date(2025, 1, 19), 2),
-        (date(2025, 1, 6), date(2025, 1, 20), 3),
-        (date(2024, 2, 26), date(2024, 3, 3), 1),  # across a leap day
-        (date(2024, 1, 1), date(2024, 12, 31), 53),
+        (date(2025, 1, 6), date(2025, 1, 6), 0),  # ended on the first day: no week
+        (date(2025, 1, 6), date(2025, 1, 12), 0),  # Mon..Sun: six days
+        (date(2025, 1, 6), date(2025, 1, 13), 1),  # Mon..next Mon: seven days
+        (date(2025, 1, 6), date(2025, 1, 19), 1),
+        (date(2025, 1, 6), date(2025, 1, 20), 2),
+        (date(2024, 2, 26), date(2024, 3, 4), 1),  # across a leap day
+        (date(2024, 1, 1), date(2024, 12, 31), 52),
     ],
 )
 def test_weeks_between(start: date, end: date, weeks: int) -> None:
