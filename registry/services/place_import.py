@@ -18,21 +18,30 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from defusedxml import ElementTree
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from registry.domain.permissions import Action, PlaceFacts, can
+from registry.domain.permissions import Action
 from registry.domain.workload import CONDITIONS, EXPOSURES, Demand, all_dimensions
 from registry.models import Place, PlaceKind, PlaceStatus
 from registry.services import places as svc
 from registry.services.context import Context
-from registry.services.errors import PermissionDenied, ValidationFailed
+from registry.services.errors import Conflict, PermissionDenied, ValidationFailed
 
 MAX_ROWS = 5000
+# XLSX limits (issue 13): checked on the archive and while streaming, before any parsing.
+MAX_SHEET_ROWS = MAX_ROWS + 1 + 100  # header, the places, a few empty formatted rows
+MAX_COLUMNS = 200
+MAX_XLSX_MEMBERS = 200
+MAX_XLSX_UNPACKED = 50 * 2**20
+MAX_XLSX_RATIO = 100
+XLSX_RATIO_FROM = 2**20  # small members may compress better than that
 ALLOWED_EXTENSIONS = ("csv", "xlsx")
 
 BASE_COLUMNS = (
@@ -145,21 +154,101 @@ def _read_csv(content: bytes) -> list[list[Any]]:
         raise ValidationFailed.field("file", _l("This is not a readable CSV file.")) from exc
 
 
+def _xlsx_refused(message: object) -> ValidationFailed:
+    return ValidationFailed.field("file", message)
+
+
+def check_xlsx_archive(content: bytes) -> zipfile.ZipFile:
+    """Open the XLSX zip archive after bounding it (issue 13): no more than
+    MAX_XLSX_MEMBERS members, MAX_XLSX_UNPACKED bytes unpacked in all, and no member
+    unpacking to more than MAX_XLSX_RATIO times its packed size (a zip bomb)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise _xlsx_refused(_l("This is not a readable XLSX file.")) from exc
+    too_big = _l(
+        "This XLSX file unpacks to more than %(mb)s MB. Save it again with only the places, "
+        "or split it.",
+        mb=MAX_XLSX_UNPACKED // 2**20,
+    )
+    if len(members) > MAX_XLSX_MEMBERS or sum(m.file_size for m in members) > MAX_XLSX_UNPACKED:
+        raise _xlsx_refused(too_big)
+    for member in members:
+        if member.file_size > XLSX_RATIO_FROM and member.file_size > MAX_XLSX_RATIO * max(
+            member.compress_size, 1
+        ):
+            raise _xlsx_refused(too_big)
+    return archive
+
+
+def _column_number(ref: str) -> int:
+    """1 for A, 27 for AA, ... (0 when the reference has no letters)."""
+    number = 0
+    for char in ref:
+        if not "A" <= char <= "Z":
+            break
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+def _scan_sheet(stream) -> None:
+    """Walk one sheet's XML as a stream and stop at the caps: at most MAX_SHEET_ROWS
+    rows and MAX_COLUMNS columns actually present, whatever the declared dimension says."""
+    too_many_rows = _l("At most %(n)s rows can be imported at once.", n=MAX_ROWS)
+    too_many_columns = _l("The sheet has more than %(n)s columns. Use the template.", n=MAX_COLUMNS)
+    rows = 0
+    root = None
+    for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+        tag = element.tag.rsplit("}", 1)[-1]
+        if root is None:
+            root = element
+        if event == "start":
+            if tag == "row":
+                rows += 1
+                number = element.get("r", "")
+                if rows > MAX_SHEET_ROWS or (number.isdigit() and int(number) > MAX_SHEET_ROWS):
+                    raise _xlsx_refused(too_many_rows)
+                cells = 0
+            continue
+        if tag == "c":
+            cells += 1
+            if cells > MAX_COLUMNS or _column_number(element.get("r", "")) > MAX_COLUMNS:
+                raise _xlsx_refused(too_many_columns)
+        elif tag == "row":
+            root.clear()  # keep nothing of the rows already checked
+
+
 def _read_xlsx(content: bytes) -> list[list[Any]]:
+    """The first sheet's rows: the archive and every sheet are bounded before openpyxl
+    parses anything, and openpyxl then reads in streaming mode within the caps."""
     from openpyxl import load_workbook
 
+    archive = check_xlsx_archive(content)
+    try:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with archive.open(name) as stream:
+                    _scan_sheet(stream)
+    except ValidationFailed:
+        raise
+    except Exception as exc:  # ParseError, BadZipFile, KeyError, ...
+        raise _xlsx_refused(_l("This is not a readable XLSX file.")) from exc
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException, ...
-        raise ValidationFailed.field("file", _l("This is not a readable XLSX file.")) from exc
+        raise _xlsx_refused(_l("This is not a readable XLSX file.")) from exc
     try:
         sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # never trust the declared size
         rows = []
-        for values in sheet.iter_rows(values_only=True):
+        for values in sheet.iter_rows(
+            max_row=MAX_SHEET_ROWS, max_col=MAX_COLUMNS, values_only=True
+        ):
             rows.append(list(values))
-            if len(rows) > MAX_ROWS + 2:
-                break
         return rows
+    except Exception as exc:
+        raise _xlsx_refused(_l("This is not a readable XLSX file.")) from exc
     finally:
         workbook.close()
 
@@ -369,11 +458,26 @@ def _row_input(
     return svc.PlaceInput(**values)
 
 
+def _write_denial(
+    ctx: Context, employer_id: int, data: svc.PlaceInput, place: Place | None
+) -> list[tuple[str, str]]:
+    """The row errors of the single-place create/edit permission checks (none: allowed)."""
+    try:
+        svc.require_write(ctx, employer_id, data.network_ids, place)
+    except PermissionDenied as denied:
+        if denied.action == Action.PLACE_EDIT:
+            message = _l("You may not change this place; only its employer's contacts can.")
+            return [("external_ref", str(message))]
+        return [("networks", str(_l("You may not offer places to these networks.")))]
+    except Conflict as conflict:
+        return [("external_ref", str(conflict.message))]
+    return []
+
+
 def analyse(
     ctx: Context, employer_id: int, table: list[tuple[int, dict[str, Any]]], filename: str = ""
 ) -> tuple[ImportReport, list[tuple[RowReport, svc.PlaceInput, dict[str, Any], Place | None]]]:
     """Check every row without writing: the report, and what a real import would apply."""
-    actor = ctx.actor
     networks_by_name = {
         n.name.lower(): n.id for n in svc.admitted_networks(ctx.session, employer_id)
     }
@@ -400,17 +504,7 @@ def analyse(
         place = existing.get(ref) if ref else None
         values: dict[str, Any] = {}
         if data is not None and not errors:
-            facts = PlaceFacts(employer_id=employer_id, network_ids=frozenset(data.network_ids))
-            allowed = can(actor, Action.PLACE_CREATE, facts)
-            if place is not None:
-                allowed = allowed and (
-                    svc.may(ctx, place, Action.PLACE_EDIT)
-                    or svc.may(ctx, place, Action.PLACE_CURATE)
-                )
-                if place.status == PlaceStatus.CLOSED:
-                    errors.append(("external_ref", str(_l("This place is closed."))))
-            if not allowed:
-                errors.append(("networks", str(_l("You may not offer places to these networks."))))
+            errors += _write_denial(ctx, employer_id, data, place)
             values, field_errors = svc.check_input(
                 ctx, employer_id, data, existing=place, geocode=False
             )

@@ -663,6 +663,19 @@ def _require_create(ctx: Context, employer_id: int, network_ids: Iterable[int]) 
     ctx.require(Action.PLACE_CREATE, PlaceFacts(employer_id=employer_id, network_ids=ids))
 
 
+def require_write(
+    ctx: Context, employer_id: int, network_ids: Iterable[int], place: Place | None = None
+) -> None:
+    """The permission checks of saving a place, shared by :func:`create_place`,
+    :func:`update_place` and the import (issue 13): a new place needs PLACE_CREATE for
+    its networks; an existing one also PLACE_EDIT on the place as it is, and not closed."""
+    if place is not None:
+        _require_any(ctx, place, Action.PLACE_EDIT)
+        if place.status == PlaceStatus.CLOSED:
+            raise Conflict(_l("A closed place cannot be changed. Duplicate it instead."))
+    _require_create(ctx, employer_id, network_ids)
+
+
 def get_employer_for_places(ctx: Context, employer_id: object) -> Employer:
     if isinstance(employer_id, bool) or not isinstance(employer_id, int) or employer_id <= 0:
         raise NotFound(_l("This employer does not exist."))
@@ -680,7 +693,7 @@ def create_place(
 ) -> Place:
     """Post a new place (a draft, or submitted/opened at once with ``submit``)."""
     employer = get_employer_for_places(ctx, employer_id)
-    _require_create(ctx, employer.id, data.network_ids)
+    require_write(ctx, employer.id, data.network_ids)
     values, errors = check_input(ctx, employer.id, data)
     if errors:
         raise ValidationFailed(errors)
@@ -717,9 +730,7 @@ def _unique_ref(session: Session, employer_id: int, ref: str | None, place_id: i
 def update_place(ctx: Context, place_id: int, data: PlaceInput) -> Place:
     """Edit a place's content. Saving an open place also confirms it is current."""
     place = get_place(ctx, place_id, Action.PLACE_EDIT)
-    if place.status == PlaceStatus.CLOSED:
-        raise Conflict(_l("A closed place cannot be changed. Duplicate it instead."))
-    _require_create(ctx, place.employer_id, data.network_ids)
+    require_write(ctx, place.employer_id, data.network_ids, place)
     values, errors = check_input(ctx, place.employer_id, data, existing=place)
     taken = getattr(place, "taken_slots", 0) or 0
     if values.get("slots") is not None and values["slots"] < taken:
