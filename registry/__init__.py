@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                 str(config["SQLALCHEMY_DATABASE_URI"])
             )
     _ensure_sqlite_folder(app)
+    _trust_proxies(app)
     logging.basicConfig(level=logging.INFO)
 
     db.init_app(app)
@@ -49,6 +50,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES proxy hops, take the client address and scheme from the
+    X-Forwarded-For/-Proto headers those proxies set (rate limits and audit trail)."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _ensure_sqlite_folder(app: Flask) -> None:

@@ -18,6 +18,17 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _roles(value: str) -> frozenset[str]:
+    """A comma-separated list of role names (admin, coordinator, coach, employer)."""
+    known = {"admin", "coordinator", "coach", "employer"}
+    roles = frozenset(part.strip().lower() for part in value.split(",") if part.strip())
+    if unknown := roles - known:
+        raise ConfigError(
+            f"TWO_FACTOR_REQUIRED_ROLES: unknown role(s) {', '.join(sorted(unknown))}"
+        )
+    return roles
+
+
 def _secret_key(instance_path: Path, env: str) -> str:
     key = os.environ.get("SECRET_KEY")
     if key:
@@ -68,8 +79,19 @@ def load(instance_path: str) -> dict[str, object]:
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "30 per minute;300 per hour"),
-        "LOCKOUT_THRESHOLD": int(os.environ.get("LOCKOUT_THRESHOLD", 10)),
-        "LOCKOUT_MINUTES": int(os.environ.get("LOCKOUT_MINUTES", 15)),
+        "SIGNIN_DELAY_AFTER": int(os.environ.get("SIGNIN_DELAY_AFTER", 5)),
+        "SIGNIN_DELAY_AFTER_PER_ADDRESS": int(os.environ.get("SIGNIN_DELAY_AFTER_PER_ADDRESS", 20)),
+        "SIGNIN_DELAY_SECONDS": int(os.environ.get("SIGNIN_DELAY_SECONDS", 2)),
+        "SIGNIN_DELAY_MAX_MINUTES": int(os.environ.get("SIGNIN_DELAY_MAX_MINUTES", 15)),
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", 30)),
+        "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", 12)),
+        "TWO_FACTOR_REQUIRED_ROLES": _roles(
+            os.environ.get(
+                "TWO_FACTOR_REQUIRED_ROLES", "" if development else "admin,coordinator,coach"
+            )
+        ),
+        "TWO_FACTOR_ISSUER": os.environ.get("TWO_FACTOR_ISSUER", "Tweede-spoorregister"),
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
         "RESET_TOKEN_HOURS": int(os.environ.get("RESET_TOKEN_HOURS", 24)),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "log" if development else "smtp"),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "registry@localhost"),

@@ -375,3 +375,17 @@ def weeks_between(start: date, end: date) -> int:
     if end < start:
         raise ValueError(f"end {end} before start {start}")
     return (end - start).days // 7
+
+
+def certificate_weeks(status: Status, started_on: date | None, ended_on: date | None) -> int:
+    """Weeks a certificate of experience states; 0 means no certificate (yet).
+
+    A certificate is for work done: only a completed or early-ended placement with both
+    dates recorded gets one, for the real weeks between them; one that ended within its
+    first week (0 weeks) gets none.
+    """
+    if Status(status) not in ENDED_STATUSES or started_on is None or ended_on is None:
+        return 0
+    if ended_on < started_on:
+        return 0
+    return weeks_between(started_on, ended_on)

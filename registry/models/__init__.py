@@ -36,8 +36,12 @@ from registry.models.placements import (
 )
 from registry.models.places import Place, PlaceKind, PlaceStatus, place_networks
 from registry.models.search import SearchVisit
+from registry.models.security import RecoveryCode, SignInThrottle, UserSession
 
 __all__ = [
+    "RecoveryCode",
+    "SignInThrottle",
+    "UserSession",
     "SearchVisit",
     "DeliveryMode",
     "LedgerEntryRecord",

@@ -27,8 +27,9 @@ class User(UserMixin, TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str] = mapped_column(String(5), default="nl")
     last_login_at: Mapped[dt.datetime | None]
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[dt.datetime | None]
+    totp_secret: Mapped[str | None] = mapped_column(String(64))  # set once enrolment is confirmed
+    totp_enabled_at: Mapped[dt.datetime | None]
+    totp_last_step: Mapped[int | None]  # the last accepted time step: a code works once
     coach_organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("coach_organisations.id", ondelete="SET NULL")
     )
@@ -54,6 +55,10 @@ class User(UserMixin, TimestampMixin, Base):
 
     def has_role(self, role: Role) -> bool:
         return role in self.role_set
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_secret is not None
 
 
 class UserRole(Base):

@@ -1,4 +1,4 @@
-"""Use cases around accounts: log in, lock-out, password reset, invitations, roles."""
+"""Use cases around accounts: sign in, sign-in delay, password reset, invitations, roles."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.domain.permissions import Action, Actor, Role
@@ -25,25 +25,22 @@ from registry.models import (
     User,
     UserRole,
 )
-from registry.services import mail
+from registry.services import mail, sessions, throttle
 from registry.services.context import Context
 from registry.services.errors import NotFound, ServiceError, ValidationFailed
 
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not a real password")
+_dummy_hashes: dict[int, str] = {}
 MIN_PASSWORD_LENGTH = 8
 
 
 class InvalidCredentials(ServiceError):
+    """Wrong e-mail address, password or code, or a sign-in during the delay: one answer."""
+
     status = 401
 
-
-class AccountLocked(ServiceError):
-    status = 429
-
-    def __init__(self, until: dt.datetime) -> None:
-        super().__init__(_l("This account is temporarily locked after too many failed attempts."))
-        self.until = until
+    def __init__(self) -> None:
+        super().__init__(_l("Unknown e-mail address or wrong password."))
 
 
 class InvalidToken(ServiceError):
@@ -92,28 +89,52 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def authenticate(ctx: Context, email: str, password: str) -> User:
-    """Check a login. Failed attempts are counted in the database (atomically), so the
-    lock-out holds across workers and app instances."""
-    session = ctx.session
-    now = ctx.now()
-    user = find_user_by_email(session, email)
-    if user is None or not user.active or not user.password_hash:
-        _safe_verify(_DUMMY_HASH, password)  # same cost as a real check
-        raise InvalidCredentials(_l("Unknown e-mail address or wrong password."))
-    locked_until = _aware(user.locked_until)
-    if locked_until and locked_until > now:
-        raise AccountLocked(locked_until)
-    if not _safe_verify(user.password_hash, password):
-        _count_failure(ctx, user)
-        raise InvalidCredentials(_l("Unknown e-mail address or wrong password."))
-    with ctx.transaction():
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
-        user.failed_logins = 0
-        user.locked_until = None
-        user.last_login_at = now
-        ctx.audit("user.login", "user", user.id)
+    """Check the first step of a sign-in. Unknown, inactive and delayed accounts cost the
+    same password check and get the same answer as a wrong password. A user without a
+    second factor is signed in here; with one, :func:`two_factor.verify_sign_in` finishes."""
+    user = find_user_by_email(ctx.session, email)
+    known = user is not None and user.active and bool(user.password_hash)
+    keys = throttle.keys_for(email, ctx.remote_addr)
+    delayed = throttle.is_delayed(ctx, keys)
+    password_hash = user.password_hash if known and not delayed else None
+    correct = _safe_verify(password_hash or _dummy_hash(), password)
+    if delayed or not known or not correct:
+        reason = "delayed" if delayed else ("password" if known else "unknown_account")
+        record_failure(ctx, keys, user if known else None, reason)
+        raise InvalidCredentials()
+    assert user is not None and user.password_hash
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    if not user.two_factor_enabled:
+        complete_sign_in(ctx, user, method="password")
+    else:
+        with ctx.transaction():
+            ctx.audit("user.login_password_ok", "user", user.id)
     return user
+
+
+def record_failure(ctx: Context, keys: list[str], user: User | None, reason: str) -> None:
+    """Count a failed sign-in (unless it came during the delay) and audit it."""
+    with ctx.transaction():
+        if reason != "delayed":
+            throttle.count_failure(ctx, keys)
+        ctx.audit("user.login_failed", "user", user.id if user else None, reason=reason)
+
+
+def complete_sign_in(ctx: Context, user: User, method: str) -> None:
+    """Every step passed: clear the account's delay, note the time, audit."""
+    with ctx.transaction():
+        throttle.clear(ctx, throttle.account_key(user.email))
+        user.last_login_at = ctx.now()
+        ctx.audit("user.login", "user", user.id, method=method)
+
+
+def _dummy_hash() -> str:
+    """A hash made with the current hasher's cost, so checking it takes as long as a real one."""
+    key = id(_hasher)
+    if key not in _dummy_hashes:
+        _dummy_hashes[key] = _hasher.hash("not a real password")
+    return _dummy_hashes[key]
 
 
 def _safe_verify(password_hash: str, password: str) -> bool:
@@ -121,31 +142,6 @@ def _safe_verify(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def _count_failure(ctx: Context, user: User) -> None:
-    session = ctx.session
-    threshold = int(ctx.settings.get("LOCKOUT_THRESHOLD", 10))
-    minutes = int(ctx.settings.get("LOCKOUT_MINUTES", 15))
-    with ctx.transaction():
-        session.execute(
-            update(User)
-            .where(User.id == user.id)
-            .values(failed_logins=User.failed_logins + 1)
-            .execution_options(synchronize_session=False)
-        )
-        failures = session.scalar(select(User.failed_logins).where(User.id == user.id)) or 0
-        if failures >= threshold:
-            session.execute(
-                update(User)
-                .where(User.id == user.id)
-                .values(failed_logins=0, locked_until=ctx.now() + dt.timedelta(minutes=minutes))
-                .execution_options(synchronize_session=False)
-            )
-            ctx.audit("user.locked", "user", user.id, failures=failures)
-        else:
-            ctx.audit("user.login_failed", "user", user.id)
-    session.expire(user)
 
 
 # --- password reset and invitation links -------------------------------------------------
@@ -217,9 +213,9 @@ def set_password_with_token(ctx: Context, token: str, password: str) -> User:
     validate_password(password)
     with ctx.transaction():
         user.password_hash = hash_password(password)
-        user.failed_logins = 0
-        user.locked_until = None
-        ctx.audit("user.password_set", "user", user.id)
+        ended = sessions.end_all_for_user(ctx, user.id)
+        throttle.clear(ctx, throttle.account_key(user.email))
+        ctx.audit("user.password_set", "user", user.id, sessions_ended=ended)
     return user
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from registry.domain import timeline
+from registry.domain.free_text import medical_terms_in
 from registry.domain.geo import parse_postcode
 from registry.domain.permissions import (
     ALL_FIELD_GROUPS,
@@ -107,28 +108,6 @@ DEFAULT_RETENTION_MONTHS = 24
 MAX_SICKNESS_YEARS = 4  # a first day of sickness longer ago than this is a typing error
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{5,28}$")
-
-# Words that point at a diagnosis, treatment or medication. Free text must describe work,
-# never health: text containing one of these is refused with an explanation.
-MEDICAL_TERMS = (
-    "diagnose", "diagnosis", "medicatie", "medication", "medicijn", "medicine",
-    "burn-out", "burnout", "depressie", "depression", "kanker", "cancer", "hernia",
-    "chemo", "psychiater", "psychiatrist", "psycholoog", "psychologist", "ziektebeeld",
-    "surgery", "therapie", "therapy", "angststoornis", "anxiety disorder",
-    "ptss", "ptsd", "whiplash", "reuma", "diabetes", "hartinfarct", "heart attack",
-    "beroerte", "ms-patient", "epilepsie", "epilepsy", "verslaving", "addiction",
-)  # fmt: skip
-_MEDICAL_RE = re.compile(
-    r"(?<![\w-])(" + "|".join(re.escape(t) for t in MEDICAL_TERMS) + r")(?![\w-])", re.IGNORECASE
-)
-
-
-def medical_terms_in(text: str | None) -> list[str]:
-    """The medical terms found in a free text (lower case, in order of appearance)."""
-    if not text:
-        return []
-    return [m.group(1).lower() for m in _MEDICAL_RE.finditer(text)]
-
 
 # --- facts, profiles and small helpers ---------------------------------------------------
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from flask import Flask, g, session
 from flask_babel import Babel
 from flask_login import current_user
 
 from registry.extensions import db, login_manager
-from registry.models import User
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +60,7 @@ def init_web(app: Flask, babel: Babel) -> None:
     app.register_blueprint(dashboards.bp)
     errors.register(app)
     register_security(app)
+    auth.register_two_factor_enforcement(app)
     register_template_helpers(app)
 
     @app.teardown_request
@@ -82,10 +81,6 @@ def _init_login() -> None:
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> Any:
-        try:
-            user = db.session.get(User, int(user_id))
-        except ValueError:
-            return None
-        return user if user is not None and user.active else None
+    from registry.web.auth import load_user
+
+    login_manager.user_loader(load_user)  # server-side sessions (registry/services/sessions.py)

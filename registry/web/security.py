@@ -1,10 +1,10 @@
-"""Security headers on every response."""
+"""Security headers on every response; no caching of anything but static files."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 
 def content_security_policy(tile_url: str | None) -> str:
@@ -31,14 +31,21 @@ def content_security_policy(tile_url: str | None) -> str:
 
 def register_security(app: Flask) -> None:
     csp = content_security_policy(app.config.get("MAP_TILE_URL"))
+    production = app.config.get("ENV_NAME") == "production"
 
     @app.after_request
     def headers(response: Response) -> Response:
+        if request.endpoint != "static":
+            # Pages, fragments and downloads may carry candidate data: never keep a copy in
+            # a browser or proxy cache (only the static files may be cached).
+            response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("Permissions-Policy", "geolocation=(), camera=()")
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if production:
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
         return response

@@ -1,4 +1,4 @@
-"""Logging in and out, lock-out, CSRF, password reset and invitations through the web."""
+"""Logging in and out, the sign-in delay, CSRF, password reset and invitations through the web."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from registry.domain.permissions import Role
-from registry.models import AuditEvent, OutboxMessage, User
+from registry.models import AuditEvent, OutboxMessage, SignInThrottle, User
+from registry.services import throttle
 from tests import factories
 from tests.conftest import make_test_app
 
@@ -27,48 +28,122 @@ def test_login_and_logout(client, world):
     assert client.get("/").status_code == 302  # back to the login page
 
 
-def test_wrong_password_is_401_and_counted(client, world, session):
+def _throttle(session, key: str) -> SignInThrottle | None:
+    session.expire_all()
+    return session.get(SignInThrottle, key)
+
+
+def _alert(response) -> str:
+    match = re.search(r'role="alert">\s*<p>([^<]+)</p>', response.get_data(as_text=True))
+    assert match, "no error message on the page"
+    return match.group(1)
+
+
+def test_wrong_password_is_401_counted_per_account_and_address_and_audited(client, world, session):
     response = client.login(world.coach.email, "wrong password")
     assert response.status_code == 401
-    session.expire_all()
-    assert session.get(User, world.coach.id).failed_logins == 1
+    assert _throttle(session, throttle.account_key(world.coach.email)).failures == 1
+    assert _throttle(session, throttle.address_key("127.0.0.1")).failures == 1
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "user.login_failed"))
+    assert event.object_id == world.coach.id and event.detail == {"reason": "password"}
+    assert event.remote_addr == "127.0.0.1"
+
+
+def test_successful_sign_in_is_audited_and_clears_the_account_delay(client, world, session):
+    client.login(world.coach.email, "wrong password")
+    assert client.login(world.coach.email).status_code == 302
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "user.login"))
+    assert event.object_id == world.coach.id and event.detail == {"method": "password"}
+    assert _throttle(session, throttle.account_key(world.coach.email)) is None
 
 
 def test_unknown_email_gives_the_same_message(client, world):
-    a = client.login("nobody@example.nl", "whatever12").get_data(as_text=True)
-    b = client.login(world.coach.email, "whatever12").get_data(as_text=True)
-    msg = re.compile(r'role="alert">\s*<p>([^<]+)</p>')
-    assert msg.search(a).group(1) == msg.search(b).group(1)
+    a = client.login("nobody@example.nl", "whatever12")
+    b = client.login(world.coach.email, "whatever12")
+    assert (a.status_code, _alert(a)) == (b.status_code, _alert(b)) == (401, _alert(a))
 
 
-def test_ten_failures_lock_the_account_even_with_the_right_password(client, world):
-    for _ in range(10):
-        client.login(world.coach.email, "wrong password")
-    response = client.login(world.coach.email)
-    assert response.status_code == 429
-    assert client.get("/").status_code == 302  # not logged in
+def _fail(client, email: str, times: int) -> None:
+    for _ in range(times):
+        client.login(email, "wrong password")
 
 
-def test_lockout_holds_across_two_app_instances(app, client, world, backend):
-    other = make_test_app(backend).test_client()
-    from tests.conftest import Client
+def test_delayed_existing_and_unknown_accounts_answer_like_a_wrong_password(
+    app, client, world, session, monkeypatch
+):
+    monkeypatch.setitem(app.config, "SIGNIN_DELAY_SECONDS", 600)
+    _fail(client, world.coach.email, 5)
+    _fail(client, "nobody@example.nl", 5)
+    right = client.login(world.coach.email)  # the right password, during the delay
+    unknown = client.login("nobody@example.nl", factories.PASSWORD)
+    wrong = client.login(world.coach2.email, "wrong password")
+    assert right.status_code == unknown.status_code == wrong.status_code == 401
+    assert _alert(right) == _alert(unknown) == _alert(wrong)
+    assert client.get("/").status_code == 302  # not signed in
+    # A sign-in during the delay is not counted (the delay does not grow from it) but audited.
+    assert _throttle(session, throttle.account_key(world.coach.email)).failures == 5
+    reasons = session.scalars(
+        select(AuditEvent.detail).where(AuditEvent.action == "user.login_failed")
+    ).all()
+    assert {"reason": "delayed"} in reasons and {"reason": "unknown_account"} in reasons
 
-    other = Client(other)
-    for i in range(10):
-        (client if i % 2 else other).login(world.coach.email, "wrong password")
-    assert other.login(world.coach.email).status_code == 429
-    assert client.login(world.coach.email).status_code == 429
+
+def test_unknown_and_delayed_accounts_still_run_the_password_hasher(
+    app, client, world, monkeypatch
+):
+    from registry.services import accounts
+
+    checked: list[str] = []
+    real = accounts._safe_verify
+    monkeypatch.setattr(accounts, "_safe_verify", lambda h, p: checked.append(h) or real(h, p))
+    client.login("nobody@example.nl", "whatever12")
+    monkeypatch.setitem(app.config, "SIGNIN_DELAY_AFTER", 1)
+    client.login(world.coach.email, "wrong password")  # starts the delay
+    client.login(world.coach.email)  # during the delay
+    assert len(checked) == 3
+    assert checked[0] == checked[2] == accounts._dummy_hash()
+    assert checked[1] != accounts._dummy_hash()
 
 
-def test_lock_expires(client, world, session):
-    import datetime as dt
-
-    for _ in range(10):
-        client.login(world.coach.email, "wrong password")
-    user = session.get(User, world.coach.id)
-    user.locked_until = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+def test_the_right_password_signs_in_once_the_delay_has_passed(client, world, session):
+    _fail(client, world.coach.email, 6)
+    row = _throttle(session, throttle.account_key(world.coach.email))
+    assert row.blocked_until is not None
+    row.blocked_until = row.last_failure_at  # the delay has passed
     session.commit()
     assert client.login(world.coach.email).status_code == 302
+
+
+def test_the_delay_doubles_per_failure_and_is_capped(app, client, world, session, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGNIN_DELAY_MAX_MINUTES", 1)
+    waits = []
+    for _ in range(10):
+        client.login(world.coach.email, "wrong password")
+        row = _throttle(session, throttle.account_key(world.coach.email))
+        if row.blocked_until is not None:
+            waits.append((row.blocked_until - row.last_failure_at).total_seconds())
+            row.blocked_until = row.last_failure_at  # let the next attempt count
+            session.commit()
+    assert waits == [2, 4, 8, 16, 32, 60]
+
+
+def test_the_delay_also_holds_per_address(app, client, world, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGNIN_DELAY_AFTER_PER_ADDRESS", 3)
+    monkeypatch.setitem(app.config, "SIGNIN_DELAY_SECONDS", 600)
+    for email in ("a@example.nl", "b@example.nl", "c@example.nl"):
+        client.login(email, "wrong password")
+    assert client.login(world.coach.email).status_code == 401  # a fresh account, same address
+
+
+def test_delay_holds_across_two_app_instances(app, client, world, backend, monkeypatch):
+    from tests.conftest import Client
+
+    other = Client(make_test_app(backend, SIGNIN_DELAY_SECONDS=600).test_client())
+    monkeypatch.setitem(app.config, "SIGNIN_DELAY_SECONDS", 600)
+    for i in range(5):
+        (client if i % 2 else other).login(world.coach.email, "wrong password")
+    assert other.login(world.coach.email).status_code == 401
+    assert client.login(world.coach.email).status_code == 401
 
 
 def test_post_without_csrf_token_is_400(client, world):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from registry.domain.permissions import Action, Role
 from registry.models import CoachOrganisationKind
-from registry.services import accounts
+from registry.services import accounts, two_factor
 from registry.services import organisations as orgs
 from registry.services.errors import ValidationFailed
 from registry.web.forms import MultiCheckboxField
@@ -135,6 +135,17 @@ def edit_user(user_id: int):
     return render_template("admin/user_form.html", form=form, user=user), (
         422 if form.errors else 200
     )
+
+
+@bp.post("/users/<int:user_id>/two-factor/reset")
+@login_required
+def reset_two_factor(user_id: int):
+    """Switch a user's second factor off (lost phone); audited, ends their sessions."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    user = two_factor.reset(service_context(), user_id)
+    flash(_("Two-factor sign-in of %(name)s has been reset.", name=user.display_name), "success")
+    return redirect(url_for(".edit_user", user_id=user.id))
 
 
 @bp.get("/coach-organisations")

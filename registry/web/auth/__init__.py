@@ -1,17 +1,36 @@
-"""Logging in and out, password reset and setting a password from an invitation."""
+"""Signing in (password, then a second factor when enrolled) and out, server-side
+sessions, two-factor enrolment, password reset and setting a password from an invitation."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import datetime as dt
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from markupsafe import Markup
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from registry.extensions import limiter
-from registry.services import accounts
+from registry.extensions import db, limiter
+from registry.models import User
+from registry.models.base import utcnow
+from registry.services import accounts, sessions, two_factor
+from registry.services.context import Context
 from registry.services.errors import ValidationFailed
 from registry.web.helpers import apply_errors, mark_mail_queued, safe_next, service_context
 
@@ -25,6 +44,18 @@ def _login_limit() -> str:
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=40)],
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"},
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that posts (CSRF only)."""
 
 
 class ForgotForm(FlaskForm):
@@ -41,6 +72,10 @@ class SetPasswordForm(FlaskForm):
     )
 
 
+PENDING_SECONDS = 300  # the second step must follow the password within five minutes
+SESSION_KEY = "sid"
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def login():
@@ -52,29 +87,193 @@ def login():
         ctx = service_context()
         try:
             user = accounts.authenticate(ctx, form.email.data, form.password.data)
-        except accounts.AccountLocked as exc:
-            form.form_errors.append(str(exc.message))
-            status = 429
         except accounts.InvalidCredentials as exc:
             form.form_errors.append(str(exc.message))
             status = 401
         else:
-            login_user(user)
-            from flask import session
-
-            session["lang"] = user.language
-            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+            next_url = safe_next(request.args.get("next"))
+            if user.two_factor_enabled:
+                _fresh_session(user.language)
+                session["2fa"] = {"u": user.id, "at": ctx.now().timestamp(), "next": next_url}
+                return redirect(url_for(".two_factor_step"))
+            _open_session(ctx, user)
+            return redirect(next_url or url_for("main.home"))
     elif request.method == "POST":
         status = 400
     return render_template("auth/login.html", form=form), status
 
 
+def _fresh_session(language: str) -> None:
+    """Start from an empty cookie session at every sign-in step (nothing carries over)."""
+    session.clear()
+    session["lang"] = language
+
+
+def _open_session(ctx: Context, user: User) -> None:
+    _fresh_session(user.language)
+    session[SESSION_KEY] = sessions.start(ctx, user, request.user_agent.string)
+    login_user(user)
+
+
+def _pending_user_id(ctx: Context) -> int | None:
+    pending = session.get("2fa")
+    if not isinstance(pending, dict) or not isinstance(pending.get("u"), int):
+        return None
+    if ctx.now().timestamp() - float(pending.get("at", 0)) > PENDING_SECONDS:
+        return None
+    return pending["u"]
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def two_factor_step():
+    """The second sign-in step: a code from the authenticator app or a recovery code."""
+    ctx = service_context()
+    user_id = _pending_user_id(ctx)
+    if user_id is None:
+        session.pop("2fa", None)
+        flash(_("Please log in again."), "info")
+        return redirect(url_for(".login"))
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = two_factor.verify_sign_in(ctx, user_id, form.code.data)
+        except accounts.InvalidCredentials:
+            form.code.errors = [
+                _("This code is not right, or you have to wait a moment before trying again.")
+            ]
+            status = 401
+        else:
+            next_url = session["2fa"].get("next")
+            _open_session(ctx, user)
+            return redirect(safe_next(next_url) or url_for("main.home"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/two_factor.html", form=form), status
+
+
+@bp.route("/two-factor/setup", methods=["GET", "POST"])
+@login_required
+def two_factor_setup():
+    """Enrolment: scan the QR code, confirm one code, receive the recovery codes once."""
+    user = current_user._get_current_object()
+    ctx = service_context()
+    if user.two_factor_enabled:
+        return render_template(
+            "auth/two_factor_status.html",
+            user=user,
+            unused=two_factor.unused_recovery_codes(ctx, user),
+        )
+    secret = session.get("totp_pending")
+    if not isinstance(secret, str) or len(secret) != 32:
+        secret = session["totp_pending"] = two_factor.new_secret()
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.confirm_enrolment(ctx, user, secret, form.code.data)
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            session.pop("totp_pending", None)
+            return render_template("auth/recovery_codes.html", codes=codes)
+    uri = two_factor.provisioning_uri(secret, user.email, current_app.config["TWO_FACTOR_ISSUER"])
+    qr = Markup(two_factor.qr_svg(uri, _("QR code for your authenticator app")))  # noqa: S704
+    required = two_factor.required_for(user, current_app.config)
+    return render_template(
+        "auth/two_factor_setup.html",
+        form=form,
+        qr=qr,
+        secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        required=required,
+    ), (422 if form.errors else 200)
+
+
+@bp.get("/sessions")
+@login_required
+def active_sessions():
+    ctx = service_context()
+    current = sessions.token_hash(session.get(SESSION_KEY, ""))
+    return render_template(
+        "auth/sessions.html",
+        rows=sessions.active_sessions(ctx, current_user._get_current_object()),
+        current=current,
+        form=ActionForm(),
+    )
+
+
+@bp.post("/sessions/end-others")
+@login_required
+def end_other_sessions():
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ended = sessions.end_others(
+        service_context(), current_user._get_current_object(), session.get(SESSION_KEY, "")
+    )
+    flash(_("You have been logged out everywhere else (%(n)s sessions ended).", n=ended), "success")
+    return redirect(url_for(".active_sessions"))
+
+
+@bp.post("/sessions/<session_id>/end")
+@login_required
+def end_session(session_id: str):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    sessions.end_one(service_context(), current_user._get_current_object(), session_id)
+    flash(_("The session has been ended."), "success")
+    return redirect(url_for(".active_sessions"))
+
+
 @bp.post("/logout")
 @login_required
 def logout():
+    token = session.get(SESSION_KEY)
+    if token:
+        sessions.end(service_context(), token)
+    language = session.get("lang")
     logout_user()
+    session.clear()
+    if language:
+        session["lang"] = language
     flash(_("You have been logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+def load_user(user_id: str) -> Any:
+    """Flask-Login's user loader: the user of a live server-side session, else nobody."""
+    token = session.get(SESSION_KEY)
+    if not isinstance(token, str) or not user_id.isdigit():
+        return None
+    user = sessions.load(db.session, token, int(user_id), current_app.config, _now())
+    if user is None:
+        session.pop(SESSION_KEY, None)
+    return user
+
+
+def _now() -> dt.datetime:
+    return utcnow()
+
+
+_OPEN_ENDPOINTS = {"static", "main.set_language", "main.healthz"}
+
+
+def register_two_factor_enforcement(app: Flask) -> None:
+    """A user whose role requires a second factor and who has none reaches only the
+    enrolment page (and signing out, the language switch, the health check)."""
+
+    @app.before_request
+    def _require_second_factor() -> Any:
+        endpoint = request.endpoint or ""
+        if endpoint in _OPEN_ENDPOINTS or endpoint.startswith("auth."):
+            return None
+        if not current_user.is_authenticated or current_user.two_factor_enabled:
+            return None
+        if two_factor.required_for(current_user, app.config):
+            flash(_("Set up two-factor sign-in first."), "info")
+            return redirect(url_for("auth.two_factor_setup"))
+        return None
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
