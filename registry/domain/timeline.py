@@ -5,10 +5,15 @@ milestone's ``date`` is the last day of its week (the day it is due by); a miles
 a window (for example the UWV reminder in weeks 44-48) has passed only after the last
 day of its window. Labels are data (Dutch and English); everything else is dates and
 numbers for the web layer to render.
+
+A recorded event closes its milestone (``done``): once the second track's start is
+recorded, "latest start of the second track" is no longer the next deadline, whatever
+week it is. The next milestone is the first one neither passed nor done.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -144,7 +149,8 @@ _EVALUATION = (
 @dataclass(frozen=True, slots=True)
 class Milestone:
     """A milestone for one candidate. ``date`` is the last day of ``week``; ``passed`` is
-    true once ``today`` is after ``latest_date`` (the last day of ``last_week``)."""
+    true once ``today`` is after ``latest_date`` (the last day of ``last_week``); ``done``
+    once the event it waits for was recorded (on or before ``today``)."""
 
     key: MilestoneKey
     week: int
@@ -155,6 +161,12 @@ class Milestone:
     first_week: int
     last_week: int
     latest_date: date
+    done: bool = False
+
+    @property
+    def closed(self) -> bool:
+        """No longer ahead: its time has passed or its event was recorded."""
+        return self.passed or self.done
 
     def label(self, locale: object = None) -> str:
         if locale is not None and str(locale).lower().startswith("en"):
@@ -171,6 +183,7 @@ def _milestone(
     en: str,
     first_week: int,
     last_week: int,
+    recorded: date | None = None,
 ) -> Milestone:
     latest = week_end(first_sick_day, last_week)
     return Milestone(
@@ -183,15 +196,21 @@ def _milestone(
         first_week,
         last_week,
         latest,
+        done=recorded is not None and recorded <= today,
     )
 
 
 def milestones(
-    first_sick_day: date, today: date, end_week: int = DEFAULT_END_WEEK
+    first_sick_day: date,
+    today: date,
+    end_week: int = DEFAULT_END_WEEK,
+    recorded: Mapping[MilestoneKey, date] | None = None,
 ) -> tuple[Milestone, ...]:
     """The table's milestones up to ``end_week`` (later ones fall away when the clock is
-    shortened), ending with the end of wage payment in ``end_week``."""
+    shortened), ending with the end of wage payment in ``end_week``. ``recorded`` maps a
+    milestone to the day its event was recorded; from that day on it is done."""
     _check_end_week(end_week)
+    recorded = recorded or {}
     out = [
         _milestone(
             first_sick_day,
@@ -202,6 +221,7 @@ def milestones(
             s.label_en,
             s.first_week,
             min(s.last_week, end_week),
+            recorded.get(s.key),
         )
         for s in MILESTONES
         if s.week <= end_week
@@ -263,13 +283,19 @@ def clock(
     today: date,
     end_week: int = DEFAULT_END_WEEK,
     second_track_start: date | None = None,
+    recorded: Mapping[MilestoneKey, date] | None = None,
 ) -> Clock:
-    """Compute the Poortwachter clock of one candidate on ``today``."""
+    """Compute the Poortwachter clock of one candidate on ``today``. A recorded second-track
+    start closes the "latest start of the second track" milestone; ``recorded`` closes
+    others the same way."""
     _check_end_week(end_week)
     week = week_number(first_sick_day, today)
     last = end_date(first_sick_day, end_week)
-    stones = milestones(first_sick_day, today, end_week)
-    upcoming = next((m for m in stones if not m.passed), None)
+    events = dict(recorded or {})
+    if second_track_start is not None:
+        events[MilestoneKey.SECOND_TRACK_DEADLINE] = second_track_start
+    stones = milestones(first_sick_day, today, end_week, events)
+    upcoming = next((m for m in stones if not m.closed), None)
     started = second_track_start is not None
     return Clock(
         today=today,

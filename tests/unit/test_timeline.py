@@ -222,3 +222,48 @@ def test_clock_properties(first: date, offset: int, end_week: int) -> None:
     assert c.decide_second_track == (c.current_week >= 46)
     assert c.second_track_late == (c.current_week > 58)
     assert c.past_end == (c.current_week > end_week)
+
+
+# --------------------------------------------------------------------------- recorded events
+
+
+def test_a_recorded_second_track_start_closes_its_milestone() -> None:
+    today = on_week(56)
+    waiting = clock(FIRST, today)
+    assert waiting.next_milestone is not None
+    assert waiting.next_milestone.key is MilestoneKey.SECOND_TRACK_DEADLINE
+    started = clock(FIRST, today, second_track_start=on_week(55))
+    assert started.next_milestone is not None
+    assert started.next_milestone.key is MilestoneKey.WIA_FORM  # week 87, not week 58
+    deadline = {m.key: m for m in started.milestones}[MilestoneKey.SECOND_TRACK_DEADLINE]
+    assert deadline.done and deadline.closed and not deadline.passed
+    assert [m.key for m in started.milestones if m.done] == [MilestoneKey.SECOND_TRACK_DEADLINE]
+
+
+def test_a_start_planned_for_later_does_not_close_it_yet() -> None:
+    c = clock(FIRST, on_week(56), second_track_start=on_week(57))
+    assert c.next_milestone is not None
+    assert c.next_milestone.key is MilestoneKey.SECOND_TRACK_DEADLINE
+    assert not any(m.done for m in c.milestones)
+
+
+def test_other_recorded_events_close_their_milestones() -> None:
+    c = clock(FIRST, on_week(40), recorded={MilestoneKey.WEEK_42_REPORT: on_week(39)})
+    assert c.next_milestone is not None
+    assert c.next_milestone.key is MilestoneKey.UWV_REMINDER
+
+
+@given(dates, st.integers(0, 1100), end_weeks, st.integers(0, 1100))
+def test_next_milestone_is_the_first_neither_passed_nor_done(
+    first: date, offset: int, end_week: int, start_offset: int
+) -> None:
+    today = first + timedelta(days=offset)
+    start = first + timedelta(days=start_offset)
+    c = clock(first, today, end_week, second_track_start=start)
+    assert c.next_milestone == next((m for m in c.milestones if not m.closed), None)
+    for m in c.milestones:
+        recorded = m.key is MilestoneKey.SECOND_TRACK_DEADLINE and start <= today
+        assert m.done == recorded
+        assert m.passed == (today > m.latest_date)
+    if start <= today and c.next_milestone is not None:
+        assert c.next_milestone.key is not MilestoneKey.SECOND_TRACK_DEADLINE
