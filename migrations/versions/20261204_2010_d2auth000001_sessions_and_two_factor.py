@@ -63,6 +63,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("totp_enabled_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("totp_pending_secret", sa.String(length=64), nullable=True))
         batch_op.drop_column("failed_logins")
         batch_op.drop_column("locked_until")
     op.create_index("uq_users_email_lower", "users", [sa.text("lower(email)")], unique=True)
@@ -75,6 +76,7 @@ def downgrade() -> None:
         batch_op.add_column(
             sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0")
         )
+        batch_op.drop_column("totp_pending_secret")
         batch_op.drop_column("totp_last_step")
         batch_op.drop_column("totp_enabled_at")
         batch_op.drop_column("totp_secret")

@@ -30,6 +30,7 @@ class User(UserMixin, TimestampMixin, Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))  # set once enrolment is confirmed
     totp_enabled_at: Mapped[dt.datetime | None]
     totp_last_step: Mapped[int | None]  # the last accepted time step: a code works once
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))  # during enrolment
     coach_organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("coach_organisations.id", ondelete="SET NULL")
     )

@@ -29,8 +29,14 @@ def required_for(user: User, settings: Mapping[str, Any]) -> bool:
     return any(role.value in required for role in user.role_set)
 
 
-def new_secret() -> str:
-    return pyotp.random_base32()
+def pending_secret(ctx: Context, user: User) -> str:
+    """The key being enrolled: made once, kept on the server (never in the cookie) until
+    the first code confirms it."""
+    if user.totp_pending_secret is None:
+        with ctx.transaction():
+            user.totp_pending_secret = pyotp.random_base32()
+    assert user.totp_pending_secret is not None
+    return user.totp_pending_secret
 
 
 def provisioning_uri(secret: str, email: str, issuer: str) -> str:
@@ -70,9 +76,10 @@ def _new_recovery_codes(ctx: Context, user: User) -> list[str]:
     return [f"{code[:5]}-{code[5:]}" for code in codes]
 
 
-def confirm_enrolment(ctx: Context, user: User, secret: str, code: str) -> list[str]:
+def confirm_enrolment(ctx: Context, user: User, code: str) -> list[str]:
     """Switch two-factor sign-in on once the app's first code matches; returns the ten
     recovery codes (shown once, stored hashed)."""
+    secret = pending_secret(ctx, user)
     code = _clean(code)
     step = _matching_step(secret, code, ctx.now(), None) if code.isdigit() else None
     if step is None:
@@ -81,6 +88,7 @@ def confirm_enrolment(ctx: Context, user: User, secret: str, code: str) -> list[
         )
     with ctx.transaction():
         user.totp_secret = secret
+        user.totp_pending_secret = None
         user.totp_enabled_at = ctx.now()
         user.totp_last_step = step
         codes = _new_recovery_codes(ctx, user)
@@ -155,6 +163,7 @@ def reset(ctx: Context, user_id: int) -> User:
     user = accounts.get_user(ctx, user_id)
     with ctx.transaction():
         user.totp_secret = None
+        user.totp_pending_secret = None
         user.totp_enabled_at = None
         user.totp_last_step = None
         ctx.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))

@@ -79,6 +79,16 @@ def test_enrolment_shows_an_inline_svg_qr_code_and_stores_hashed_recovery_codes(
     assert codes[0] not in again and "10" in again
 
 
+def test_the_key_being_enrolled_stays_on_the_server(app, client, world, session):
+    client.login(world.coach.email)
+    secret = _secret(client.get("/auth/two-factor/setup").get_data(as_text=True))
+    cookie = client.client.get_cookie("session").value
+    decoded = app.session_interface.get_signing_serializer(app).loads(cookie)
+    assert secret not in str(decoded)
+    session.expire_all()
+    assert session.get(User, world.coach.id).totp_pending_secret == secret
+
+
 def test_enrolment_with_a_wrong_code_is_refused(client, world, session):
     client.login(world.coach.email)
     secret = _secret(client.get("/auth/two-factor/setup").get_data(as_text=True))

@@ -20,6 +20,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -165,17 +166,14 @@ def two_factor_setup():
             user=user,
             unused=two_factor.unused_recovery_codes(ctx, user),
         )
-    secret = session.get("totp_pending")
-    if not isinstance(secret, str) or len(secret) != 32:
-        secret = session["totp_pending"] = two_factor.new_secret()
+    secret = two_factor.pending_secret(ctx, user)
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            codes = two_factor.confirm_enrolment(ctx, user, secret, form.code.data)
+            codes = two_factor.confirm_enrolment(ctx, user, form.code.data)
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
-            session.pop("totp_pending", None)
             return render_template("auth/recovery_codes.html", codes=codes)
     uri = two_factor.provisioning_uri(secret, user.email, current_app.config["TWO_FACTOR_ISSUER"])
     qr = Markup(two_factor.qr_svg(uri, _("QR code for your authenticator app")))  # noqa: S704
@@ -211,7 +209,14 @@ def end_other_sessions():
     ended = sessions.end_others(
         service_context(), current_user._get_current_object(), session.get(SESSION_KEY, "")
     )
-    flash(_("You have been logged out everywhere else (%(n)s sessions ended).", n=ended), "success")
+    flash(
+        ngettext(
+            "You have been logged out everywhere else (%(num)s session ended).",
+            "You have been logged out everywhere else (%(num)s sessions ended).",
+            ended,
+        ),
+        "success",
+    )
     return redirect(url_for(".active_sessions"))
 
 
