@@ -19,6 +19,8 @@ geodesic, domain rules, ranking and the explained top 50) and ``search.reference
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import gc
 import os
 import statistics
@@ -45,11 +47,31 @@ from registry.services.search import (
 HERE = Path(__file__).resolve().parent
 SCHEMA = "bench_match"
 SEED = 20261125
-DATA_VERSION = "10"  # 10: bits before lat in ix_places_match; 9: vacuumed; 8: 0.05-degree bands
+# 11: employer and end date in ix_places_match, some periods ended; 10: bits before lat in
+# ix_places_match; 9: vacuumed; 8: 0.05-degree bands
+DATA_VERSION = "11"
 QUERIES = int(os.environ.get("BENCH_QUERIES", 20))
 REFERENCE_QUERIES = {100_000: int(os.environ.get("BENCH_REFERENCE_QUERIES", 20)), 1_000_000: 3}
 WARMUP = 3
 EMPLOYERS = 2000
+TODAY = dt.date(2026, 12, 4)  # the searches' date: a tenth of the places ended before it
+
+
+def _until(place_id: int) -> dt.date | None:
+    """A place's end date: none for most; of the others, a third ended before ``TODAY``."""
+    if place_id % 10 >= 3:
+        return None
+    return TODAY + dt.timedelta(days=(place_id * 37) % 600 - 200)
+
+
+def _second_track(query: synthetic.SyntheticSearch, i: int) -> synthetic.SyntheticSearch:
+    """A search as a candidate's: a home employer (never searched) and today's date."""
+    facts = dataclasses.replace(
+        query.facts, home_employer_id=1 + (i * 7919) % EMPLOYERS, today=TODAY
+    )
+    return dataclasses.replace(query, facts=facts)
+
+
 BATCH = 20_000
 
 
@@ -115,6 +137,8 @@ def build(engine, n: int, postgres: bool) -> None:
                 {
                     "id": p.id,
                     "employer_id": 1 + p.id % EMPLOYERS,
+                    "available_until": _until(p.id),
+                    "ongoing": _until(p.id) is None,
                     "kind": p.kind,
                     "status": p.status,
                     "title": p.function.title(),
@@ -192,7 +216,7 @@ def run(n: int) -> str:
         if not postgres:
             read_into_page_cache(Path(engine.url.database))
         net_ids = {name: i + 1 for i, name in enumerate(synthetic.network_names())}
-        queries = synthetic.searches(QUERIES + WARMUP)
+        queries = [_second_track(q, i) for i, q in enumerate(synthetic.searches(QUERIES + WARMUP))]
         session = Session(engine)
         scopes = [Scope(frozenset(net_ids[x] for x in q.networks)) for q in queries]
         for q, scope in zip(queries[:WARMUP], scopes[:WARMUP], strict=True):

@@ -10,7 +10,8 @@ group = click.Group("places", help="Places: freshness sweep, search columns.")
 
 @group.command("sweep")
 def sweep() -> None:
-    """Remind employers at N-7 days and pause open places unconfirmed for N days."""
+    """Close places whose period ended; remind employers at N-7 days and pause open
+    places unconfirmed for N days."""
     from registry.extensions import db
     from registry.services.context import Context
     from registry.services.places import sweep as run_sweep
@@ -19,6 +20,7 @@ def sweep() -> None:
     result = run_sweep(ctx)
     click.echo(f"reminded: {len(result.reminded)}")
     click.echo(f"paused: {len(result.paused)}")
+    click.echo(f"closed (period ended): {len(result.closed)}")
 
 
 @group.command("recode")

@@ -7,6 +7,8 @@ distance, the full per-dimension comparison and a list of ``Blocker``s.
 
 Outcome:
 
+- Never the home employer: a place of the candidate's home employer is NO_MATCH (second
+  track means work elsewhere), as is a place whose availability period has ended.
 - MATCH: open, free slot, accepted kind, within range, no conflict on any dimension,
   exposure, condition or hours. Signals and unknowns are allowed and shown.
 - NEAR_MISS: open, free slot, accepted kind, and either within range with one or two
@@ -48,6 +50,7 @@ __all__ = [
     "SearchFacts",
     "evaluate",
     "evaluate_all",
+    "excluded",
     "precheck",
     "rank",
     "rank_key",
@@ -75,6 +78,8 @@ class BlockerKind(StrEnum):
     EXPOSURE = "exposure"  # the place has an exposure the candidate must avoid
     CONDITION = "condition"  # the place cannot offer a condition the candidate needs
     HOURS = "hours"  # the minimum hours exceed the candidate's limit
+    HOME_EMPLOYER = "home_employer"  # the candidate's own employer: never second track
+    ENDED = "ended"  # the place's availability period has ended
 
 
 _RESULT_BLOCKER = {
@@ -107,6 +112,8 @@ class SearchFacts:
     end_week: int = DEFAULT_END_WEEK
     preferred_sectors: frozenset[str] = frozenset()
     preferred_functions: frozenset[str] = frozenset()
+    home_employer_id: int | None = None  # its places are never shown for this candidate
+    today: date | None = None  # places whose period ended before it are not searchable
 
 
 _NOTHING_STATED = DemandFacts()
@@ -131,6 +138,17 @@ class PlaceFacts(NamedTuple):
     open: bool = True
     free_slots: int = 1
     at_intake_cap: bool = False
+    employer_id: int | None = None
+
+
+def excluded(search: SearchFacts, place: PlaceFacts) -> BlockerKind | None:
+    """Why a place is never shown for this search whatever it asks: the candidate's home
+    employer offers it, or its availability period ended before ``search.today``."""
+    if search.home_employer_id is not None and place.employer_id == search.home_employer_id:
+        return BlockerKind.HOME_EMPLOYER
+    if search.today is not None and place.until is not None and place.until < search.today:
+        return BlockerKind.ENDED
+    return None
 
 
 class MatchResult(NamedTuple):
@@ -184,6 +202,9 @@ def evaluate(
     conflicts = comparison.conflicts
 
     blockers: list[Blocker] = []
+    never = excluded(search, place)
+    if never is not None:
+        blockers.append(Blocker(never))
     if not place.open:
         blockers.append(Blocker(BlockerKind.CLOSED))
     full = place.free_slots <= 0
@@ -197,7 +218,7 @@ def evaluate(
     for r in conflicts:
         blockers.append(Blocker(_RESULT_BLOCKER[r.kind], r.key, _amount(r)))
 
-    available = place.open and not full and place.kind in search.kinds
+    available = never is None and place.open and not full and place.kind in search.kinds
     if not available:
         outcome = Outcome.NO_MATCH
     elif beyond <= 0:

@@ -15,6 +15,11 @@ Conventions:
 - Person capacity per dimension: the heaviest band they can handle. A key that is absent
   from ``CapacityFacts.capacity`` means *normal* (no limitation: the heaviest band); an
   explicit ``None`` means *not assessed* (unknown).
+- A person without a current capacity profile has stated nothing: ``CapacityFacts`` with
+  ``profile=False`` (:meth:`CapacityFacts.without_profile`) makes every dimension,
+  exposure and condition *unknown* with the reason :data:`NO_PROFILE`, never fit.
+- Hours: the lower of the profile's hours bands and the hours the person can work now
+  (``now_hours_per_day`` x 5 workdays, ``now_hours_per_week``) is the weekly limit.
 - Place demand per dimension: a ``Demand``; an absent key or ``band=None`` is *not
   stated* (unknown). Optional (extended FML) dimensions a place did not state are skipped:
   they neither count as unknown nor against completeness.
@@ -49,6 +54,8 @@ __all__ = [
     "FlagResult",
     "HoursBand",
     "HoursResult",
+    "LimitSource",
+    "NO_PROFILE",
     "Registration",
     "Result",
     "ResultKind",
@@ -61,6 +68,8 @@ __all__ = [
     "compare_dimension",
     "compare_exposures",
     "compare_hours",
+    "capacity_week_hours",
+    "compare_capacity_hours",
     "completeness",
     "condition",
     "decode_code",
@@ -71,6 +80,7 @@ __all__ = [
     "exposure",
     "normal_capacity",
     "person_week_hours",
+    "week_limit",
     "register_dimension",
 ]
 
@@ -559,6 +569,16 @@ def normal_capacity() -> dict[str, int]:
 # --------------------------------------------------------------------------- comparison
 
 
+NO_PROFILE = "no_profile"  # the reason of an unknown: no current capacity profile
+
+
+class LimitSource(StrEnum):
+    """Which hours limit applied: the profile's bands or what the person can work now."""
+
+    PROFILE = "profile"
+    NOW = "now"
+
+
 class Verdict(StrEnum):
     """Outcome of one comparison. Severity: FIT < SIGNAL < CONFLICT; UNKNOWN stands apart."""
 
@@ -596,6 +616,7 @@ class DimensionResult:
     slack: int = 0
     incidental: bool = False
     adjustable: bool = False
+    reason: str | None = None  # why it is unknown, when the person side decides (NO_PROFILE)
 
     @property
     def kind(self) -> ResultKind:
@@ -608,13 +629,16 @@ def _check_band(dim: Dimension, band: int | None, side: str) -> None:
 
 
 def compare_dimension(
-    dim: Dimension, capacity_band: int | None, demand: Demand | None
+    dim: Dimension, capacity_band: int | None, demand: Demand | None, *, no_profile: bool = False
 ) -> DimensionResult:
     """Compare a person's capacity band with a place's demand on one dimension.
 
     fit: demand <= capacity; signal: exactly one band above and the demand is incidental or
-    adjustable; conflict: anything heavier; unknown: either side not stated.
+    adjustable; conflict: anything heavier; unknown: either side not stated. Without a
+    profile (``no_profile``) always unknown, with the reason ``NO_PROFILE``.
     """
+    if no_profile:
+        capacity_band = None
     demand_band = demand.band if demand is not None else None
     incidental = demand.incidental if demand is not None else False
     adjustable = demand.adjustable if demand is not None else False
@@ -629,7 +653,15 @@ def compare_dimension(
         soft = excess == 1 and (incidental or adjustable)
         verdict = Verdict.SIGNAL if soft else Verdict.CONFLICT
     return DimensionResult(
-        dim.key, verdict, capacity_band, demand_band, excess, slack, incidental, adjustable
+        dim.key,
+        verdict,
+        capacity_band,
+        demand_band,
+        excess,
+        slack,
+        incidental,
+        adjustable,
+        NO_PROFILE if no_profile else None,
     )
 
 
@@ -643,13 +675,30 @@ class FlagResult:
     verdict: Verdict
     person: bool
     place: bool | None
+    reason: str | None = None  # NO_PROFILE: the person stated nothing
+
+
+def _unknown_flags(flags: tuple[Flag, ...], kind: ResultKind, place: frozenset[str] | None):
+    return tuple(
+        FlagResult(
+            f.key,
+            kind,
+            Verdict.UNKNOWN,
+            False,
+            None if place is None else f.key in place,
+            NO_PROFILE,
+        )
+        for f in flags
+    )
 
 
 def compare_exposures(
-    avoid: Iterable[str], place_has: frozenset[str] | None
+    avoid: Iterable[str], place_has: frozenset[str] | None, *, no_profile: bool = False
 ) -> tuple[FlagResult, ...]:
     """One result per exposure flag: conflict when avoided and present; unknown when avoided
-    and the place did not state its exposures; fit otherwise."""
+    and the place did not state its exposures; fit otherwise. Without a profile: unknown."""
+    if no_profile:
+        return _unknown_flags(EXPOSURES, ResultKind.EXPOSURE, place_has)
     avoid = frozenset(avoid)
     out = []
     for flag in EXPOSURES:
@@ -666,10 +715,13 @@ def compare_exposures(
 
 
 def compare_conditions(
-    needs: Iterable[str], place_offers: frozenset[str] | None
+    needs: Iterable[str], place_offers: frozenset[str] | None, *, no_profile: bool = False
 ) -> tuple[FlagResult, ...]:
     """One result per condition flag: conflict when needed and not offered; unknown when
-    needed and the place did not state what it offers; fit otherwise."""
+    needed and the place did not state what it offers; fit otherwise. Without a profile:
+    unknown."""
+    if no_profile:
+        return _unknown_flags(CONDITIONS, ResultKind.CONDITION, place_offers)
     needs = frozenset(needs)
     out = []
     for flag in CONDITIONS:
@@ -696,6 +748,7 @@ class HoursResult:
     usual_hours_week: float | None
     lower_start_allowed: bool
     shortfall: float = 0.0
+    limit_source: LimitSource | None = None  # which limit applied (None: no limit stated)
 
     key = "hours"
 
@@ -714,17 +767,46 @@ def person_week_hours(hours_per_day: int | None, hours_per_week: int | None) -> 
     return min(limits) if limits else None
 
 
+def week_limit(
+    hours_per_day: int | None,
+    hours_per_week: int | None,
+    now_hours_per_day: float | None = None,
+    now_hours_per_week: float | None = None,
+) -> tuple[float | None, LimitSource | None]:
+    """The weekly hours limit and where it comes from: the lower of the profile's bands
+    (:func:`person_week_hours`) and the hours the person can work now (per day times
+    ``WORKDAYS_PER_WEEK``, per week). On a tie the profile is named. ``(None, None)``
+    when nothing is stated."""
+    profile = person_week_hours(hours_per_day, hours_per_week)
+    now_limits = []
+    if now_hours_per_day is not None:
+        now_limits.append(float(now_hours_per_day) * WORKDAYS_PER_WEEK)
+    if now_hours_per_week is not None:
+        now_limits.append(float(now_hours_per_week))
+    now = min(now_limits) if now_limits else None
+    if now is not None and (profile is None or now < profile):
+        return now, LimitSource.NOW
+    if profile is not None:
+        return profile, LimitSource.PROFILE
+    return None, None
+
+
 def compare_hours(
     hours_per_day: int | None,
     hours_per_week: int | None,
     min_hours_week: float | None,
     usual_hours_week: float | None = None,
     lower_start_allowed: bool = False,
+    now_hours_per_day: float | None = None,
+    now_hours_per_week: float | None = None,
 ) -> HoursResult:
     """fit when the place's minimum weekly hours are within the person's limit; signal when
     above it but the place allows a lower start (build-up); conflict otherwise; unknown when
-    either side is not stated. A missing minimum falls back to the usual hours."""
-    person = person_week_hours(hours_per_day, hours_per_week)
+    either side is not stated. A missing minimum falls back to the usual hours. The limit
+    is the lower of the profile's bands and the hours available now (:func:`week_limit`)."""
+    person, source = week_limit(
+        hours_per_day, hours_per_week, now_hours_per_day, now_hours_per_week
+    )
     required = min_hours_week if min_hours_week is not None else usual_hours_week
     if person is None or required is None:
         verdict, shortfall = Verdict.UNKNOWN, 0.0
@@ -734,23 +816,73 @@ def compare_hours(
         shortfall = float(required - person)
         verdict = Verdict.SIGNAL if lower_start_allowed else Verdict.CONFLICT
     return HoursResult(
-        verdict, person, min_hours_week, usual_hours_week, lower_start_allowed, shortfall
+        verdict, person, min_hours_week, usual_hours_week, lower_start_allowed, shortfall, source
     )
 
 
 @dataclass(frozen=True)
 class CapacityFacts:
     """A person's capacity. ``capacity``: key -> band (absent = normal, None = not assessed);
-    hours are indexes into ``HOURS_PER_DAY`` / ``HOURS_PER_WEEK`` (default: no limit)."""
+    hours are indexes into ``HOURS_PER_DAY`` / ``HOURS_PER_WEEK`` (default: no limit).
+    ``now_hours_per_day`` / ``now_hours_per_week``: the hours the person can work now
+    (plain hours, None = not stated). ``profile=False``: no current capacity profile, so
+    every dimension, exposure and condition is unknown (reason ``NO_PROFILE``)."""
 
     capacity: Mapping[str, int | None] = field(default_factory=dict)
     avoid_exposures: frozenset[str] = frozenset()
     needs_conditions: frozenset[str] = frozenset()
     hours_per_day: int | None = len(HOURS_PER_DAY) - 1
     hours_per_week: int | None = len(HOURS_PER_WEEK) - 1
+    now_hours_per_day: float | None = None
+    now_hours_per_week: float | None = None
+    profile: bool = True
+
+    @classmethod
+    def without_profile(
+        cls, now_hours_per_day: float | None = None, now_hours_per_week: float | None = None
+    ) -> CapacityFacts:
+        """A person without a current capacity profile: nothing stated but the hours
+        they can work now."""
+        return cls(
+            hours_per_day=None,
+            hours_per_week=None,
+            now_hours_per_day=now_hours_per_day,
+            now_hours_per_week=now_hours_per_week,
+            profile=False,
+        )
 
     def band(self, dim: Dimension) -> int | None:
+        if not self.profile:
+            return None
         return self.capacity.get(dim.key, dim.heaviest)
+
+
+def capacity_week_hours(capacity: CapacityFacts) -> float | None:
+    """The person's effective weekly hours limit (see :func:`week_limit`)."""
+    return week_limit(
+        capacity.hours_per_day,
+        capacity.hours_per_week,
+        capacity.now_hours_per_day,
+        capacity.now_hours_per_week,
+    )[0]
+
+
+def compare_capacity_hours(
+    capacity: CapacityFacts,
+    min_hours_week: float | None,
+    usual_hours_week: float | None = None,
+    lower_start_allowed: bool = False,
+) -> HoursResult:
+    """:func:`compare_hours` for a whole capacity (profile bands and hours now)."""
+    return compare_hours(
+        capacity.hours_per_day,
+        capacity.hours_per_week,
+        min_hours_week,
+        usual_hours_week,
+        lower_start_allowed,
+        capacity.now_hours_per_day,
+        capacity.now_hours_per_week,
+    )
 
 
 @dataclass(frozen=True)
@@ -830,21 +962,18 @@ class ComparisonResult(NamedTuple):
 def compare_all(capacity: CapacityFacts, demand: DemandFacts) -> ComparisonResult:
     """Compare a capacity profile with a place's demands on the whole catalogue."""
     dims = []
+    missing = not capacity.profile
     for dim in all_dimensions():
         wanted = demand.demands.get(dim.key)
         if dim.optional and (wanted is None or wanted.band is None):
             continue
-        dims.append(compare_dimension(dim, capacity.band(dim), wanted))
+        dims.append(compare_dimension(dim, capacity.band(dim), wanted, no_profile=missing))
     return ComparisonResult.of(
         tuple(dims),
-        compare_exposures(capacity.avoid_exposures, demand.exposures),
-        compare_conditions(capacity.needs_conditions, demand.offers_conditions),
-        compare_hours(
-            capacity.hours_per_day,
-            capacity.hours_per_week,
-            demand.min_hours_week,
-            demand.usual_hours_week,
-            demand.lower_start_allowed,
+        compare_exposures(capacity.avoid_exposures, demand.exposures, no_profile=missing),
+        compare_conditions(capacity.needs_conditions, demand.offers_conditions, no_profile=missing),
+        compare_capacity_hours(
+            capacity, demand.min_hours_week, demand.usual_hours_week, demand.lower_start_allowed
         ),
     )
 

@@ -30,7 +30,7 @@ class SearchVisit(Base):
 
 # The match search's prefilter seeks open places per accepted kind and 0.05-degree latitude
 # band straight to the longitude span of its circle there, and reads only these columns, so it
-# never touches the table rows (registry/services/search.py).
+# never touches the table rows (registry/services/search.py). Migration d3match00001.
 ix_places_match = Index(
     "ix_places_match",
     Place.status,
@@ -40,6 +40,8 @@ ix_places_match = Index(
     Place.conflict_bits_1,  # the tests right after the seek come first in each entry
     Place.conflict_bits_2,
     Place.network_bits,
+    Place.employer_id,  # never the candidate's home employer
+    Place.available_until,  # only places whose period has not ended
     Place.lat,
     Place.slots,
     Place.taken_slots,

@@ -84,11 +84,11 @@ from registry.domain.workload import (
     DemandFacts,
     Verdict,
     all_dimensions,
+    capacity_week_hours,
+    compare_capacity_hours,
     compare_conditions,
     compare_dimension,
     compare_exposures,
-    compare_hours,
-    person_week_hours,
 )
 from registry.models import Employer, Place, PlaceKind, PlaceStatus, place_networks
 from registry.models.search import SearchVisit
@@ -227,10 +227,13 @@ def _packed(results: Sequence[Any]) -> int:
 
 
 def _capacity_key(capacity: CapacityFacts) -> tuple:
+    """What the per-item comparisons depend on: bands, exposures, conditions, and
+    whether a profile exists (without one, every item is unknown)."""
     return (
         tuple(capacity.band(dim) for dim in all_dimensions()),
         tuple(sorted(capacity.avoid_exposures)),
         tuple(sorted(capacity.needs_conditions)),
+        not capacity.profile,
     )
 
 
@@ -239,29 +242,35 @@ _ByteResults = tuple[Any, ...]  # per byte value: the domain's result, _SKIP, or
 
 
 @functools.lru_cache(maxsize=1024)
-def _dimension_results(index: int, cap: int | None) -> _ByteResults:
+def _dimension_results(index: int, cap: int | None, no_profile: bool = False) -> _ByteResults:
     """``compare_dimension`` at one dimension position, for every byte a code can hold."""
     dim = all_dimensions()[index]
     out: list[Any] = [None] * 256
-    out[_NOT_STATED] = _SKIP if dim.optional else compare_dimension(dim, cap, None)
+    out[_NOT_STATED] = (
+        _SKIP if dim.optional else compare_dimension(dim, cap, None, no_profile=no_profile)
+    )
     for band in range(dim.heaviest + 1):
         for flags in range(4):
             demand = Demand(band, bool(flags & 2), bool(flags & 1))
-            out[_BASE + 4 * band + flags] = compare_dimension(dim, cap, demand)
+            out[_BASE + 4 * band + flags] = compare_dimension(
+                dim, cap, demand, no_profile=no_profile
+            )
     return tuple(out)
 
 
 @functools.lru_cache(maxsize=64)
-def _flag_results(exposure: bool, index: int, person: bool) -> _ByteResults:
+def _flag_results(
+    exposure: bool, index: int, person: bool, no_profile: bool = False
+) -> _ByteResults:
     """``compare_exposures`` / ``compare_conditions`` for one flag, for every byte: the
     result for one flag depends on that flag alone."""
     flags = EXPOSURES if exposure else CONDITIONS
     compare = compare_exposures if exposure else compare_conditions
     wants = frozenset({flags[index].key}) if person else frozenset()
     out: list[Any] = [None] * 256
-    out[_NOT_STATED] = compare(wants, None)[index]
-    out[ord("0")] = compare(wants, frozenset())[index]
-    out[ord("1")] = compare(wants, frozenset(f.key for f in flags))[index]
+    out[_NOT_STATED] = compare(wants, None, no_profile=no_profile)[index]
+    out[ord("0")] = compare(wants, frozenset(), no_profile=no_profile)[index]
+    out[ord("1")] = compare(wants, frozenset(f.key for f in flags), no_profile=no_profile)[index]
     return tuple(out)
 
 
@@ -273,15 +282,15 @@ def _packed_row(results: _ByteResults) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=1024)
-def _dimension_row(index: int, cap: int | None) -> np.ndarray:
+def _dimension_row(index: int, cap: int | None, no_profile: bool = False) -> np.ndarray:
     """Packed counts of ``compare_dimension`` for every byte at one dimension position."""
-    return _packed_row(_dimension_results(index, cap))
+    return _packed_row(_dimension_results(index, cap, no_profile))
 
 
 @functools.lru_cache(maxsize=64)
-def _flag_row(exposure: bool, index: int, person: bool) -> np.ndarray:
+def _flag_row(exposure: bool, index: int, person: bool, no_profile: bool = False) -> np.ndarray:
     """Packed counts of one exposure (condition) flag's comparison for every byte."""
-    return _packed_row(_flag_results(exposure, index, person))
+    return _packed_row(_flag_results(exposure, index, person, no_profile))
 
 
 _at = operator.getitem
@@ -293,12 +302,14 @@ class _Comparer:
     capacity band and byte, and shared: the results are immutable)."""
 
     def __init__(self, capacity: CapacityFacts, key: tuple | None = None) -> None:
-        bands, avoid, needs = key or _capacity_key(capacity)
+        bands, avoid, needs, none = key or _capacity_key(capacity)
         self.capacity = capacity
-        self.dims = [_dimension_results(i, cap) for i, cap in enumerate(bands)]
-        self.exposures = [_flag_results(True, j, f.key in avoid) for j, f in enumerate(EXPOSURES)]
+        self.dims = [_dimension_results(i, cap, none) for i, cap in enumerate(bands)]
+        self.exposures = [
+            _flag_results(True, j, f.key in avoid, none) for j, f in enumerate(EXPOSURES)
+        ]
         self.conditions = [
-            _flag_results(False, j, f.key in needs) for j, f in enumerate(CONDITIONS)
+            _flag_results(False, j, f.key in needs, none) for j, f in enumerate(CONDITIONS)
         ]
         self.optional = any(dim.optional for dim in all_dimensions())
         self._hours: dict[tuple, Any] = {}
@@ -315,9 +326,8 @@ class _Comparer:
         conditions = tuple(map(_at, self.conditions, code[n_dims + n_exp :]))
         result = self._hours.get(hours)
         if result is None:
-            cap = self.capacity
-            result = self._hours[hours] = compare_hours(
-                cap.hours_per_day, cap.hours_per_week, hours[0], hours[1], bool(hours[2])
+            result = self._hours[hours] = compare_capacity_hours(
+                self.capacity, hours[0], hours[1], bool(hours[2])
             )
         return ComparisonResult.of(dims, exposures, conditions, result)
 
@@ -409,7 +419,9 @@ def conflict_bits(code: str) -> tuple[int, ...]:
 def _conflict_masks(key: tuple) -> tuple[int, ...]:
     """A capacity's masks (one per bit column): per position, the bit of the set of bytes
     that conflict for this capacity there."""
-    bands, avoid, needs = key
+    bands, avoid, needs, none = key
+    if none:  # without a profile nothing conflicts but the hours
+        return (0,) * len(CONFLICT_BIT_COLUMNS)
     values = [
         *bands,
         *(f.key in avoid for f in EXPOSURES),
@@ -439,10 +451,10 @@ def _score_table(key: tuple) -> np.ndarray:
     the domain's ``compare_dimension`` / ``compare_exposures`` / ``compare_conditions``
     (rows cached per position and capacity band, tables per capacity)."""
     _warm_dimension_rows()
-    bands, avoid, needs = key
-    rows = [_dimension_row(i, cap) for i, cap in enumerate(bands)]
-    rows += [_flag_row(True, j, f.key in avoid) for j, f in enumerate(EXPOSURES)]
-    rows += [_flag_row(False, j, f.key in needs) for j, f in enumerate(CONDITIONS)]
+    bands, avoid, needs, none = key
+    rows = [_dimension_row(i, cap, none) for i, cap in enumerate(bands)]
+    rows += [_flag_row(True, j, f.key in avoid, none) for j, f in enumerate(EXPOSURES)]
+    rows += [_flag_row(False, j, f.key in needs, none) for j, f in enumerate(CONDITIONS)]
     table = np.stack(rows)
     table.setflags(write=False)
     return table
@@ -530,6 +542,7 @@ def split_functions(text: str | None) -> frozenset[str]:
 
 _FULL_COLUMNS = (
     Place.id,
+    Place.employer_id,
     Place.kind,
     Place.status,
     Place.lat,
@@ -571,6 +584,7 @@ def place_facts_of(row: Any, demand: DemandFacts | None = None) -> PlaceFacts:
         ongoing=bool(row.ongoing),
         open=status == PlaceStatus.OPEN.value,
         free_slots=(row.slots or 0) - (row.taken_slots or 0),
+        employer_id=row.employer_id,
     )
 
 
@@ -613,6 +627,7 @@ _SHORTLIST_COLUMNS = (
     Place.ongoing,
     Place.slots,
     Place.taken_slots,
+    Place.employer_id,
 )
 
 
@@ -630,7 +645,7 @@ def _shortlisted_facts(row: tuple[Any, ...], short: tuple[Any, ...]) -> PlaceFac
     the prefilter reads open places only. Without its demands: the search hands
     ``evaluate`` the comparison made from the place's match code, so they are not read."""
     pid, lat, lon = row[:3]
-    _, kind, sector, function, until, ongoing, slots, taken = short
+    _, kind, sector, function, until, ongoing, slots, taken, employer_id = short
     if type(until) is str:  # SQLite: ISO text
         until = dt.date.fromisoformat(until)
     return PlaceFacts(
@@ -642,6 +657,7 @@ def _shortlisted_facts(row: tuple[Any, ...], short: tuple[Any, ...]) -> PlaceFac
         until=until,
         ongoing=bool(ongoing),
         free_slots=(slots or 0) - (taken or 0),
+        employer_id=employer_id,
     )
 
 
@@ -807,7 +823,7 @@ def _prefilter(
         "lon0": lon0,
         "ky": geo.KM_PER_DEGREE_LAT,
         "status": PlaceStatus.OPEN.value,
-        "person": person_week_hours(facts.capacity.hours_per_day, facts.capacity.hours_per_week),
+        "person": capacity_week_hours(facts.capacity),
         "yes": True,
         **dict(bound),
     }
@@ -825,6 +841,14 @@ def _prefilter(
     if scope.sector:
         params["sector"] = scope.sector
         sector = " AND sector = {sector}"
+    # never the candidate's home employer; only places whose period has not ended
+    # (``matching.excluded``): both columns are in the covering index
+    if facts.home_employer_id is not None:
+        params["home_employer"] = facts.home_employer_id
+        sector += " AND employer_id <> {home_employer}"
+    if facts.today is not None:
+        params["today"] = search_tuning.date_param(conn, facts.today)
+        sector += " AND (available_until IS NULL OR available_until >= {today})"
     # every value is a bound parameter; the text only gets placeholders and the
     # precheck, whose only literals are integers (the capacity's masks)
     # placeholders only
@@ -883,7 +907,7 @@ def _code_matrix(codes: Sequence[str | None]) -> np.ndarray:
 
 def _hours_packed(capacity: CapacityFacts, min_h, usual_h, lower) -> np.ndarray:
     """``compare_hours`` on arrays (NaN = not stated), as packed counts."""
-    person = person_week_hours(capacity.hours_per_day, capacity.hours_per_week)
+    person = capacity_week_hours(capacity)
     min_h = np.asarray(min_h, dtype=np.float64)
     required = np.where(np.isnan(min_h), np.asarray(usual_h, dtype=np.float64), min_h)
     if person is None:
@@ -1143,7 +1167,7 @@ def _ring_read(
     if not (max_km > 0 and math.isfinite(max_km)) or not rings or 0 not in wanted:
         return rest(None, None)
     capacity = facts.capacity
-    person = person_week_hours(capacity.hours_per_day, capacity.hours_per_week)
+    person = capacity_week_hours(capacity)
     floor = _min_unknowns(_capacity_key(capacity), person is not None)
     scored: _Scored | None = None
     inner: float | None = None
@@ -1207,7 +1231,7 @@ def search_places(
     # place with a conflict ranks after every match: when matches come first, the places
     # without a conflict are read first, and the others only if they could still rank.
     capacity = facts.capacity
-    person = person_week_hours(capacity.hours_per_day, capacity.hours_per_week)
+    person = capacity_week_hours(capacity)
     table = _table_facts(conn)
     free, bound = "", ()
     if not table.stale_codes:
@@ -1351,10 +1375,25 @@ def parse_filters(args: Mapping[str, Any] | Any) -> SearchFilters:
     return SearchFilters(frozenset(kinds), km, frozenset(networks), sector)
 
 
-def candidate_search_facts(candidate: Any, profile: Any) -> SearchFacts:
-    """A candidate (and current capacity profile) as the matcher's ``SearchFacts``."""
+def candidate_capacity(candidate: Any, profile: Any) -> CapacityFacts:
+    """The candidate's capacity as the matcher compares it: the current profile (FML
+    reading: a dimension without a limitation is normal) or, without one, nothing stated
+    (every item unknown); and in both cases the hours the candidate can work now."""
     from registry.services.candidates import capacity_facts
 
+    now_day, now_week = candidate.hours_per_day, candidate.hours_per_week
+    if profile is None:
+        return CapacityFacts.without_profile(now_day, now_week)
+    return dataclasses.replace(
+        capacity_facts(profile), now_hours_per_day=now_day, now_hours_per_week=now_week
+    )
+
+
+def candidate_search_facts(
+    candidate: Any, profile: Any, today: dt.date | None = None
+) -> SearchFacts:
+    """A candidate (and current capacity profile) as the matcher's ``SearchFacts``; with
+    ``today``, places whose period ended before it are left out."""
     if candidate.lat is None or candidate.lon is None:
         raise ValidationFailed.field(
             "postcode", _l("The candidate has no known home area, so there is nothing to search.")
@@ -1364,11 +1403,13 @@ def candidate_search_facts(candidate: Any, profile: Any) -> SearchFacts:
         home=(candidate.lat, candidate.lon),
         max_km=float(candidate.max_km or 0),
         kinds=kinds,
-        capacity=capacity_facts(profile),
+        capacity=candidate_capacity(candidate, profile),
         first_sick_day=candidate.first_sick_day,
         end_week=candidate.end_week or timeline.DEFAULT_END_WEEK,
         preferred_sectors=frozenset(candidate.preferred_sectors or ()),
         preferred_functions=split_functions(candidate.preferred_functions),
+        home_employer_id=candidate.home_employer_id,
+        today=today,
     )
 
 
@@ -1414,6 +1455,7 @@ class CandidateSearch:
     facts: SearchFacts
     filters: SearchFilters
     networks: list[Any]  # the networks the candidate's search may use
+    show_capacity: bool = False  # may the viewer read the candidate's bands (permissions)
     matches: list[Hit] = field(default_factory=list)
     signals: list[Hit] = field(default_factory=list)
     near_misses: list[Hit] = field(default_factory=list)
@@ -1422,6 +1464,11 @@ class CandidateSearch:
     @property
     def hits(self) -> list[Hit]:
         return [*self.matches, *self.signals, *self.near_misses]
+
+    @property
+    def profile_missing(self) -> bool:
+        """No current capacity profile: every workload item is unknown."""
+        return self.profile is None
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -1534,7 +1581,7 @@ def search_for_candidate(
 
     candidate = cands.get_candidate_for_search(ctx, candidate_id)
     profile = cands.current_profile(candidate)
-    facts = candidate_search_facts(candidate, profile)
+    facts = candidate_search_facts(candidate, profile, ctx.today())
     allowed = {n.id: n for n in candidate.networks}
     network_ids = frozenset(allowed)
     if filters.network_ids:
@@ -1569,12 +1616,26 @@ def search_for_candidate(
         facts=facts,
         filters=filters,
         networks=sorted(allowed.values(), key=lambda n: n.name),
+        show_capacity=shows_capacity(ctx, candidate),
         previous_search_at=previous,
     )
     for res in found:
         (out.signals if res.has_signals else out.matches).append(hit(res))
     out.near_misses = [hit(r) for r in near]
     return out
+
+
+def shows_capacity(ctx: Context, candidate: Any) -> bool:
+    """Whether the viewer may read the candidate's capacity bands (the coach's own
+    organisation, or a home employer the coach shared them with). Everyone else, such as
+    a coordinator, sees the place's demand and the outcome per item, never the band:
+    :func:`registry.domain.permissions.visible_fields` decides."""
+    from registry.services import candidates as cands
+
+    if ctx.actor is None:
+        return False
+    facts = cands.candidate_facts(candidate)
+    return FieldGroup.CAPACITY_DETAILS in visible_fields(ctx.actor, facts)
 
 
 # --------------------------------------------------------------------------- reverse search
@@ -1587,6 +1648,7 @@ class ReverseHit:
     postcode_area: str
     result: MatchResult
     clock: timeline.Clock
+    profile_missing: bool = False  # no current capacity profile: shown as such, not as a fit
 
     @property
     def outcome(self) -> Outcome:
@@ -1620,8 +1682,9 @@ def reverse_search(ctx: Context, place_id: int, *, limit: int = 100) -> ReverseS
                 continue
             if not facts.shared_network_ids & network_ids or candidate.lat is None:
                 continue
-            search = candidate_search_facts(candidate, cands.current_profile(candidate))
-            res = evaluate(search, pf)
+            profile = cands.current_profile(candidate)
+            search = candidate_search_facts(candidate, profile, today)
+            res = evaluate(search, pf)  # never the home employer's place, never ended
             if res.outcome is Outcome.NO_MATCH:
                 continue
             hits.append(
@@ -1631,6 +1694,7 @@ def reverse_search(ctx: Context, place_id: int, *, limit: int = 100) -> ReverseS
                     candidate.postcode_area or "",
                     res,
                     cands.clock_of(candidate, today),
+                    profile is None,
                 )
             )
     hits.sort(key=lambda h: (h.clock.urgency, h.result.distance_km, h.candidate_id))
@@ -1653,6 +1717,7 @@ __all__ = [
     "Scope",
     "SearchFilters",
     "SearchStats",
+    "candidate_capacity",
     "candidate_search_facts",
     "encode_match_code",
     "geodesic_km_many",
@@ -1661,4 +1726,5 @@ __all__ = [
     "reverse_search",
     "search_for_candidate",
     "search_places",
+    "shows_capacity",
 ]

@@ -9,6 +9,7 @@ planner hint:
 
 - placeholders: sqlite3 takes ``:name``, psycopg ``%(name)s``;
 - SQLite is told to use ``ix_places_match`` (:func:`places_source`);
+- dates are bound as ISO text on SQLite, as dates on PostgreSQL (:func:`date_param`);
 - both drivers (sqlite3, psycopg's client-side cursor) hand the whole narrow result
   over at once; the search runs its statements on a DBAPI cursor of the session's
   connection and takes the rows in one ``fetchall``, as plain tuples, skipping
@@ -19,6 +20,7 @@ planner hint:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -41,6 +43,15 @@ def places_source(conn: Connection) -> str:
     if conn.dialect.name == "sqlite":
         return "places INDEXED BY ix_places_match"
     return "places"
+
+
+def date_param(conn: Connection, day: dt.date) -> Any:
+    """A date as the driver compares it with a ``Date`` column: SQLAlchemy stores dates
+    as ISO text on SQLite (and the search binds straight on the DBAPI cursor, where
+    sqlite3's date adapter is deprecated); psycopg takes the date itself."""
+    if conn.dialect.name == "sqlite":
+        return day.isoformat()
+    return day
 
 
 def _placeholder(conn: Connection) -> str:

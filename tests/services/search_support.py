@@ -119,3 +119,26 @@ def random_search(rng: random.Random, centre=UTRECHT) -> SearchFacts:
         preferred_sectors=frozenset(rng.sample("CGHNQ", rng.randint(0, 2))),
         preferred_functions=frozenset(rng.sample(("administratie", "zorg"), rng.randint(0, 1))),
     )
+
+
+def random_rule_search(rng: random.Random, employer_ids, today, centre=UTRECHT) -> SearchFacts:
+    """A random search with the second-track rules in play (issue 12): a home employer
+    (sometimes none), a date (places whose period ended before it are left out),
+    sometimes no capacity profile, sometimes hours the candidate can work now."""
+    import dataclasses
+
+    facts = random_search(rng, centre)
+    capacity = facts.capacity
+    if rng.random() < 0.25:
+        capacity = CapacityFacts.without_profile()
+    capacity = dataclasses.replace(
+        capacity,
+        now_hours_per_day=rng.choice((None, None, 2.0, 4.0, 6.5)),
+        now_hours_per_week=rng.choice((None, None, 8.0, 16.0, 30.0)),
+    )
+    return dataclasses.replace(
+        facts,
+        capacity=capacity,
+        home_employer_id=rng.choice([None, *employer_ids]),
+        today=rng.choice((None, today)),
+    )

@@ -90,3 +90,50 @@ def test_the_ledger_command_agrees_with_the_placements_after_the_demo_seed(app, 
     result = app.test_cli_runner().invoke(args=["ledger", "check"])
     assert result.exit_code == 0, result.output
     assert "Ledger OK" in result.output
+
+
+def test_no_demo_search_shows_a_place_of_the_home_employer(session):
+    """Issue 12: second track means another employer, for every demo candidate."""
+    load_demo(session)
+    candidates = session.scalars(
+        select(Candidate).where(Candidate.status == TrajectoryStatus.ACTIVE).order_by(Candidate.id)
+    ).all()
+    employer_of = dict(session.execute(select(Place.id, Place.employer_id)).all())
+    shown = 0
+    for candidate in candidates:
+        if candidate.lat is None:
+            continue
+        found = search.search_for_candidate(
+            _coach_context(session, candidate), candidate.id, record_visit=False
+        )
+        own = [
+            h.place.title
+            for h in found.hits
+            if employer_of[h.place.id] == candidate.home_employer_id
+        ]
+        assert not own, (candidate.pseudonym, own)
+        shown += len(found.hits)
+    assert shown  # the demo does show places
+
+
+def test_the_demo_candidates_without_a_profile_show_unknowns_not_fits(session):
+    from registry.domain.workload import NO_PROFILE, Verdict
+
+    load_demo(session)
+    candidates = session.scalars(
+        select(Candidate).where(Candidate.status == TrajectoryStatus.ACTIVE).order_by(Candidate.id)
+    ).all()
+    bare = [c for c in candidates if candidate_service.current_profile(c) is None]
+    assert bare, "the demo has a candidate without a capacity profile"
+    hits = 0
+    for candidate in bare:
+        found = search.search_for_candidate(
+            _coach_context(session, candidate), candidate.id, record_visit=False
+        )
+        assert found.profile_missing
+        for hit in found.hits:
+            dims = hit.result.comparison.dimensions
+            assert all(d.verdict is Verdict.UNKNOWN and d.reason == NO_PROFILE for d in dims)
+            assert not hit.result.comparison.is_fit
+            hits += 1
+    assert hits  # they do find places, shown with unknowns

@@ -94,8 +94,8 @@ def _candidate(make_ctx, world, **kw):
 
 def test_search_for_candidate_sections_and_new_badges(session, world, make_ctx):
     cand = _candidate(make_ctx, world)
-    near = place(
-        session, world.emp_a, [world.net_a], lat=cand.lat, lon=cand.lon + 0.02, title="Dichtbij"
+    near = place(  # emp_a is the candidate's home employer: never searched
+        session, world.emp_ab, [world.net_a], lat=cand.lat, lon=cand.lon + 0.02, title="Dichtbij"
     )
     near.created_at = dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC)
     session.commit()
@@ -103,7 +103,7 @@ def test_search_for_candidate_sections_and_new_badges(session, world, make_ctx):
     first = svc.search_for_candidate(ctx, cand.id)
     assert near.id in [h.place.id for h in first.hits]
     assert not any(h.is_new for h in first.hits) and first.previous_search_at is None
-    later = place(session, world.emp_a, [world.net_a], lat=cand.lat, lon=cand.lon, title="Nieuw")
+    later = place(session, world.emp_ab, [world.net_a], lat=cand.lat, lon=cand.lon, title="Nieuw")
     later.created_at = dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)
     session.commit()
     ctx2 = make_ctx(world.coach, clock=lambda: dt.datetime(2026, 11, 27, 9, tzinfo=dt.UTC))
@@ -124,9 +124,10 @@ def test_other_organisation_cannot_search(app, session, world, make_ctx):
 def test_reverse_search_pseudonymous_and_only_for_host_and_coordinator(
     app, session, world, make_ctx
 ):
-    shared = _candidate(make_ctx, world)
+    # the host is emp_a: candidates of another home employer (emp_a's own never show)
+    shared = _candidate(make_ctx, world, home_employer_id=world.emp_ab.id)
     cs.share(make_ctx, world, shared.id)
-    private = _candidate(make_ctx, world)  # no consent: never in a reverse search
+    private = _candidate(make_ctx, world, home_employer_id=world.emp_ab.id)  # no consent
     p = place(session, world.emp_a, [world.net_a], lat=shared.lat, lon=shared.lon + 0.01)
     session.commit()
     for user in (world.contact_a, world.coordinator_a):

@@ -335,3 +335,49 @@ def test_outcome_follows_the_rules(s: SearchFacts, p: PlaceFacts, distance: floa
         )
     else:
         assert not available or conflicts > 2 or distance > s.max_km
+
+
+# --------------------------------------------------------------------------- issue 12
+
+
+def test_the_home_employers_place_is_never_a_match_or_near_miss():
+    facts = search(home_employer_id=7)
+    own = place(employer_id=7, coordinate=UTRECHT)
+    other = place(2, employer_id=8)
+    result = evaluate(facts, own)
+    assert result.outcome is Outcome.NO_MATCH
+    assert BlockerKind.HOME_EMPLOYER in {b.kind for b in result.blockers}
+    assert evaluate(facts, other).outcome is Outcome.MATCH
+    matches, near = evaluate_all(facts, [own, other])
+    assert [r.place_id for r in matches] == [2] and not near
+    # a near miss of the home employer (a little too far) is left out too
+    far = search(home_employer_id=7, max_km=18.0)
+    assert evaluate(far, place(employer_id=8)).outcome is Outcome.NEAR_MISS
+    assert evaluate(far, place(employer_id=7)).outcome is Outcome.NO_MATCH
+
+
+def test_a_place_whose_period_ended_is_not_searchable():
+    today = date(2026, 12, 4)
+    facts = search(today=today)
+    ended = evaluate(facts, place(until=today - timedelta(days=1), ongoing=False))
+    assert ended.outcome is Outcome.NO_MATCH
+    assert BlockerKind.ENDED in {b.kind for b in ended.blockers}
+    last_day = evaluate(facts, place(until=today, ongoing=False))
+    assert last_day.outcome is Outcome.MATCH
+    assert evaluate(facts, place(until=None)).outcome is Outcome.MATCH
+
+
+def test_without_a_profile_a_place_is_never_a_clean_fit():
+    facts = search(capacity=CapacityFacts.without_profile())
+    result = evaluate(facts, place())
+    assert result.outcome is Outcome.MATCH  # nothing conflicts, but nothing is known
+    assert not result.comparison.is_fit and result.unknown_count >= len(wl.DIMENSIONS)
+    assert all(r.verdict is wl.Verdict.UNKNOWN for r in result.comparison.dimensions)
+
+
+def test_hours_available_now_make_a_conflict():
+    facts = search(capacity=CapacityFacts(now_hours_per_week=6))
+    result = evaluate(facts, place())  # the place asks 8 h a week at least
+    assert result.outcome is Outcome.NEAR_MISS
+    assert [b.kind for b in result.blockers] == [BlockerKind.HOURS]
+    assert result.comparison.hours.limit_source is wl.LimitSource.NOW

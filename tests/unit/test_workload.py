@@ -433,3 +433,64 @@ def test_registered_dimension_follows_the_same_rules(capacity: int, demand: int)
         )
         mine = next(r for r in result.dimensions if r.key == extra.key)
         assert mine.verdict is (Verdict.FIT if demand <= capacity else Verdict.CONFLICT)
+
+
+# --------------------------------------------------------------------------- issue 12
+
+
+def test_without_a_profile_every_item_is_unknown_with_the_reason():
+    """No current profile is not a perfect fit: every dimension, exposure and condition
+    is unknown with the reason "no capacity profile", whatever the place asks."""
+    demand = DemandFacts(
+        {d.key: Demand(0) for d in wl.DIMENSIONS},
+        exposures=frozenset(),
+        offers_conditions=frozenset(),
+        min_hours_week=8,
+    )
+    result = compare_all(CapacityFacts.without_profile(), demand)
+    items = (*result.dimensions, *result.exposures, *result.conditions)
+    assert items and all(r.verdict is Verdict.UNKNOWN for r in items)
+    assert all(r.reason == wl.NO_PROFILE for r in items)
+    assert not result.is_fit and not result.conflicts
+    assert result.hours.verdict is Verdict.UNKNOWN  # no hours stated either
+    # a profile that exists keeps the FML reading: an unlimited dimension is normal
+    normal = compare_all(CapacityFacts(), demand)
+    assert all(r.verdict is Verdict.FIT and r.reason is None for r in normal.dimensions)
+
+
+@given(st.integers(0, 4), st.integers(0, 4), st.floats(0, 12), st.floats(0, 60))
+def test_the_lower_of_profile_and_hours_now_is_the_limit(day, week, now_day, now_week):
+    profile = wl.person_week_hours(day, week)
+    now = min(now_day * wl.WORKDAYS_PER_WEEK, now_week)
+    limit, source = wl.week_limit(day, week, now_day, now_week)
+    assert limit == min(profile, now)
+    assert source is (wl.LimitSource.NOW if now < profile else wl.LimitSource.PROFILE)
+
+
+def test_hours_now_decide_when_lower_and_the_result_says_so():
+    # profile: about 8 h a day, about 40 h a week; now: 4 h a day -> 20 h a week
+    capacity = CapacityFacts(hours_per_day=3, hours_per_week=3, now_hours_per_day=4)
+    result = wl.compare_capacity_hours(capacity, 24)
+    assert result.verdict is Verdict.CONFLICT and result.person_week_hours == 20
+    assert result.limit_source is wl.LimitSource.NOW and result.shortfall == 4
+    assert wl.compare_capacity_hours(capacity, 24, None, True).verdict is Verdict.SIGNAL
+    # the profile is lower: the profile applies
+    low = CapacityFacts(hours_per_day=0, hours_per_week=0, now_hours_per_week=30)
+    result = wl.compare_capacity_hours(low, 16)
+    assert result.person_week_hours == 10 and result.limit_source is wl.LimitSource.PROFILE
+    # without a profile the hours now still count
+    none = CapacityFacts.without_profile(now_hours_per_week=12)
+    result = compare_all(none, DemandFacts(min_hours_week=16)).hours
+    assert result.verdict is Verdict.CONFLICT and result.limit_source is wl.LimitSource.NOW
+    # nothing stated at all: unknown, no source
+    assert wl.compare_capacity_hours(CapacityFacts.without_profile(), 16).limit_source is None
+
+
+def test_rulings_the_search_already_makes():
+    """Held rulings (README "Matching"): a condition the place did not state is unknown;
+    per-day hours times five workdays limit the weekly hours; without a minimum, the
+    usual hours are the minimum; a lower start the place allows is a signal."""
+    assert compare_conditions({"predictable"}, None)[1].verdict is Verdict.UNKNOWN
+    assert wl.person_week_hours(1, None) == 4 * wl.WORKDAYS_PER_WEEK
+    assert compare_hours(None, 0, None, 16).verdict is Verdict.CONFLICT  # usual 16 > 10
+    assert compare_hours(None, 0, 12, 16, True).verdict is Verdict.SIGNAL

@@ -10,7 +10,14 @@ from tests.services.search_support import place
 
 @pytest.fixture
 def setup(session, world, make_ctx):
-    cand = cs.register(make_ctx, world, postcode="3511 AB", network_ids=(world.net_a.id,))
+    # home employer emp_ab: emp_a's place is another employer's (never the own one)
+    cand = cs.register(
+        make_ctx,
+        world,
+        postcode="3511 AB",
+        network_ids=(world.net_a.id,),
+        home_employer_id=world.emp_ab.id,
+    )
     cs.share(make_ctx, world, cand.id)
     own = place(
         session,
@@ -99,3 +106,70 @@ def test_reverse_search_not_for_others(client, world, setup, who):
     _cand, own, _other = setup
     client.login(getattr(world, who).email)
     assert client.get(f"/places/{own.id}/candidates").status_code in (403, 404)
+
+
+# --------------------------------------------------------------------------- issue 12
+
+
+def _lifting_place(session, world, cand, **kw):
+    from tests.services.search_support import place as make_place
+
+    demands = {"lifting": {"band": 1, "incidental": False, "adjustable": False}}
+    return make_place(
+        session, world.emp_a, [world.net_a], lat=cand.lat, lon=cand.lon + 0.02,
+        title="Tilplek", demands=demands, **kw,
+    )  # fmt: skip
+
+
+def test_the_coordinator_sees_the_demand_and_outcome_never_the_band(client, session, world, setup):
+    cand, _own, _other = setup
+    _lifting_place(session, world, cand)
+    session.commit()
+    client.login(world.coordinator_a.email)
+    html = client.get(f"/candidates/{cand.id}/search").get_data(as_text=True)
+    assert "Tilplek" in html
+    # the place's demand and the outcome, not what the candidate can lift
+    assert "vraagt: tot 5 kg" in html
+    assert "kan:" not in html and "tot 5 kg; kan" not in html
+
+
+def test_the_coach_sees_the_band_and_which_hours_limit_applied(client, session, world, setup):
+    cand, _own, _other = setup
+    _lifting_place(session, world, cand)
+    session.commit()
+    client.login(world.coach.email)
+    html = client.get(f"/candidates/{cand.id}/search").get_data(as_text=True)
+    assert "vraagt: tot 5 kg; kan: tot 5 kg" in html  # profile: lifting band 1
+    assert "grens uit het belastbaarheidsprofiel" in html
+
+
+def test_without_a_profile_the_page_says_so_with_a_link_and_no_propose(
+    client, session, world, make_ctx
+):
+    cand = cs.register(
+        make_ctx, world, postcode="3511 AB", home_employer_id=world.emp_ab.id, profile=False
+    )
+    from tests.services.search_support import place as make_place
+
+    make_place(session, world.emp_a, [world.net_a], lat=cand.lat, lon=cand.lon, title="Plek X")
+    session.commit()
+    client.login(world.coach.email)
+    html = client.get(f"/candidates/{cand.id}/search").get_data(as_text=True)
+    assert 'id="no-profile"' in html
+    assert f'href="/candidates/{cand.id}/profile"' in html
+    assert "Plek X" in html and "geen belastbaarheidsprofiel" in html
+    assert "/placements/propose" not in html  # a proposal needs a profile
+
+
+def test_reverse_search_shows_a_candidate_without_profile_as_profile_missing(
+    client, session, world, make_ctx, setup
+):
+    _cand, own, _other = setup
+    bare = cs.register(
+        make_ctx, world, postcode="3511 AB", home_employer_id=world.emp_ab.id, profile=False
+    )
+    cs.share(make_ctx, world, bare.id)
+    session.commit()
+    client.login(world.contact_a.email)
+    html = client.get(f"/places/{own.id}/candidates").get_data(as_text=True)
+    assert bare.pseudonym in html and "Profiel ontbreekt" in html

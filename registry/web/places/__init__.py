@@ -198,7 +198,10 @@ def show(place_id: int):
         may_curate=may_curate,
         may_review=svc.may(ctx, place, Action.PLACE_REVIEW),
         may_history=svc.may(ctx, place, Action.PLACE_HISTORY),
-        can_move=lambda move: svc.can_move(place, move),
+        can_move=lambda move: (
+            svc.can_move(place, move)
+            or (move == "resume" and svc.closed_for_period_end(ctx.session, place))
+        ),
         confirmable=place.status in svc.CONFIRMABLE,
         action_form=ActionForm(),
         send_back_form=SendBackForm(),

@@ -80,6 +80,7 @@ EVENT_LABELS = {
     "place.confirmed": _l("Confirmed as current"),
     "place.reminder_sent": _l("Reminder to confirm sent"),
     "place.paused_stale": _l("Paused: not confirmed in time"),
+    "place.period_ended": _l("Closed: period ended"),
     "place.imported": _l("Imported"),
 }
 

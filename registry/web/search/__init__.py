@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from registry.domain.matching import Outcome
-from registry.domain.workload import CONDITIONS, EXPOSURES, dimension
+from registry.domain.workload import CONDITIONS, EXPOSURES, NO_PROFILE, dimension
 from registry.models import PlaceKind
 from registry.services import search as svc
 from registry.services.errors import ValidationFailed
@@ -39,6 +39,12 @@ BLOCKER_LABELS = {
     "full": _l("Full"),
     "closed": _l("Closed"),
     "kind": _l("Kind of place"),
+    "home_employer": _l("The candidate's own employer"),
+    "ended": _l("Period ended"),
+}
+LIMIT_SOURCES = {
+    "profile": _l("limit from the capacity profile"),
+    "now": _l("limit from the hours the candidate can work now"),
 }
 
 
@@ -55,9 +61,14 @@ def item_label(result, locale) -> str:
     return str(_l("Hours per week"))
 
 
-def band_text(result, locale) -> str:
-    """What the place asks against what the candidate can do, in words."""
+def band_text(result, locale, show_capacity: bool = False) -> str:
+    """What the place asks (and, when ``show_capacity``, what the candidate can do), in
+    words. Whether the viewer may read the candidate's bands is decided by the
+    permission rules (``CandidateSearch.show_capacity``); without it only the place's
+    demand shows next to the outcome. An item unknown for want of a capacity profile
+    says so."""
     kind = getattr(result.kind, "value", result.kind)
+    no_profile = getattr(result, "reason", None) == NO_PROFILE
     if kind == "dimension":
         dim = dimension(result.key)
         need = (
@@ -65,6 +76,10 @@ def band_text(result, locale) -> str:
             if result.demand_band is not None
             else _l("not stated")
         )
+        if no_profile:
+            return str(_l("asks: %(need)s; no capacity profile", need=need))
+        if not show_capacity:
+            return str(_l("asks: %(need)s", need=need))
         can = (
             dim.band_label(result.capacity_band, locale)
             if result.capacity_band is not None
@@ -73,19 +88,26 @@ def band_text(result, locale) -> str:
         return str(_l("asks: %(need)s; can: %(can)s", need=need, can=can))
     if kind in ("exposure", "condition"):
         if result.place is None:
-            return str(_l("not stated by the place"))
-        if kind == "exposure":
-            return str(_l("present") if result.place else _l("absent"))
-        return str(_l("offered") if result.place else _l("not offered"))
+            text = str(_l("not stated by the place"))
+        elif kind == "exposure":
+            text = str(_l("present") if result.place else _l("absent"))
+        else:
+            text = str(_l("offered") if result.place else _l("not offered"))
+        return f"{text}; {_l('no capacity profile')}" if no_profile else text
     need = result.min_hours_week if result.min_hours_week is not None else result.usual_hours_week
+    need_text = "?" if need is None else f"{need:g}"
+    if not show_capacity:
+        return str(_l("asks: %(need)s h", need=need_text))
     limit = result.person_week_hours
-    return str(
+    text = str(
         _l(
             "asks: %(need)s h; can: %(can)s h",
-            need="?" if need is None else f"{need:g}",
+            need=need_text,
             can="?" if limit is None else ("∞" if limit == float("inf") else f"{limit:g}"),
         )
     )
+    source = getattr(result.limit_source, "value", result.limit_source)
+    return f"{text} ({LIMIT_SOURCES[source]})" if source in LIMIT_SOURCES else text
 
 
 def _markers(search: svc.CandidateSearch) -> list[dict]:
@@ -140,6 +162,7 @@ def candidate(candidate_id: int):
             blockers=BLOCKER_LABELS,
             item_label=item_label,
             band_text=band_text,
+            show_capacity=result.show_capacity,
             locale=get_locale(),
             markers=_markers(result),
             tile_url=current_app.config.get("MAP_TILE_URL") or "",
