@@ -310,6 +310,17 @@ def check_proposal(
     )
     if candidate.status is not TrajectoryStatus.ACTIVE:
         raise Conflict(_l("This trajectory is closed; no new proposals can be made."))
+    if place.employer_id == candidate.home_employer_id:  # issue 12: never the home employer
+        raise Conflict(
+            _l(
+                "This place belongs to the candidate's own employer. The second track means "
+                "work at another employer, so it cannot be proposed."
+            )
+        )
+    if not any(p.is_current for p in candidate.profiles):  # issue 12: no profile, no fit
+        raise Conflict(
+            _l("Record a current capacity profile first: without one nothing is known to fit.")
+        )
     match = evaluate_match(ctx, candidate, place)
     comparison = match.comparison
     duplicate = bool(

@@ -671,7 +671,8 @@ def require_write(
     its networks; an existing one also PLACE_EDIT on the place as it is, and not closed."""
     if place is not None:
         _require_any(ctx, place, Action.PLACE_EDIT)
-        if place.status == PlaceStatus.CLOSED:
+        # a place the sweep closed because its period ended may be extended (issue 12)
+        if place.status == PlaceStatus.CLOSED and not closed_for_period_end(ctx.session, place):
             raise Conflict(_l("A closed place cannot be changed. Duplicate it instead."))
     _require_create(ctx, employer_id, network_ids)
 
@@ -792,9 +793,29 @@ def _check_move(place: Place, move: str) -> None:
         raise Conflict(_l("This is not possible while the place has its current status."))
 
 
+def period_ended(place: Place, today: dt.date) -> bool:
+    """The place's availability period has ended: it is not searchable, cannot be
+    published or opened, and the daily sweep closes it (issue 12)."""
+    return place.available_until is not None and place.available_until < today
+
+
+def _require_live(ctx: Context, place: Place) -> None:
+    """Refuse to offer or open a place whose period has ended (extend it first)."""
+    if period_ended(place, ctx.today()):
+        raise ValidationFailed.field(
+            "available_until",
+            _l(
+                "The place was available until %(date)s, which has passed. Extend the end "
+                "date first.",
+                date=place.available_until.isoformat() if place.available_until else "",
+            ),
+        )
+
+
 def _submit(ctx: Context, place: Place) -> None:
     if not place.networks:
         raise ValidationFailed.field("network_ids", _l("Offer the place to at least one network."))
+    _require_live(ctx, place)
     before = place.status
     if any(n.review_new_places for n in place.networks):
         place.status = PlaceStatus.SUBMITTED
@@ -819,6 +840,7 @@ def publish_place(ctx: Context, place_id: int) -> Place:
     """A reviewing network's coordinator approves a submitted place."""
     place = get_place(ctx, place_id, Action.PLACE_REVIEW)
     _check_move(place, "publish")
+    _require_live(ctx, place)
     with ctx.transaction():
         place.status = PlaceStatus.OPEN
         place.review_note = ""
@@ -851,6 +873,8 @@ def _move(ctx: Context, place_id: int, move: str, *actions: Action) -> Place:
     _check_move(place, move)
     target = MOVES[move][1]
     assert target is not None
+    if target == PlaceStatus.OPEN:
+        _require_live(ctx, place)
     with ctx.transaction():
         before = place.status
         place.status = target
@@ -870,7 +894,43 @@ def close_place(ctx: Context, place_id: int) -> Place:
 
 
 def resume_place(ctx: Context, place_id: int) -> Place:
+    """Open a paused or full place again; also a place the sweep closed because its
+    period ended, once its employer has extended the end date."""
+    place = get_place(ctx, place_id, Action.PLACE_EDIT)
+    if place.status == PlaceStatus.CLOSED and closed_for_period_end(ctx.session, place):
+        _require_live(ctx, place)
+        with ctx.transaction():
+            place.status = PlaceStatus.OPEN
+            place.last_confirmed_at = ctx.now()
+            place.reminder_sent_at = None
+            ctx.audit(
+                "place.resume",
+                "place",
+                place.id,
+                before=PlaceStatus.CLOSED,
+                after=PlaceStatus.OPEN,
+                until=place.available_until.isoformat() if place.available_until else None,
+            )
+        return place
     return _move(ctx, place_id, "resume", Action.PLACE_EDIT)
+
+
+def closed_for_period_end(session: Session, place: Place) -> bool:
+    """The place is closed because the sweep found its period ended (so its employer may
+    extend it and open it again), not closed by hand."""
+    if place.status != PlaceStatus.CLOSED:
+        return False
+    last = session.scalar(
+        select(AuditEvent.action)
+        .where(
+            AuditEvent.object_type == "place",
+            AuditEvent.object_id == place.id,
+            AuditEvent.action.in_(("place.close", "place.period_ended")),
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(1)
+    )
+    return last == "place.period_ended"
 
 
 def mark_full(ctx: Context, place_id: int) -> Place:
@@ -1107,10 +1167,14 @@ def curation_networks(ctx: Context) -> list[Network]:
 # --- freshness sweep -----------------------------------------------------------------------
 
 
+PERIOD_ENDED = "period ended"  # the reason the sweep records when it closes a place
+
+
 @dataclass
 class SweepResult:
     reminded: list[int] = field(default_factory=list)
     paused: list[int] = field(default_factory=list)
+    closed: list[int] = field(default_factory=list)  # period ended
 
 
 def _recipients(place: Place) -> list[tuple[str, str]]:
@@ -1132,7 +1196,20 @@ def _notify(ctx: Context, place: Place, kind: str, days: int) -> None:
     link = f"{base}/places/{place.id}"
     for email, language in _recipients(place):
         with force_locale(language):
-            if kind == "place_reminder":
+            if kind == "place_period_ended":
+                subject = gettext(
+                    "Your place was closed, its period ended: %(title)s", title=place.title
+                )
+                body = gettext(
+                    'Hello,\n\nYour place "%(title)s" was available until %(date)s. That '
+                    "date has passed, so the place has been closed and coaches no longer "
+                    "find it.\n\nIs it still available? Extend the end date and open it "
+                    "again:\n%(link)s",
+                    title=place.title,
+                    date=place.available_until.isoformat() if place.available_until else "",
+                    link=link,
+                )
+            elif kind == "place_reminder":
                 subject = gettext("Please confirm your place: %(title)s", title=place.title)
                 body = gettext(
                     'Hello,\n\nYour place "%(title)s" has not been confirmed for a while. '
@@ -1155,13 +1232,44 @@ def _notify(ctx: Context, place: Place, kind: str, days: int) -> None:
         mail.enqueue(ctx.session, email, subject[:200], body, kind=kind)
 
 
+def _close_ended(ctx: Context, result: SweepResult) -> None:
+    """Close every open, full or paused place whose period has ended, with the reason
+    "period ended", and tell its employer (who can extend it and open it again)."""
+    ended: Sequence[Place] = ctx.session.scalars(
+        select(Place)
+        .where(
+            Place.status.in_((PlaceStatus.OPEN, PlaceStatus.FULL, PlaceStatus.PAUSED)),
+            Place.available_until.is_not(None),
+            Place.available_until < ctx.today(),
+        )
+        .options(selectinload(Place.employer).selectinload(Employer.contacts))
+        .order_by(Place.id)
+    ).all()
+    for place in ended:
+        before = place.status
+        place.status = PlaceStatus.CLOSED
+        ctx.audit(
+            "place.period_ended",
+            "place",
+            place.id,
+            reason=PERIOD_ENDED,
+            before=before,
+            until=place.available_until.isoformat() if place.available_until else None,
+        )
+        _notify(ctx, place, "place_period_ended", 0)
+        result.closed.append(place.id)
+
+
 def sweep(ctx: Context) -> SweepResult:
-    """Remind at N-7 days and pause at N days for open places nobody confirmed.
+    """Close places whose period ended ("period ended"), then remind at N-7 days and
+    pause at N days for open places nobody confirmed.
 
     Runs without a user (the daily CLI job); safe to run more than once a day.
     """
     now = ctx.now()
     result = SweepResult()
+    with ctx.transaction():
+        _close_ended(ctx, result)
     places: Sequence[Place] = ctx.session.scalars(
         select(Place)
         .where(Place.status == PlaceStatus.OPEN)
