@@ -219,6 +219,27 @@ def set_password_with_token(ctx: Context, token: str, password: str) -> User:
     return user
 
 
+def change_password(
+    ctx: Context, user: User, current: str, new: str, keep_session: str | None
+) -> int:
+    """A signed-in user chooses a new password, proving the current one (which counts
+    towards the sign-in delay). Every other session of the user ends; returns how many."""
+    keys = throttle.keys_for(user.email, ctx.remote_addr)
+    delayed = throttle.is_delayed(ctx, keys)
+    if delayed or not _safe_verify(user.password_hash or _dummy_hash(), current):
+        record_failure(ctx, keys, user, "delayed" if delayed else "password_change")
+        raise ValidationFailed.field(
+            "current",
+            _l("This is not your current password, or you have to wait a moment first."),
+        )
+    validate_password(new)
+    with ctx.transaction():
+        user.password_hash = hash_password(new)
+        ended = sessions.end_all_for_user(ctx, user.id, keep=keep_session)
+        ctx.audit("user.password_changed", "user", user.id, sessions_ended=ended)
+    return ended
+
+
 # --- administration ------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Server-side sessions: logout and a new password end them, old cookies open nothing,
+"""Server-side sessions: logout, a reset or changed password end them, old cookies open nothing,
 idle timeout and lifetime, the "Active sessions" page and "log out everywhere"."""
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import event, select
 
 from registry.extensions import db
-from registry.models import AuditEvent, UserSession
+from registry.models import AuditEvent, SignInThrottle, UserSession
+from registry.services import throttle
+from tests import factories
 from tests.conftest import Client
 from tests.services.test_placement_support import candidate
 
@@ -219,3 +221,37 @@ def test_logout_keeps_the_language(client, world):
     client.post("/language", {"language": "en"})
     client.logout()
     assert re.search(r'<html lang="en">', client.get("/auth/login").get_data(as_text=True))
+
+
+def test_changing_the_password_ends_the_other_sessions(app, client, world, session, case):
+    client.login(world.coach.email)
+    other = Client(app.test_client())
+    other.login(world.coach.email)
+    saved = _cookie(other)
+    assert client.get("/auth/password").status_code == 200
+    response = client.post(
+        "/auth/password",
+        {"current": factories.PASSWORD, "password": "a-new-secret", "confirm": "a-new-secret"},
+    )
+    assert response.status_code == 302
+    assert client.get(case).status_code == 200  # this browser stays signed in
+    assert other.get(case).status_code == 302
+    assert _replay(app, saved).get(case).status_code == 302
+    event_ = session.scalar(select(AuditEvent).where(AuditEvent.action == "user.password_changed"))
+    assert event_.detail == {"sessions_ended": 1}
+    client.logout()
+    assert client.login(world.coach.email, "a-new-secret").status_code == 302
+
+
+def test_changing_the_password_needs_the_current_one(app, client, world, session):
+    client.login(world.coach.email)
+    response = client.post(
+        "/auth/password",
+        {"current": "not my password", "password": "a-new-secret", "confirm": "a-new-secret"},
+    )
+    assert response.status_code == 422
+    assert "field-error" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(SignInThrottle, throttle.account_key(world.coach.email)).failures == 1
+    client.logout()
+    assert client.login(world.coach.email).status_code == 302  # the old password still works

@@ -59,6 +59,17 @@ class ActionForm(FlaskForm):
     """A button that posts (CSRF only)."""
 
 
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=8, max=256)]
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
 class ForgotForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
 
@@ -229,6 +240,36 @@ def end_session(session_id: str):
     sessions.end_one(service_context(), current_user._get_current_object(), session_id)
     flash(_("The session has been ended."), "success")
     return redirect(url_for(".active_sessions"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_limit, methods=["POST"])
+def change_password():
+    """Choose a new password; the user's other sessions end."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            ended = accounts.change_password(
+                service_context(),
+                current_user._get_current_object(),
+                form.current.data,
+                form.password.data,
+                keep_session=sessions.token_hash(session.get(SESSION_KEY, "")),
+            )
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(
+                ngettext(
+                    "Your password has been changed; %(num)s other session was ended.",
+                    "Your password has been changed; %(num)s other sessions were ended.",
+                    ended,
+                ),
+                "success",
+            )
+            return redirect(url_for(".active_sessions"))
+    return render_template("auth/change_password.html", form=form), (422 if form.errors else 200)
 
 
 @bp.post("/logout")
