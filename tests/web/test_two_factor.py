@@ -270,3 +270,16 @@ def test_codes_from_the_neighbouring_time_steps_are_accepted():
         found = two_factor._matching_step(secret.secret, code, now, None)
         assert (found is not None) is accepted, offset
     assert two_factor._matching_step(secret.secret, secret.generate_otp(step), now, step) is None
+
+
+def test_the_user_list_shows_who_has_two_factor_sign_in(client, world, enrolled):
+    client.login(world.admin.email)
+    html = client.get("/admin/users").get_data(as_text=True)
+    rows = {
+        email: row
+        for row in re.findall(r"<tr>(.*?)</tr>", html, re.S)
+        for email in (world.coach.email, world.coach2.email)
+        if f"<td>{email}</td>" in row
+    }
+    assert "<td>aan</td>" in rows[world.coach.email]
+    assert "<td>uit</td>" in rows[world.coach2.email]
