@@ -269,16 +269,8 @@ def _showcase(session: Session, today: dt.date, coach: User | None, org, network
             recorded_by_id=candidate.coach_id,
         )
     )
-    session.add(
-        Consent(
-            candidate_id=candidate.id,
-            scope=ConsentScope.INTRODUCE,
-            host_employer_id=place.employer_id,
-            given_on=today - dt.timedelta(days=7),
-            text="Akkoord met kennismaking.",
-            recorded_by_id=candidate.coach_id,
-        )
-    )
+    # No introduce consent yet: the coach records it on the placement page once the host
+    # accepted (the introduction step of issue 12, shown by the placements journey).
     return 1
 
 

@@ -65,6 +65,27 @@ def load_placements(session: Session, today: dt.date | None = None) -> int:
     return _load(session, today)
 
 
+def _at(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)
+
+
+def _contexts(session: Session, seeder: User, cand: Candidate, place: Place, day: dt.date):
+    """Coach and host contexts acting on ``day`` (history dates are true: the proposal,
+    acceptance and introduction precede the recorded start)."""
+    clock = (lambda: _at(day)) if day != dt.date.today() else None
+    coach = Context(
+        session,
+        _actor(seeder.id, Role.COACH, coach_organisation_id=cand.coach_organisation_id),
+        clock=clock,
+    )
+    host = Context(
+        session,
+        _actor(seeder.id, Role.EMPLOYER, employer_ids=frozenset({place.employer_id})),
+        clock=clock,
+    )
+    return coach, host
+
+
 def _load(session: Session, today: dt.date | None) -> int:
     if session.scalar(select(func.count(Placement.id))):
         return 0
@@ -73,24 +94,24 @@ def _load(session: Session, today: dt.date | None) -> int:
         return 0
     today = today or dt.date.today()
     created, used_candidates = 0, set()
-    steps = iter(SCRIPT)
+    steps = list(SCRIPT)
     for cand, place in _pairs(session, today):
+        if not steps:
+            break
         if cand.id in used_candidates:
             continue
-        coach = Context(
-            session, _actor(seeder.id, Role.COACH, coach_organisation_id=cand.coach_organisation_id)
-        )
-        host = Context(
-            session, _actor(seeder.id, Role.EMPLOYER, employer_ids=frozenset({place.employer_id}))
-        )
+        status, started_ago, ran, detail = steps[0]
+        start = today - dt.timedelta(weeks=started_ago) if started_ago else None
+        # Proposed and accepted a week before the start, introduced two days before.
+        asked = start - dt.timedelta(days=7) if start else today
+        if cand.first_sick_day and cand.first_sick_day > asked:
+            continue  # sick only later than this step needs: try the next pair
+        coach, host = _contexts(session, seeder, cand, place, asked)
         try:
             check = svc.check_proposal(coach, cand.id, place.id)
             if check.problems:  # e.g. the intake cap: try the next pair, keep the step
                 continue
-            step = next(steps, None)
-            if step is None:
-                break
-            status, started_ago, ran, detail = step
+            steps.pop(0)
             p = svc.propose(
                 coach,
                 svc.ProposalInput(
@@ -118,14 +139,20 @@ def _load(session: Session, today: dt.date | None) -> int:
             if status == "cancelled":
                 svc.cancel(coach, p.id)
                 continue
-            if status == "accepted":
+            if status == "accepted" or start is None:
+                continue  # the introduction is still to come: the demo shows that step
+            introducer, _ = _contexts(session, seeder, cand, place, start - dt.timedelta(days=2))
+            svc.introduce(introducer, p.id, svc.IntroductionInput())
+            starter, _ = _contexts(session, seeder, cand, place, start)
+            svc.start(starter, p.id, on=start)
+            if ran is None:
                 continue
-            start = today - dt.timedelta(weeks=started_ago)
-            svc.start(coach, p.id, on=start)
+            end = start + dt.timedelta(weeks=ran)  # ran real weeks (days // 7 == ran)
+            closer, closing_host = _contexts(session, seeder, cand, place, end)
             if status == "completed":
-                svc.complete(host, p.id, detail, on=start + dt.timedelta(weeks=ran, days=-1))
+                svc.complete(closing_host, p.id, detail, on=end)
             elif status == "ended_early":
-                svc.end_early(coach, p.id, detail, on=start + dt.timedelta(weeks=ran, days=-1))
+                svc.end_early(closer, p.id, detail, on=end)
         except ServiceError:
             session.rollback()
     return created

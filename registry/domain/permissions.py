@@ -451,6 +451,21 @@ def placement_parties(actor: Actor, target: PlacementFacts) -> frozenset[Party]:
     return frozenset(parties)
 
 
+def home_employer_visible(parties: frozenset[Party], *, introduced: bool) -> bool:
+    """May someone acting in ``parties`` learn the candidate's home employer on a placement?
+
+    The one rule every surface asks (placement page, inbox, PDFs, exports, notifications):
+    the coach and the home employer itself always; the host and the network coordinator
+    only once the candidate consented to the introduction to the host (issue 12);
+    everyone else (the administrator included) never.
+    """
+    if parties & {Party.COACH, Party.HOME}:
+        return True
+    if parties & {Party.HOST, Party.COORDINATOR}:
+        return introduced
+    return False
+
+
 def _placement_propose(actor: Actor, target: PlacementFacts) -> bool:
     return Party.COACH in placement_parties(actor, target)
 

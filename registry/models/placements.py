@@ -59,10 +59,16 @@ class Placement(TimestampMixin, Base):
     # Agreement facts (filled in by coach and host; all optional until the agreement).
     planned_start: Mapped[dt.date | None]
     planned_end: Mapped[dt.date | None]
-    hours_per_week: Mapped[float | None]
+    hours_per_week: Mapped[float | None]  # hours per week at the start
+    target_hours_per_week: Mapped[float | None]  # where the build-up should arrive
     build_up: Mapped[str] = mapped_column(Text, default="")
     tasks: Mapped[str] = mapped_column(Text, default="")
     supervisor: Mapped[str] = mapped_column(String(160), default="")
+    # The introduction (kennismakingsgesprek) between accepted and started: when the coach
+    # recorded the candidate's consent to be introduced to the host, and the planned date.
+    # The consent itself is a candidate Consent (scope introduce, this host employer).
+    introduction_recorded_at: Mapped[dt.datetime | None]
+    introduction_planned_on: Mapped[dt.date | None]
     # Lifecycle facts.
     started_on: Mapped[dt.date | None]
     ended_on: Mapped[dt.date | None]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     Column,
     ForeignKey,
     Index,
@@ -56,6 +57,9 @@ class Place(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("employer_id", "external_ref"),
         Index("ix_places_search", "status", "lat", "lon"),
+        # No code path can over-book a place (issue 12): the database refuses it.
+        CheckConstraint("taken_slots >= 0", name="taken_slots_not_negative"),
+        CheckConstraint("taken_slots <= slots", name="taken_slots_within_slots"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,7 +81,9 @@ class Place(TimestampMixin, Base):
     # Capacity and time.
     slots: Mapped[int] = mapped_column(default=1)
     # Slots held by accepted or running placements; changed only by atomic conditional
-    # UPDATEs in registry/services/placements.py, never read-then-written.
+    # UPDATEs in registry/services/placements.py, never read-then-written. ``slots`` is
+    # changed by the conditional UPDATE in services/places.py ``_set_slots`` for the same
+    # reason; CHECK constraints keep ``0 <= taken_slots <= slots``.
     taken_slots: Mapped[int] = mapped_column(default=0, server_default="0")
     min_hours_week: Mapped[int | None]
     usual_hours_week: Mapped[int | None]

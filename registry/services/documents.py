@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from babel.numbers import format_decimal
+from flask_babel import force_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from fpdf import FPDF
 
 from registry.domain.permissions import Action
-from registry.domain.placement import STARTED_STATUSES, Party
-from registry.domain.workload import dimension
+from registry.domain.placement import Party, certificate_weeks
+from registry.domain.workload import condition, dimension, exposure
 from registry.models import Placement
 from registry.services import placements as placement_service
 from registry.services.context import Context
@@ -59,6 +61,7 @@ T = {
         "strengths": "Wat heeft de kandidaat laten zien (sterke punten)?",
         "development": "Ontwikkelpunten",
         "recommendation": "Aanbeveling",
+        "overall": "Algemene opmerking",
         "ratings": "Beoordeling (1 = zwak, 5 = uitstekend)",
         "rating_names": {
             "punctuality": "Stiptheid en betrouwbaarheid",
@@ -68,10 +71,21 @@ T = {
             "independence": "Zelfstandigheid",
         },
         "cert_intro": "Hierbij verklaart {host} dat {name} van {start} tot en met {end} "
-        "werkervaring heeft opgedaan als {kind} bij onze organisatie ({weeks} weken).",
+        "werkervaring heeft opgedaan als {kind} bij onze organisatie ({weeks}).",
         "cert_sign": "Namens de gastwerkgever",
         "weeks": "weken",
         "issued": "Opgemaakt op {date}",
+        "draft": (
+            "Concept: de namen van de werknemer en de thuiswerkgever volgen na het "
+            "kennismakingsgesprek, als de werknemer daarmee heeft ingestemd."
+        ),
+        "names_follow": "volgt na het kennismakingsgesprek",
+        "hours_start": "Uren per week bij de start",
+        "hours_target": "Uren per week als doel",
+        "hours_value": "{hours} uur",
+        "signals": "Aandachtspunten en afgesproken aanpassingen",
+        "adjustments": "Aanpassingen die de gastwerkgever biedt",
+        "none": "geen",
     },
     "en": {
         "agreement": "Placement agreement",
@@ -109,6 +123,7 @@ T = {
         "strengths": "What did the candidate show (strengths)?",
         "development": "Points for development",
         "recommendation": "Recommendation",
+        "overall": "Overall remark",
         "ratings": "Ratings (1 = weak, 5 = excellent)",
         "rating_names": {
             "punctuality": "Punctuality and reliability",
@@ -118,10 +133,21 @@ T = {
             "independence": "Independence",
         },
         "cert_intro": "{host} declares that {name} gained work experience as {kind} in our "
-        "organisation from {start} up to and including {end} ({weeks} weeks).",
+        "organisation from {start} up to and including {end} ({weeks}).",
         "cert_sign": "On behalf of the host employer",
         "weeks": "weeks",
         "issued": "Issued on {date}",
+        "draft": (
+            "Draft: the names of the employee and the home employer follow after the "
+            "introduction, once the employee has consented to it."
+        ),
+        "names_follow": "follows after the introduction",
+        "hours_start": "Hours per week at the start",
+        "hours_target": "Target hours per week",
+        "hours_value": "{hours} hours",
+        "signals": "Points of attention and agreed adjustments",
+        "adjustments": "Adjustments the host offers",
+        "none": "none",
     },
 }
 
@@ -229,26 +255,76 @@ def _conditions(placement: Placement, language: str) -> list[str]:
     return out
 
 
+def _result_label(key: str, language: str) -> str:
+    """A comparison key (dimension, exposure, condition, hours) in the document language."""
+    if key == "hours":
+        return {"nl": "Uren", "en": "Hours"}[language]
+    for finder in (dimension, exposure, condition):
+        try:
+            return finder(key).label(language)
+        except (KeyError, ValueError, AttributeError):
+            continue
+    return key
+
+
+def _hours(t: dict, value: float | None, language: str) -> str:
+    """Hours per week, the number formatted for the language (``12,5 uur``)."""
+    if value is None:
+        return t["open"]
+    return t["hours_value"].format(hours=format_decimal(value, format="#,##0.#", locale=language))
+
+
+def _agreement_parties(ctx: Context, placement: Placement, t: dict, pdf: _Doc) -> None:
+    """The three parties. Names only once introduced; the home employer only for whom
+    ``placements.shows_home_employer`` allows (the one rule for every surface)."""
+    named = placement_service.introduced(placement)
+    if not named:
+        pdf.para(t["draft"])
+    home = placement.home_employer.legal_name
+    if not placement_service.shows_home_employer(ctx, placement):
+        home = t["names_follow"]
+    pdf.heading(t["parties"])
+    pdf.row(t["home"], home)
+    pdf.row(t["host"], placement.host_employer.legal_name)
+    candidate = _candidate_name(ctx, placement) if named else placement.candidate.pseudonym
+    if not named:
+        candidate = f"{candidate} ({t['names_follow']})"
+    pdf.row(t["candidate"], candidate)
+    pdf.row(t["network"], placement.network.name)
+
+
+def _agreement_signals(placement: Placement, t: dict, language: str, pdf: _Doc) -> None:
+    """The signal reasons and the adjustments the coach recorded with the proposal."""
+    pdf.heading(t["signals"])
+    reasons = placement.signal_reasons or {}
+    for key, reason in sorted(reasons.items()):
+        pdf.row(_result_label(key, language), reason)
+    if not reasons:
+        pdf.para(f"- {t['none']}")
+    adjustments = sorted((placement.fit or {}).get("conditions") or {})
+    if adjustments:
+        pdf.row(t["adjustments"], ", ".join(_result_label(k, language) for k in adjustments))
+
+
 def agreement(ctx: Context, placement: Placement, language: str) -> bytes:
     t = T[language]
     pdf = _Doc(t["agreement"], t["privacy"])
-    pdf.heading(t["parties"])
-    pdf.row(t["home"], placement.home_employer.legal_name)
-    pdf.row(t["host"], placement.host_employer.legal_name)
-    pdf.row(t["candidate"], _candidate_name(ctx, placement))
-    pdf.row(t["network"], placement.network.name)
+    _agreement_parties(ctx, placement, t, pdf)
     pdf.heading(t["place"])
     pdf.row(t["place"], placement.place.title)
     pdf.row(t["kind"], KIND_NAMES[language].get(placement.place.kind.value, ""))
     start = placement.started_on or placement.planned_start
     pdf.row(t["period"], _period(t, start, placement.ended_on or placement.planned_end))
-    pdf.row(t["hours"], placement.hours_per_week)
+    target = placement.target_hours_per_week or placement.place.usual_hours_week
+    pdf.row(t["hours_start"], _hours(t, placement.hours_per_week, language))
+    pdf.row(t["hours_target"], _hours(t, target, language))
     pdf.row(t["build_up"], placement.build_up)
     pdf.row(t["tasks"], placement.tasks or placement.place.description)
     pdf.row(t["supervisor"], placement.supervisor or placement.place.contact_name)
     pdf.heading(t["conditions"])
     for line in _conditions(placement, language) or ["-"]:
         pdf.para(f"- {line}")
+    _agreement_signals(placement, t, language, pdf)
     pdf.heading(t["insurance_h"])
     pdf.para(t["insurance"])
     pdf.heading(t["signatures"])
@@ -267,7 +343,7 @@ def evaluation(ctx: Context, placement: Placement, language: str) -> bytes:
     pdf.row(t["host"], placement.host_employer.legal_name)
     pdf.row(t["period"], _period(t, placement.started_on, placement.ended_on))
     data = placement.evaluation or {}
-    for key in ("tasks_done", "strengths", "development", "recommendation"):
+    for key in ("tasks_done", "strengths", "development", "recommendation", "overall"):
         pdf.heading(t[key])
         if data.get(key):
             pdf.para(data[key])
@@ -280,22 +356,35 @@ def evaluation(ctx: Context, placement: Placement, language: str) -> bytes:
     return pdf.output_bytes()
 
 
+def certificate_available(placement: Placement) -> bool:
+    """A certificate exists once the placement ended with at least one real week."""
+    return certificate_weeks(placement.status, placement.started_on, placement.ended_on) > 0
+
+
+def _weeks_text(weeks: int, language: str) -> str:
+    with force_locale(language):
+        return ngettext("%(num)s week", "%(num)s weeks", weeks)
+
+
 def certificate(ctx: Context, placement: Placement, language: str) -> bytes:
     t = T[language]
-    if placement.status not in STARTED_STATUSES or placement.started_on is None:
-        raise Conflict(_l("A certificate is available once the placement has started."))
+    weeks = certificate_weeks(placement.status, placement.started_on, placement.ended_on)
+    if not weeks:
+        raise Conflict(
+            _l(
+                "A certificate of experience is available once the placement has been "
+                "completed or ended early, after at least one full week of work."
+            )
+        )
     pdf = _Doc(t["certificate"], t["privacy"])
-    end = placement.ended_on or ctx.today()
-    from registry.domain.placement import weeks_between
-
     pdf.para(
         t["cert_intro"].format(
             host=placement.host_employer.legal_name,
             name=_candidate_name(ctx, placement),
             start=placement.started_on.isoformat(),
-            end=end.isoformat(),
+            end=placement.ended_on.isoformat(),
             kind=KIND_NAMES[language].get(placement.place.kind.value, ""),
-            weeks=weeks_between(placement.started_on, end),
+            weeks=_weeks_text(weeks, language),
         )
     )
     pdf.row(t["place"], placement.place.title)

@@ -156,6 +156,11 @@ _EVENTS = {
     "accepted": (Kind.PROPOSAL_ACCEPTED, ("coach",), _l("Your proposal was accepted")),
     "declined": (Kind.PROPOSAL_DECLINED, ("coach",), _l("Your proposal was declined")),
     "withdrawn": (Kind.PLACEMENT_CHANGED, ("host",), _l("A proposal was withdrawn")),
+    "introduced": (
+        Kind.PLACEMENT_CHANGED,
+        ("host",),
+        _l("A candidate agreed to the introduction: you can now see the name and contact"),
+    ),
     "started": (Kind.PLACEMENT_CHANGED, ("coach", "host", "home"), _l("A placement has started")),
     "cancelled": (
         Kind.PLACEMENT_CHANGED,

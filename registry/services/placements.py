@@ -23,10 +23,12 @@ from registry.domain import ledger as ledger_rules
 from registry.domain import placement as lifecycle
 from registry.domain.matching import MatchResult, PlaceFacts, evaluate
 from registry.domain.permissions import (
+    PUBLISHED_PLACE_STATUSES,
     Action,
     PlacementFacts,
     Role,
     can,
+    home_employer_visible,
     placement_parties,
 )
 from registry.domain.placement import (
@@ -39,6 +41,7 @@ from registry.domain.placement import (
 from registry.domain.timeline import clock
 from registry.models import (
     Candidate,
+    Consent,
     ConsentScope,
     Network,
     Place,
@@ -47,6 +50,7 @@ from registry.models import (
     PlaceStatus,
     TrajectoryStatus,
 )
+from registry.services import free_text as shared_text
 from registry.services import ledger as ledger_service
 from registry.services import notifications
 from registry.services.context import Context
@@ -93,9 +97,13 @@ def get_placement(ctx: Context, placement_id: int, action: Action = Action.PLACE
 
 
 def allowed_moves(ctx: Context, placement: Placement) -> list[Status]:
-    """Statuses the actor may move this placement to (for the buttons)."""
+    """Statuses the actor may move this placement to (for the buttons). Starting is offered
+    only once the introduction consent exists."""
     acting = parties(ctx, placement) - {Party.ADMIN}
-    return lifecycle.allowed_targets(placement.status, acting) if acting else []
+    targets = lifecycle.allowed_targets(placement.status, acting) if acting else []
+    if not introduced(placement):
+        targets = [t for t in targets if t is not Status.STARTED]
+    return targets
 
 
 def list_placements(
@@ -157,13 +165,38 @@ class Identity:
     reason: str = ""  # why not revealed: "before_acceptance", "no_consent", "erased"
 
 
-def _has_introduce_consent(candidate: Candidate, host_employer_id: int) -> bool:
-    return any(
-        c.scope is ConsentScope.INTRODUCE
-        and c.host_employer_id == host_employer_id
-        and c.withdrawn_at is None
-        for c in candidate.consents
+def _introduce_consent(candidate: Candidate, host_employer_id: int) -> Consent | None:
+    return next(
+        (
+            c
+            for c in candidate.consents
+            if c.scope is ConsentScope.INTRODUCE
+            and c.host_employer_id == host_employer_id
+            and c.withdrawn_at is None
+        ),
+        None,
     )
+
+
+def _has_introduce_consent(candidate: Candidate, host_employer_id: int) -> bool:
+    return _introduce_consent(candidate, host_employer_id) is not None
+
+
+BEFORE_ACCEPTANCE = (Status.PROPOSED, Status.DECLINED, Status.WITHDRAWN)
+
+
+def introduced(placement: Placement) -> bool:
+    """The introduction took place as far as the registry is concerned: the host accepted
+    and the candidate consents (still) to be introduced by name to this host."""
+    return placement.status not in BEFORE_ACCEPTANCE and _has_introduce_consent(
+        placement.candidate, placement.host_employer_id
+    )
+
+
+def shows_home_employer(ctx: Context, placement: Placement) -> bool:
+    """May the acting user learn the home employer of this placement? Every page, PDF and
+    export asks this one question (rule: permissions.home_employer_visible)."""
+    return home_employer_visible(parties(ctx, placement), introduced=introduced(placement))
 
 
 def identity(ctx: Context, placement: Placement, *, audit: bool = True) -> Identity:
@@ -180,9 +213,9 @@ def identity(ctx: Context, placement: Placement, *, audit: bool = True) -> Ident
     if Party.COACH in acting:
         return full
     if Party.HOST in acting:
-        if placement.status in (Status.PROPOSED, Status.DECLINED, Status.WITHDRAWN):
+        if placement.status in BEFORE_ACCEPTANCE:
             return Identity(pseudonym, False, reason="before_acceptance")
-        if not _has_introduce_consent(candidate, placement.host_employer_id):
+        if not introduced(placement):
             return Identity(pseudonym, False, reason="no_consent")
         if audit:
             with ctx.transaction():
@@ -281,9 +314,24 @@ class ProposalCheck:
 
 
 def _candidate_and_place(ctx: Context, candidate_id: int, place_id: int):
+    """The candidate and place of a proposal. A candidate outside the actor's coach
+    organisation and a place that is not published (draft, submitted, paused, closed)
+    answer exactly like missing ones, so ids cannot be probed."""
     candidate = ctx.session.get(Candidate, candidate_id)
     place = ctx.session.get(Place, place_id)
-    if candidate is None or place is None:
+    if (
+        candidate is None
+        or place is None
+        or ctx.actor is None
+        or not can(
+            ctx.actor,
+            Action.PLACEMENT_PROPOSE,
+            PlacementFacts(
+                0, place.employer_id, candidate.home_employer_id, candidate.coach_organisation_id
+            ),
+        )
+        or place.status.value not in PUBLISHED_PLACE_STATUSES
+    ):
         raise NotFound(_l("This candidate or place does not exist."))
     return candidate, place
 
@@ -397,6 +445,11 @@ def propose(ctx: Context, data: ProposalInput) -> Placement:
         ]
     if any(len(v) > MAX_TEXT for v in reasons.values()):
         errors.setdefault("signal_reasons", []).append(_l("At most 2000 characters."))
+    names = shared_text.candidate_names(check.candidate)
+    shared_text.check_text(errors, "motivation", motivation, names)
+    shared_text.check_texts(errors, "signal_reasons", list(reasons.values()), names)
+    if lifecycle.check_intended_start(data.planned_start, ctx.today()):
+        errors["planned_start"] = [_l("The intended start cannot lie in the past.")]
     if check.past_end and not data.confirm_past_end:
         errors["confirm_past_end"] = [
             _l("This place runs past the candidate's end week: confirm to propose anyway.")
@@ -542,16 +595,21 @@ def _move(
     reason_text = (reason_text or "").strip()
     if len(reason_text) > MAX_TEXT:
         raise ValidationFailed.field("reason_text", _l("At most 2000 characters."))
+    text_errors: dict[str, list[object]] = {}
+    shared_text.check_text(
+        text_errors, "reason_text", reason_text, shared_text.candidate_names(placement.candidate)
+    )
+    if text_errors:
+        raise ValidationFailed(text_errors)
+    evaluation_values = (
+        validate_evaluation(placement, evaluation) if evaluation and Party.HOST in acting else None
+    )
+    try:
+        lifecycle.require_introduction(source, target, introduced=introduced(placement))
+    except lifecycle.IntroductionRequired:
+        raise Conflict(INTRODUCTION_FIRST) from None
     day = on or ctx.today()
-    if target is Status.STARTED and day > ctx.today() + dt.timedelta(days=1):
-        raise ValidationFailed.field(
-            "on", _l("A placement can only be started on or before today.")
-        )
-    if target in (Status.COMPLETED, Status.ENDED_EARLY):
-        if placement.started_on and day < placement.started_on:
-            raise ValidationFailed.field("on", _l("The end date cannot be before the start date."))
-        if day > ctx.today():
-            raise ValidationFailed.field("on", _l("The end date cannot be in the future."))
+    _check_step_date(ctx, placement, target, day, "on")
     party = next((p for p in lifecycle.TRANSITIONS[(source, target)].parties if p in acting), None)
     with ctx.transaction():
         _claim_status(ctx, placement, source, target)
@@ -572,8 +630,8 @@ def _move(
                 placement.decline_reason = DeclineReason(reason)
         if reason_text:
             placement.reason_text = reason_text
-        if evaluation and Party.HOST in acting:
-            _apply_evaluation(ctx, placement, evaluation)
+        if evaluation_values is not None:
+            _apply_evaluation(ctx, placement, evaluation_values)
         ctx.session.add(
             PlacementTransition(
                 placement_id=placement.id,
@@ -608,6 +666,45 @@ def _move(
                     ctx.session, placement.network, placement.home_employer_id
                 )
     return placement
+
+
+def _date_message(target: Status, problem: lifecycle.DateProblem, previous: dt.date | None):
+    """The Dutch field message for a date that cannot be true (start or end)."""
+    day = previous.isoformat() if previous else ""
+    if target is Status.STARTED:
+        if problem is lifecycle.DateProblem.IN_THE_FUTURE:
+            return _l("The start date cannot lie in the future.")
+        return _l("The start date cannot lie before the day the host accepted (%(day)s).", day=day)
+    if problem is lifecycle.DateProblem.IN_THE_FUTURE:
+        return _l("The end date cannot be in the future.")
+    return _l("The end date cannot be before the start date (%(day)s).", day=day)
+
+
+INTRODUCTION_FIRST = _l(
+    "The placement can start after the introduction: the coach first records the "
+    "candidate's consent to be introduced to the host."
+)
+
+
+def _accepted_on(placement: Placement) -> dt.date | None:
+    """The day the host accepted (the step before the start), from the history."""
+    days = [t.at.date() for t in placement.transitions if t.to_status is Status.ACCEPTED]
+    return max(days) if days else None
+
+
+def _check_step_date(
+    ctx: Context, placement: Placement, target: Status, day: dt.date, field_name: str
+) -> None:
+    """A recorded start, end or outcome date can be true (domain: check_recorded_date)."""
+    if target is Status.STARTED:
+        previous = _accepted_on(placement)
+    elif target in lifecycle.ENDED_STATUSES:
+        previous = placement.started_on
+    else:
+        return
+    problem = lifecycle.check_recorded_date(day, ctx.today(), previous)
+    if problem is not None:
+        raise ValidationFailed.field(field_name, _date_message(target, problem, previous))
 
 
 def accept(ctx: Context, placement_id: int) -> Placement:
@@ -647,6 +744,80 @@ def end_early(
     return _move(ctx, placement_id, Status.ENDED_EARLY, reason=reason, reason_text=text, on=on)
 
 
+@dataclass
+class IntroductionInput:
+    given_on: dt.date | None = None  # when the candidate consented (empty: today)
+    planned_on: dt.date | None = None  # the planned introduction meeting, if agreed
+
+
+def may_record_introduction(ctx: Context, placement: Placement) -> bool:
+    """The coach records the introduction while the placement is accepted."""
+    return Party.COACH in parties(ctx, placement) and lifecycle.may_introduce(placement.status)
+
+
+def introduce(ctx: Context, placement_id: int, data: IntroductionInput) -> Placement:
+    """The coach records the candidate's consent to the introduction (kennismakingsgesprek).
+
+    From then on the host's contact sees the candidate's name and contact and the home
+    employer, the agreement names the parties, and the placement can start. An active
+    introduce consent for this host is reused (one consent, as on the candidate page);
+    otherwise one is recorded. Audited; the host is notified."""
+    placement = get_placement(ctx, placement_id, Action.PLACEMENT_ACT)
+    if Party.COACH not in parties(ctx, placement):
+        raise PermissionDenied(Action.PLACEMENT_ACT, "introduce")
+    if not lifecycle.may_introduce(placement.status):
+        raise Conflict(
+            _l("The introduction is recorded after the host accepted and before the start.")
+        )
+    candidate = placement.candidate
+    if candidate.status is TrajectoryStatus.ERASED or candidate.given_name is None:
+        raise Conflict(_l("This candidate's data was erased; an introduction is not possible."))
+    given_on = data.given_on or ctx.today()
+    errors: dict[str, list[object]] = {}
+    if given_on > ctx.today():
+        errors["given_on"] = [_l("The consent date cannot be in the future.")]
+    elif candidate.first_sick_day and given_on < candidate.first_sick_day:
+        errors["given_on"] = [_l("The consent date cannot be before the first day of sickness.")]
+    if lifecycle.check_intended_start(data.planned_on, ctx.today()):
+        errors["planned_on"] = [_l("The planned introduction cannot lie in the past.")]
+    if errors:
+        raise ValidationFailed(errors)
+    with ctx.transaction():
+        consent = _introduce_consent(candidate, placement.host_employer_id)
+        if consent is None:
+            consent = Consent(
+                candidate=candidate,
+                scope=ConsentScope.INTRODUCE,
+                host_employer_id=placement.host_employer_id,
+                given_on=given_on,
+                recorded_by_id=ctx.actor_id,
+                recorded_at=ctx.now(),
+            )
+            ctx.session.add(consent)
+            ctx.session.flush()
+            ctx.audit(
+                "candidate.consent_recorded",
+                "candidate",
+                candidate.id,
+                consent_id=consent.id,
+                scope=ConsentScope.INTRODUCE,
+                host_employer_id=placement.host_employer_id,
+                placement_id=placement.id,
+            )
+        placement.introduction_recorded_at = ctx.now()
+        placement.introduction_planned_on = data.planned_on
+        ctx.audit(
+            "placement.introduced",
+            "placement",
+            placement.id,
+            consent_id=consent.id,
+            host_employer_id=placement.host_employer_id,
+            planned_on=data.planned_on,
+        )
+        notifications.placement_event(ctx.session, placement, "introduced", actor_id=ctx.actor_id)
+    return placement
+
+
 MOVES = {
     Status.ACCEPTED: "accept",
     Status.DECLINED: "decline",
@@ -671,12 +842,12 @@ def correct_dates(
     ended = placement.status in lifecycle.ENDED_STATUSES
     if ended and ended_on is None:
         raise ValidationFailed.field("ended_on", _l("Enter the end date."))
-    if ended and ended_on < started_on:
-        raise ValidationFailed.field(
-            "ended_on", _l("The end date cannot be before the start date.")
-        )
-    if started_on > ctx.today() or (ended_on and ended_on > ctx.today()):
-        raise ValidationFailed.field("started_on", _l("Dates cannot be in the future."))
+    _check_step_date(ctx, placement, Status.STARTED, started_on, "started_on")
+    if ended:
+        problem = lifecycle.check_recorded_date(ended_on, ctx.today(), started_on)
+        if problem is not None:
+            message = _date_message(Status.COMPLETED, problem, started_on)
+            raise ValidationFailed.field("ended_on", message)
     old = (placement.started_on, placement.ended_on)
     with ctx.transaction():
         placement.started_on = started_on
@@ -707,6 +878,7 @@ class AgreementInput:
     build_up: str = ""
     tasks: str = ""
     supervisor: str = ""
+    target_hours_per_week: float | None = None
 
 
 def update_agreement(ctx: Context, placement_id: int, data: AgreementInput) -> Placement:
@@ -721,15 +893,27 @@ def update_agreement(ctx: Context, placement_id: int, data: AgreementInput) -> P
         errors["planned_end"] = [_l("The end date cannot be before the start date.")]
     if data.hours_per_week is not None and not 0 < data.hours_per_week <= 60:
         errors["hours_per_week"] = [_l("Enter between 1 and 60 hours.")]
+    target = data.target_hours_per_week
+    if target is not None and not 0 < target <= 60:
+        errors["target_hours_per_week"] = [_l("Enter between 1 and 60 hours.")]
+    elif target is not None and data.hours_per_week is not None and target < data.hours_per_week:
+        errors["target_hours_per_week"] = [
+            _l("The target hours cannot be lower than the hours at the start.")
+        ]
     for name in ("build_up", "tasks"):
         if len(getattr(data, name) or "") > MAX_TEXT:
             errors[name] = [_l("At most 2000 characters.")]
+    for name in ("build_up", "tasks", "supervisor"):
+        shared_text.check_text(
+            errors, name, getattr(data, name), shared_text.candidate_names(placement.candidate)
+        )
     if errors:
         raise ValidationFailed(errors)
     with ctx.transaction():
         placement.planned_start = data.planned_start
         placement.planned_end = data.planned_end
         placement.hours_per_week = data.hours_per_week
+        placement.target_hours_per_week = data.target_hours_per_week
         placement.build_up = (data.build_up or "").strip()
         placement.tasks = (data.tasks or "").strip()
         placement.supervisor = (data.supervisor or "").strip()[:160]
@@ -738,26 +922,47 @@ def update_agreement(ctx: Context, placement_id: int, data: AgreementInput) -> P
 
 
 EVALUATION_RATINGS = ("punctuality", "quality", "cooperation", "learning", "independence")
-EVALUATION_TEXTS = ("tasks_done", "strengths", "development", "recommendation")
+EVALUATION_TEXTS = ("tasks_done", "strengths", "development", "recommendation", "overall")
+EVALUATION_REQUIRED_TEXTS = ("overall",)
 
 
-def _apply_evaluation(ctx: Context, placement: Placement, data: Mapping[str, Any]) -> None:
+def _rating(value: object) -> int | None:
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if 1 <= number <= 5 else None
+
+
+def validate_evaluation(placement: Placement, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The evaluation as stored, or ValidationFailed listing every missing or bad item:
+    each rating (1-5) and the overall remark are required; no text may name the
+    candidate or contain medical terms."""
+    errors: dict[str, list[object]] = {}
+    given = data.get("ratings") or {}
     ratings: dict[str, int] = {}
     for key in EVALUATION_RATINGS:
-        value = (data.get("ratings") or {}).get(key)
-        if value in (None, ""):
-            continue
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            number = 0
-        if not 1 <= number <= 5:
-            raise ValidationFailed.field(key, _l("Choose a rating from 1 to 5."))
-        ratings[key] = number
-    texts = {k: str(data.get(k) or "").strip() for k in EVALUATION_TEXTS}
-    if any(len(v) > MAX_TEXT for v in texts.values()):
-        raise ValidationFailed.field("tasks_done", _l("At most 2000 characters."))
-    placement.evaluation = {"ratings": ratings, **texts}
+        number = _rating(given.get(key))
+        if number is None:
+            errors[key] = [_l("Choose a rating from 1 to 5.")]
+        else:
+            ratings[key] = number
+    names = shared_text.candidate_names(placement.candidate)
+    texts: dict[str, str] = {}
+    for key in EVALUATION_TEXTS:
+        texts[key] = shared_text.check_text(errors, key, str(data.get(key) or ""), names)
+        if len(texts[key]) > MAX_TEXT:
+            errors.setdefault(key, []).append(_l("At most 2000 characters."))
+    for key in EVALUATION_REQUIRED_TEXTS:
+        if not texts[key]:
+            errors.setdefault(key, []).append(_l("Write an overall remark."))
+    if errors:
+        raise ValidationFailed(errors)
+    return {"ratings": ratings, **texts}
+
+
+def _apply_evaluation(ctx: Context, placement: Placement, values: dict[str, Any]) -> None:
+    placement.evaluation = values
     placement.evaluated_at = ctx.now()
     placement.evaluated_by_id = ctx.actor_id
 
@@ -767,8 +972,9 @@ def save_evaluation(ctx: Context, placement_id: int, data: Mapping[str, Any]) ->
     placement = get_placement(ctx, placement_id, Action.PLACEMENT_EVALUATE)
     if placement.status not in lifecycle.STARTED_STATUSES:
         raise Conflict(_l("A placement can be evaluated once it has started."))
+    values = validate_evaluation(placement, data)
     with ctx.transaction():
-        _apply_evaluation(ctx, placement, data)
+        _apply_evaluation(ctx, placement, values)
         ctx.audit("placement.evaluated", "placement", placement.id)
     return placement
 
@@ -801,6 +1007,8 @@ __all__ = [
     "get_placement",
     "host_inbox",
     "identity",
+    "introduce",
+    "introduced",
     "list_placements",
     "propose",
     "save_evaluation",

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from registry.domain.geo import parse_postcode
@@ -728,21 +728,74 @@ def _unique_ref(session: Session, employer_id: int, ref: str | None, place_id: i
         )
 
 
+def _slots_below_taken(taken: int) -> object:
+    return ngettext(
+        "This place already has %(num)s accepted or running placement; "
+        "you cannot lower the slots below that.",
+        "This place already has %(num)s accepted or running placements; "
+        "you cannot lower the slots below that.",
+        taken,
+    )
+
+
+def _set_slots(ctx: Context, place: Place, slots: int) -> None:
+    """Change the slot count atomically with the accepts (issue 12).
+
+    One conditional UPDATE (``... WHERE taken_slots <= :slots``) so an accept that commits
+    in between cannot be overtaken; on PostgreSQL it also locks the row until commit, like
+    ``_reserve_slot`` does. Then the place switches to full when no slot is left, and back
+    to open when the edit frees one. Conflict (with the real count) when too many are taken.
+    """
+    result = ctx.session.execute(
+        update(Place)
+        .where(Place.id == place.id, Place.taken_slots <= slots)
+        .values(slots=slots)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        taken = ctx.session.scalar(select(Place.taken_slots).where(Place.id == place.id)) or 0
+        raise Conflict(_slots_below_taken(taken))
+    ctx.session.execute(
+        update(Place)
+        .where(
+            Place.id == place.id,
+            Place.status == PlaceStatus.OPEN,
+            Place.taken_slots >= Place.slots,
+        )
+        .values(status=PlaceStatus.FULL)
+        .execution_options(synchronize_session=False)
+    )
+    ctx.session.execute(
+        update(Place)
+        .where(
+            Place.id == place.id,
+            Place.status == PlaceStatus.FULL,
+            Place.taken_slots < Place.slots,
+        )
+        .values(status=PlaceStatus.OPEN)
+        .execution_options(synchronize_session=False)
+    )
+    ctx.session.refresh(place, ["slots", "taken_slots", "status"])
+
+
 def update_place(ctx: Context, place_id: int, data: PlaceInput) -> Place:
-    """Edit a place's content. Saving an open place also confirms it is current."""
+    """Edit a place's content. Saving an open place also confirms it is current.
+
+    The slot count is written by :func:`_set_slots`, never read-then-written."""
     place = get_place(ctx, place_id, Action.PLACE_EDIT)
     require_write(ctx, place.employer_id, data.network_ids, place)
     values, errors = check_input(ctx, place.employer_id, data, existing=place)
     taken = getattr(place, "taken_slots", 0) or 0
     if values.get("slots") is not None and values["slots"] < taken:
-        errors.setdefault("slots", []).append(
-            _l("%(n)s people are placed here now; keep at least that many places.", n=taken)
-        )
+        errors.setdefault("slots", []).append(_slots_below_taken(taken))
     if errors:
         raise ValidationFailed(errors)
     _unique_ref(ctx.session, place.employer_id, values.get("external_ref"), place.id)
     with ctx.transaction():
         changed = changed_fields(place, values)
+        slots = values.pop("slots", None)
+        if slots is not None and "slots" in changed:
+            _set_slots(ctx, place, slots)
         _apply(place, values)
         if place.status in (PlaceStatus.OPEN, PlaceStatus.FULL):
             place.last_confirmed_at = ctx.now()

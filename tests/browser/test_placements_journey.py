@@ -1,6 +1,8 @@
 """Issue 7 end to end, as the demo users: the coach proposes a match with a signal (with a
-reason per signal), the host employer's contact accepts, the coach starts the placement,
-the host evaluates and completes it with an outcome; the agreement and the certificate
+reason per signal), the host employer's contact accepts and still sees only the pseudonym
+(no home employer, no start), the coach records the introduction consent (issue 12), the
+host now sees the name, the coach starts the placement, the host evaluates and completes
+it with an outcome; the agreement and the certificate
 download as PDFs, both employers' reciprocity balances move as the ledger says, and the
 notifications reach the in-app inbox and the outbox. axe-core checks every page, in Dutch,
 and the host's placement page in English as well.
@@ -13,6 +15,7 @@ tied to the new placement's own link (notifications, e-mails), so it may also ru
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from dataclasses import dataclass
 
@@ -23,7 +26,8 @@ from tests.browser.conftest import check_a11y, login, logout
 COACH = "coach@voorbeeld.nl"
 HOST = "werkgever@voorbeeld.nl"
 HOST_KVK = "10000002"
-RAN_DAYS = 27  # started 27 days before today, completed today: four placement-weeks
+RAN_DAYS = 27  # started 27 days before today, completed today
+HOME_HIDDEN = "Volgt na de kennismaking"
 
 
 @dataclass
@@ -119,6 +123,45 @@ def _mails_about(app, recipient: str, link: str) -> int:
     return sum(bool(pattern.search(body)) for body in bodies)
 
 
+def _backdate_history(app, placement_id: int, days: int) -> None:
+    """Test data, not a user step: the proposal and the acceptance happened ``days`` ago,
+    so a start recorded ``RAN_DAYS`` ago does not lie before the acceptance (issue 12)."""
+    from sqlalchemy import update
+
+    from registry.extensions import db
+    from registry.models import Placement, PlacementTransition
+
+    when = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    with app.app_context():
+        db.session.execute(
+            update(Placement).where(Placement.id == placement_id).values(proposed_at=when)
+        )
+        db.session.execute(
+            update(PlacementTransition)
+            .where(PlacementTransition.placement_id == placement_id)
+            .values(at=when)
+        )
+        db.session.commit()
+        db.session.remove()
+
+
+def _record_introduction(page, base_url: str, link: str) -> None:
+    """The coach records the candidate's consent to the introduction on the placement page."""
+    page.goto(f"{base_url}{link}")
+    section = page.locator("section#introduction")
+    expect(section).to_contain_text("kennismakingsgesprek")
+    expect(page.locator("input[name=target][value=started]")).to_have_count(0)
+    check_a11y(page)
+    section.get_by_label("Geplande datum van de kennismaking (optioneel)").fill(
+        dt.date.today().isoformat()
+    )
+    section.get_by_role("button", name="Toestemming voor de kennismaking vastleggen").click()
+    page.wait_for_load_state()
+    expect(page.get_by_text("De toestemming voor de kennismaking is vastgelegd")).to_be_visible()
+    expect(page.locator("section#introduction")).to_contain_text("heeft ingestemd")
+    check_a11y(page)
+
+
 def _in_dutch(page) -> None:
     expect(page.locator("html")).to_have_attribute("lang", "nl")
 
@@ -201,11 +244,27 @@ def test_coach_and_host_take_a_signal_match_to_a_certificate(page, base_url, liv
     check_a11y(page)
     _submit_move(page, "accepted")
     expect(page.get_by_text("The placement is now: Accepted.")).to_be_visible()
-    # The showcase candidate consented to an introduction to this host: the name shows.
-    expect(page.get_by_text("Sanne Voorbeeld").first).to_be_visible()
+    # Before the introduction: the pseudonym only, no home employer, no start button.
+    expect(page.get_by_text("Sanne Voorbeeld")).to_have_count(0)
+    expect(page.get_by_text("Follows after the introduction")).to_be_visible()
+    expect(page.locator("input[name=target][value=started]")).to_have_count(0)
     check_a11y(page)
     page.get_by_role("button", name="Nederlands").click()
     _in_dutch(page)
+    logout(page)
+    _backdate_history(app, placement_id, RAN_DAYS + 1)
+
+    # --- the coach: the introduction (kennismakingsgesprek) ------------------------------
+    login(page, base_url, COACH)
+    _record_introduction(page, base_url, link)
+    logout(page)
+
+    # --- the host: now the name and the home employer show; told by a notification -------
+    login(page, base_url, HOST)
+    page.goto(f"{base_url}{link}")
+    expect(page.get_by_text("Sanne Voorbeeld").first).to_be_visible()
+    expect(page.get_by_text(HOME_HIDDEN)).to_have_count(0)
+    check_a11y(page)
     logout(page)
 
     # --- the coach: the acceptance arrived; start the placement; the agreement PDF ------
@@ -219,6 +278,8 @@ def test_coach_and_host_take_a_signal_match_to_a_certificate(page, base_url, liv
     page.locator("#on-started").fill(started_on.isoformat())
     _submit_move(page, "started")
     expect(page.locator(".badge.status-started")).to_be_visible()
+    # Running: no certificate yet (issue 12: only for work done).
+    expect(page.locator(f'a[href*="{link}/documents/certificate.pdf"]')).to_have_count(0)
     check_a11y(page)
     agreement = _download_pdf(page, f"{link}/documents/agreement.pdf")
     assert len(agreement) > 1000
@@ -239,6 +300,8 @@ def test_coach_and_host_take_a_signal_match_to_a_certificate(page, base_url, liv
     page.locator("#recommendation").fill("Geschikt voor een vaste plek in de facilitaire dienst.")
     for name in ("punctuality", "quality", "cooperation", "learning", "independence"):
         page.locator(f"#{name}").fill("4")
+    if page.locator("#overall").count():
+        page.locator("#overall").fill("Een betrouwbare collega; we bevelen haar aan.")
     page.locator("form button[type=submit]").last.click()
     expect(page).to_have_url(re.compile(rf"{link}$"))
     page.locator("#outcome-completed").select_option("hired")
@@ -253,8 +316,15 @@ def test_coach_and_host_take_a_signal_match_to_a_certificate(page, base_url, liv
     (status, _net, started, ended, outcome), problems = _placement(app, placement_id)
     assert status == "completed" and outcome.value == "hired"
     assert problems == [], "the stored ledger differs from the recomputed one"
-    weeks = -(-((ended - started).days + 1) // 7)
-    assert weeks == 4
+    from registry.domain.placement import weeks_between
+
+    weeks = weeks_between(started, ended)  # the ledger's own rule
+    assert weeks >= 3
+    # The certificate states the same real weeks (issue 12).
+    from pypdf import PdfReader
+
+    cert_text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(certificate)).pages)
+    assert f"({weeks} weken)" in " ".join(cert_text.split())
 
     # --- the ledger: the host hosted one placement and four weeks, the home sent them ----
     after = _balances(app)
@@ -293,7 +363,8 @@ def test_coach_and_host_take_a_signal_match_to_a_certificate(page, base_url, liv
     expect(page.locator(f'.notifications a[href="{link}"]')).to_have_count(2)
     check_a11y(page)
     assert _mails_about(app, COACH, link) == 2
-    assert _mails_about(app, HOST, link) == 2  # the proposal, and the start by the coach
+    # The proposal, the introduction and the start by the coach.
+    assert _mails_about(app, HOST, link) == 3
     page.goto(f"{base_url}/candidates/{pair.candidate_id}")
     row = page.locator(f'section[aria-labelledby="placements-h"] tr:has(a[href="{link}"])')
     expect(row).to_contain_text(pair.place_title)
@@ -301,4 +372,116 @@ def test_coach_and_host_take_a_signal_match_to_a_certificate(page, base_url, liv
     check_a11y(page)
     row.locator(f'a[href="{link}"]').click()
     expect(page).to_have_url(re.compile(rf"{link}$"))
+    logout(page)
+
+
+# --------------------------------------------------------------------------- issue 12
+
+
+def _running_placement(app, days: int) -> int:
+    """A placement at one of the host contact's places that started ``days`` ago, set up
+    through the services on true dates (proposed and accepted earlier, introduced, then
+    started), for a new candidate that no other journey touches."""
+    from sqlalchemy import select
+
+    from registry.extensions import db
+    from registry.models import Employer, Membership, MembershipStatus, Place, PlaceStatus, User
+    from registry.services import placements as svc
+    from registry.services.accounts import actor_for
+    from registry.services.context import Context
+    from tests.services.test_placement_support import candidate
+
+    early = dt.datetime.combine(
+        dt.date.today() - dt.timedelta(days=days + 7), dt.time(9), tzinfo=dt.UTC
+    )
+    with app.test_request_context():
+        session = db.session
+        coach = session.scalar(select(User).where(User.email == COACH))
+        host_user = session.scalar(select(User).where(User.email == HOST))
+        host = session.scalar(select(Employer).where(Employer.kvk_number == HOST_KVK))
+        places = session.scalars(
+            select(Place)
+            .where(Place.employer_id == host.id, Place.status == PlaceStatus.OPEN)
+            .where(Place.taken_slots < Place.slots, Place.intake_cap_per_month.is_(None))
+            .order_by(Place.id)
+        ).all()
+        place = next(p for p in places if p.networks)
+        network = place.networks[0]
+        home_id = session.scalar(
+            select(Membership.employer_id).where(
+                Membership.network_id == network.id,
+                Membership.status == MembershipStatus.ADMITTED,
+                Membership.employer_id != host.id,
+            )
+        )
+        home = session.get(Employer, home_id)
+        cand = candidate(session, coach.coach_organisation, home, [network])
+        session.commit()
+
+        def ctx(user, at=None):
+            clock = (lambda: at) if at else None
+            return Context(session, actor_for(session, user), settings=app.config, clock=clock)
+
+        check = svc.check_proposal(ctx(coach, early), cand.id, place.id, network.id)
+        p = svc.propose(
+            ctx(coach, early),
+            svc.ProposalInput(
+                candidate_id=cand.id,
+                place_id=place.id,
+                network_id=network.id,
+                motivation="Past bij wat de kandidaat kan.",
+                signal_reasons={k: "Besproken en aangepast." for k in check.signal_keys}
+                | {k: "Besproken en aangepast." for k in check.conflict_keys},
+                confirm_past_end=True,
+            ),
+        )
+        svc.accept(ctx(host_user, early), p.id)
+        svc.introduce(ctx(coach, early + dt.timedelta(days=1)), p.id, svc.IntroductionInput())
+        svc.start(ctx(coach), p.id, on=dt.date.today() - dt.timedelta(days=days))
+        placement_id = p.id
+        db.session.remove()
+    return placement_id
+
+
+def test_certificate_only_after_completion_and_evaluation_lists_every_missing_item(
+    page, base_url, live_server
+):
+    from pypdf import PdfReader
+
+    app = live_server.app
+    placement_id = _running_placement(app, days=15)  # 15 // 7 = two real weeks
+    link = f"/placements/{placement_id}"
+    login(page, base_url, HOST)
+    page.goto(f"{base_url}{link}")
+    expect(page.locator(".badge.status-started")).to_be_visible()
+    # Running: no certificate yet, and the page says when it comes.
+    expect(page.locator(f'a[href*="{link}/documents/certificate.pdf"]')).to_have_count(0)
+    expect(page.get_by_text("Het ervaringscertificaat komt beschikbaar")).to_be_visible()
+    assert page.request.get(f"{base_url}{link}/documents/certificate.pdf").status == 409
+    check_a11y(page)
+
+    # The evaluation: an empty form shows every missing item at once.
+    page.locator(f'a[href="{link}/evaluation"]').click()
+    expect(page).to_have_url(re.compile(r"/evaluation$"))
+    page.locator("form button[type=submit]").last.click()
+    expect(page.locator(".field-error")).to_have_count(6)  # five ratings, the overall remark
+    expect(page.locator("[aria-invalid=true]")).to_have_count(6)
+    check_a11y(page)
+    page.locator("#tasks_done").fill("Orders verzamelen en inpakken.")
+    page.locator("#overall").fill("Een betrouwbare collega; goed opgebouwd.")
+    for name in ("punctuality", "quality", "cooperation", "learning", "independence"):
+        page.locator(f"#{name}").fill("4")
+    page.locator("form button[type=submit]").last.click()
+    expect(page).to_have_url(re.compile(rf"{link}$"))
+
+    # Completed: the certificate is there, counting the real weeks worked.
+    page.locator("#outcome-completed").select_option("hired")
+    _submit_move(page, "completed")
+    expect(page.locator(".badge.status-completed")).to_be_visible()
+    expect(page.locator(f'a[href*="{link}/documents/certificate.pdf"]')).to_have_count(2)
+    check_a11y(page)
+    certificate = _download_pdf(page, f"{link}/documents/certificate.pdf")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(certificate)).pages)
+    assert "(2 weken)" in " ".join(text.split())
+    assert "Orders verzamelen en inpakken." in text
     logout(page)

@@ -22,7 +22,7 @@ from registry.services import ledger as ledger_service
 from registry.services import placements as placements_svc
 from registry.services.errors import NotFound, PermissionDenied
 from tests import factories
-from tests.services.test_placement_support import candidate, place, proposal
+from tests.services.test_placement_support import candidate, place, proposal, ready_to_start
 
 
 @pytest.fixture(autouse=True)
@@ -78,27 +78,27 @@ def scenario(session, world, make_ctx) -> SimpleNamespace:
     c9.first_sick_day = days_ago(600)
     session.commit()
 
-    coach, host_a, host_ab = make_ctx(world.coach), make_ctx(world.contact_a), make_ctx(contact_ab)
+    coach, host_a = make_ctx(world.coach), make_ctx(world.contact_a)
     host_c = make_ctx(contact_c)
 
     p9 = proposal(make_ctx, world.coach, c9, pc)
-    placements_svc.accept(host_c, p9.id)
+    ready_to_start(make_ctx, contact_c, world.coach, p9, days_ago(500))
     placements_svc.start(coach, p9.id, on=days_ago(500))
     placements_svc.complete(host_c, p9.id, "no_follow_up", on=days_ago(400))
 
     p1 = proposal(make_ctx, world.coach, c1, pa)
-    placements_svc.accept(host_a, p1.id)
+    ready_to_start(make_ctx, world.contact_a, world.coach, p1, days_ago(69))
     placements_svc.start(coach, p1.id, on=days_ago(69))
     placements_svc.complete(host_a, p1.id, "hired")
     p2 = proposal(make_ctx, world.coach, c2, pa)
-    placements_svc.accept(host_a, p2.id)
+    ready_to_start(make_ctx, world.contact_a, world.coach, p2, days_ago(27))
     placements_svc.start(coach, p2.id, on=days_ago(27))
     placements_svc.end_early(coach, p2.id, "workload_too_high")
     p3 = proposal(make_ctx, world.coach, c3, pab)
-    placements_svc.accept(host_ab, p3.id)
+    ready_to_start(make_ctx, contact_ab, world.coach, p3, days_ago(13))
     placements_svc.start(coach, p3.id, on=days_ago(13))
     p4 = proposal(make_ctx, world.coach, c4, pa)
-    placements_svc.accept(host_a, p4.id)
+    ready_to_start(make_ctx, world.contact_a, world.coach, p4, days_ago(20))
     placements_svc.start(coach, p4.id, on=days_ago(20))
     placements_svc.complete(host_a, p4.id, "returned_home")
     p5 = proposal(make_ctx, world.coach, c5, pc)

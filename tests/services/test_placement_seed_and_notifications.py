@@ -40,6 +40,14 @@ def test_seed_creates_placements_in_many_states_and_a_sound_ledger(session, worl
     assert {Status.COMPLETED, Status.STARTED, Status.PROPOSED, Status.DECLINED} <= statuses
     assert ledger_service.check(session) == []
     assert ledger_service.balances(session)  # givers and takers exist
+    # Every demo placement that started was introduced first, on true dates (issue 12).
+    from registry.services import placements as svc
+
+    for p in session.scalars(select(Placement).where(Placement.started_on.is_not(None))):
+        assert svc.introduced(p) and p.introduction_recorded_at is not None, p.id
+        accepted = next(t.at.date() for t in p.transitions if t.to_status is Status.ACCEPTED)
+        assert accepted <= p.introduction_recorded_at.date() <= p.started_on
+        assert p.ended_on is None or p.started_on <= p.ended_on <= dt.date.today()
     assert load_placements(session) == 0  # idempotent
 
 

@@ -92,6 +92,31 @@ def proposal(make_ctx, coach, cand, pl, **kw):
     return svc.propose(make_ctx(coach), data)
 
 
+def at_day(day: dt.date) -> dt.datetime:
+    """A moment on ``day`` (for a context clock: the step happened that day)."""
+    return dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC)
+
+
+def accept_on(make_ctx, host_user, pl_or_id, day: dt.date | None = None):
+    """The host accepts, on ``day`` (default today) as the history records it."""
+    pid = getattr(pl_or_id, "id", pl_or_id)
+    kw = {} if day is None else {"clock": lambda: at_day(day)}
+    return svc.accept(make_ctx(host_user, **kw), pid)
+
+
+def introduce(make_ctx, coach_user, pl_or_id, **kw):
+    """The coach records the candidate's consent to the introduction (issue 12)."""
+    pid = getattr(pl_or_id, "id", pl_or_id)
+    return svc.introduce(make_ctx(coach_user), pid, svc.IntroductionInput(**kw))
+
+
+def ready_to_start(make_ctx, host_user, coach_user, pl_or_id, accepted_on=None):
+    """Accept (on ``accepted_on``, default today) and introduce: the placement may start
+    on any day from ``accepted_on`` to today."""
+    accept_on(make_ctx, host_user, pl_or_id, accepted_on)
+    return introduce(make_ctx, coach_user, pl_or_id)
+
+
 def request_context_fixture():
     """Service errors render their (lazy) message, which needs a request's locale."""
     import pytest

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from registry.domain.permissions import home_employer_visible
 from registry.domain.placement import (
     TERMINAL,
     TRANSITIONS,
+    DateProblem,
     DeclineReason,
     DetailNotExpected,
     EndReason,
+    IntroductionRequired,
     Outcome,
     OutcomeRequired,
     Party,
@@ -23,9 +28,13 @@ from registry.domain.placement import (
     TransitionNotAllowed,
     TransitionRecord,
     allowed_targets,
+    check_intended_start,
+    check_recorded_date,
     is_terminal,
+    may_introduce,
     occupies_slot,
     record_transition,
+    require_introduction,
     transition,
     weeks_between,
 )
@@ -220,3 +229,71 @@ def test_weeks_between(start: date, end: date, weeks: int) -> None:
 def test_weeks_between_rejects_end_before_start() -> None:
     with pytest.raises(ValueError):
         weeks_between(date(2025, 1, 7), date(2025, 1, 6))
+
+
+# --------------------------------------------------------------------------- issue 12
+
+TODAY = date(2026, 12, 4)
+days = st.integers(min_value=-400, max_value=400)
+
+
+def test_starting_needs_the_introduction() -> None:
+    with pytest.raises(IntroductionRequired) as err:
+        require_introduction(S.ACCEPTED, S.STARTED, introduced=False)
+    assert err.value.code == "introduction_required"
+    assert isinstance(err.value, TransitionError)
+    require_introduction(S.ACCEPTED, S.STARTED, introduced=True)
+    for target in (S.CANCELLED, S.COMPLETED, S.ENDED_EARLY, S.ACCEPTED):
+        require_introduction(S.ACCEPTED, target, introduced=False)  # only the start waits
+
+
+def test_the_introduction_sits_between_accepted_and_started() -> None:
+    assert [s for s in S if may_introduce(s)] == [S.ACCEPTED]
+
+
+@given(days)
+def test_an_intended_start_is_never_in_the_past(offset: int) -> None:
+    day = TODAY + timedelta(days=offset)
+    expected = DateProblem.IN_THE_PAST if offset < 0 else None
+    assert check_intended_start(day, TODAY) is expected
+    assert check_intended_start(None, TODAY) is None
+
+
+@given(days, days)
+def test_a_recorded_date_is_neither_future_nor_before_the_previous_step(
+    offset: int, previous_offset: int
+) -> None:
+    day, previous = TODAY + timedelta(days=offset), TODAY + timedelta(days=previous_offset)
+    problem = check_recorded_date(day, TODAY, previous)
+    if day > TODAY:
+        assert problem is DateProblem.IN_THE_FUTURE
+    elif day < previous:
+        assert problem is DateProblem.BEFORE_PREVIOUS_STEP
+    else:
+        assert problem is None
+    assert check_recorded_date(min(day, TODAY), TODAY, None) is None
+
+
+def test_recorded_dates_at_the_edges() -> None:
+    assert check_recorded_date(TODAY, TODAY, TODAY) is None  # accepted and started today
+    assert check_recorded_date(TODAY + timedelta(1), TODAY, None) is DateProblem.IN_THE_FUTURE
+    assert check_recorded_date(TODAY - timedelta(1), TODAY, TODAY) is (
+        DateProblem.BEFORE_PREVIOUS_STEP
+    )
+
+
+@pytest.mark.parametrize(
+    ("parties", "before", "after"),
+    [
+        ({P.COACH}, True, True),
+        ({P.HOME}, True, True),
+        ({P.HOST}, False, True),
+        ({P.COORDINATOR}, False, True),
+        ({P.HOST, P.HOME}, True, True),  # a contact of both employers knows their own
+        ({P.ADMIN}, False, False),
+        (set(), False, False),
+    ],
+)
+def test_who_sees_the_home_employer(parties, before, after) -> None:
+    assert home_employer_visible(frozenset(parties), introduced=False) is before
+    assert home_employer_visible(frozenset(parties), introduced=True) is after

@@ -100,7 +100,12 @@ def test_journey_propose_accept_start_complete_with_documents(client, session, w
     assert done.status_code == 302
     ev = client.post(
         f"/placements/{placement.id}/evaluation",
-        {"tasks_done": "Orderpicken en inpakken", "strengths": "Nauwkeurig", "quality": "4"},
+        {
+            "tasks_done": "Orderpicken en inpakken",
+            "strengths": "Nauwkeurig",
+            "overall": "Een fijne collega",
+            **{k: "4" for k in svc.EVALUATION_RATINGS},
+        },
     )
     assert ev.status_code == 302
     session.expire_all()
@@ -108,7 +113,6 @@ def test_journey_propose_accept_start_complete_with_documents(client, session, w
 
     for kind, expect_nl, expect_en in (
         ("agreement", "Plaatsingsovereenkomst", "Placement agreement"),
-        ("certificate", "Ervaringscertificaat", "Certificate of experience"),
         ("evaluation", "Evaluatieformulier", "Evaluation form"),
     ):
         nl = client.get(f"/placements/{placement.id}/documents/{kind}.pdf?lang=nl")
@@ -118,8 +122,8 @@ def test_journey_propose_accept_start_complete_with_documents(client, session, w
         assert world.emp_a.legal_name in text
         en = _pdf_text(client.get(f"/placements/{placement.id}/documents/{kind}.pdf?lang=en").data)
         assert expect_en in en
-    cert = _pdf_text(client.get(f"/placements/{placement.id}/documents/certificate.pdf").data)
-    assert "Orderpicken en inpakken" in cert and cand.family_name in cert
+    # Started and completed on the same day: 0 weeks of work, so no certificate.
+    assert client.get(f"/placements/{placement.id}/documents/certificate.pdf").status_code == 409
     # The coach was told about acceptance and completion.
     kinds = set(
         session.scalars(select(Notification.kind).where(Notification.user_id == world.coach.id))
@@ -180,10 +184,10 @@ def test_forbidden_step_for_a_party_is_403_and_impossible_step_409(client, world
 def test_propose_route_refuses_other_coach_org_and_missing_ids(client, world, setup):
     pl, cand = setup
     client.login(world.coach2.email)
-    assert client.get(f"/placements/propose?candidate={cand.id}&place={pl.id}").status_code == 403
+    assert client.get(f"/placements/propose?candidate={cand.id}&place={pl.id}").status_code == 404
     assert client.get("/placements/propose?place=1").status_code == 404
     _as(client, world.contact_a)
-    assert client.get(f"/placements/propose?candidate={cand.id}&place={pl.id}").status_code == 403
+    assert client.get(f"/placements/propose?candidate={cand.id}&place={pl.id}").status_code == 404
 
 
 def test_lists_and_notification_preferences(client, session, world, make_ctx, setup):
@@ -200,3 +204,71 @@ def test_lists_and_notification_preferences(client, session, world, make_ctx, se
     assert client.post("/notifications/read").status_code == 302
     assert notifications.unread_count(session, world.contact_a.id) == 0
     assert svc.get_placement(make_ctx(world.contact_a), p.id).status is Status.PROPOSED
+
+
+# --------------------------------------------------------------------------- issue 12
+
+
+HOME_NAME = "Thuisbedrijf Geheim B.V."
+
+
+def test_introduction_step_on_the_placement_page(client, session, world, make_ctx, setup):
+    """Accepted: the host sees the pseudonym, no home employer and no start button; the
+    coach records the consent (with a planned date) on the page; then the host sees the
+    name and the home employer, the agreement names the parties, and the start is offered."""
+    import datetime as dt
+
+    pl, cand = setup
+    world.emp_ab.legal_name, world.emp_ab.trade_name = HOME_NAME, ""
+    session.commit()
+    p = proposal(make_ctx, world.coach, cand, pl, signal_reasons={"lifting": "ok"})
+
+    client.login(world.contact_a.email)
+    inbox = client.get("/placements/inbox").get_data(as_text=True)
+    assert cand.pseudonym in inbox and HOME_NAME not in inbox
+    assert client.post(f"/placements/{p.id}/move", {"target": "accepted"}).status_code == 302
+    page = client.get(f"/placements/{p.id}").get_data(as_text=True)
+    assert HOME_NAME not in page and cand.family_name not in page
+    assert 'value="started"' not in page and "introduction-h" in page
+    pdf = _pdf_text(client.get(f"/placements/{p.id}/documents/agreement.pdf").data)
+    assert HOME_NAME not in pdf and cand.pseudonym in pdf and "kennismakingsgesprek" in pdf
+    # The host cannot record the introduction; a forged post is refused.
+    assert client.post(f"/placements/{p.id}/introduction", {}).status_code == 403
+    started = client.post(f"/placements/{p.id}/move", {"target": "started"})
+    assert started.status_code == 409
+
+    _as(client, world.coach)
+    page = client.get(f"/placements/{p.id}").get_data(as_text=True)
+    assert f'action="/placements/{p.id}/introduction"' in page and HOME_NAME in page
+    past = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    bad = client.post(f"/placements/{p.id}/introduction", {"planned_on": past})
+    assert bad.status_code == 422 and "field-error" in bad.get_data(as_text=True)
+    soon = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    ok = client.post(f"/placements/{p.id}/introduction", {"planned_on": soon})
+    assert ok.status_code == 302
+
+    _as(client, world.contact_a)
+    page = client.get(f"/placements/{p.id}").get_data(as_text=True)
+    assert HOME_NAME in page and cand.family_name in page and 'value="started"' in page
+    pdf = _pdf_text(client.get(f"/placements/{p.id}/documents/agreement.pdf").data)
+    assert HOME_NAME in pdf and cand.family_name in pdf
+    notes = client.get("/notifications/").get_data(as_text=True)
+    assert HOME_NAME not in notes
+    assert client.post(f"/placements/{p.id}/move", {"target": "started"}).status_code == 302
+
+
+def test_start_date_before_the_acceptance_is_a_field_error(client, session, world, make_ctx, setup):
+    import datetime as dt
+
+    from tests.services.test_placement_support import ready_to_start
+
+    pl, cand = setup
+    p = proposal(make_ctx, world.coach, cand, pl, signal_reasons={"lifting": "ok"})
+    ready_to_start(make_ctx, world.contact_a, world.coach, p)
+    client.login(world.coach.email)
+    day = (dt.date.today() - dt.timedelta(days=3)).isoformat()
+    response = client.post(f"/placements/{p.id}/move", {"target": "started", "on": day})
+    assert response.status_code == 422
+    assert "field-error" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Placement, p.id).status is Status.ACCEPTED

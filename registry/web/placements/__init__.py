@@ -20,7 +20,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -33,7 +32,9 @@ from registry.domain import workload
 from registry.domain.permissions import Action
 from registry.domain.placement import DeclineReason, EndReason, Outcome, Party, Status
 from registry.services import placements as svc
+from registry.services.documents import certificate_available
 from registry.services.errors import ServiceError, ValidationFailed
+from registry.web.forms import FiniteDecimalField, bounded_id
 from registry.web.helpers import apply_errors, service_context
 
 bp = Blueprint("placements", __name__, url_prefix="/placements")
@@ -131,7 +132,7 @@ class ProposalForm(FlaskForm):
     )
     network_id = SelectField(_l("Network"), coerce=int)
     planned_start = DateField(_l("Preferred start date"), validators=[Optional()])
-    hours_per_week = DecimalField(
+    hours_per_week = FiniteDecimalField(
         _l("Hours per week at the start"), places=1, validators=[Optional(), NumberRange(1, 60)]
     )
     confirm_past_end = BooleanField(
@@ -150,32 +151,40 @@ class MoveForm(FlaskForm):
 class AgreementForm(FlaskForm):
     planned_start = DateField(_l("Start date"), validators=[Optional()])
     planned_end = DateField(_l("End date"), validators=[Optional()])
-    hours_per_week = DecimalField(
+    hours_per_week = FiniteDecimalField(
         _l("Hours per week"), places=1, validators=[Optional(), NumberRange(1, 60)]
+    )
+    target_hours_per_week = FiniteDecimalField(
+        _l("Target hours per week"), places=1, validators=[Optional(), NumberRange(1, 60)]
     )
     build_up = TextAreaField(_l("Build-up of hours"), validators=[Length(max=2000)])
     tasks = TextAreaField(_l("Tasks"), validators=[Length(max=2000)])
     supervisor = StringField(_l("Supervisor at the host"), validators=[Length(max=160)])
 
 
+class IntroductionForm(FlaskForm):
+    given_on = DateField(_l("Consent given on (empty: today)"), validators=[Optional()])
+    planned_on = DateField(
+        _l("Planned date of the introduction (optional)"), validators=[Optional()]
+    )
+
+
 class EvaluationForm(FlaskForm):
+    """Ratings and remarks; the service checks them all at once (every rating and the
+    overall remark are required), so the form only parses."""
+
     tasks_done = TextAreaField(_l("What the candidate did"), validators=[Length(max=2000)])
     strengths = TextAreaField(
         _l("What the candidate showed (strengths)"), validators=[Length(max=2000)]
     )
     development = TextAreaField(_l("Points for development"), validators=[Length(max=2000)])
     recommendation = TextAreaField(_l("Recommendation"), validators=[Length(max=2000)])
-    punctuality = IntegerField(
-        RATING_LABELS["punctuality"], validators=[Optional(), NumberRange(1, 5)]
-    )
-    quality = IntegerField(RATING_LABELS["quality"], validators=[Optional(), NumberRange(1, 5)])
-    cooperation = IntegerField(
-        RATING_LABELS["cooperation"], validators=[Optional(), NumberRange(1, 5)]
-    )
-    learning = IntegerField(RATING_LABELS["learning"], validators=[Optional(), NumberRange(1, 5)])
-    independence = IntegerField(
-        RATING_LABELS["independence"], validators=[Optional(), NumberRange(1, 5)]
-    )
+    overall = TextAreaField(_l("Overall remark"), validators=[Length(max=2000)])
+    punctuality = IntegerField(RATING_LABELS["punctuality"], validators=[Optional()])
+    quality = IntegerField(RATING_LABELS["quality"], validators=[Optional()])
+    cooperation = IntegerField(RATING_LABELS["cooperation"], validators=[Optional()])
+    learning = IntegerField(RATING_LABELS["learning"], validators=[Optional()])
+    independence = IntegerField(RATING_LABELS["independence"], validators=[Optional()])
 
     def to_data(self) -> dict:
         return {
@@ -185,7 +194,7 @@ class EvaluationForm(FlaskForm):
 
 
 def _int_arg(name: str) -> int:
-    value = request.args.get(name, type=int)
+    value = bounded_id(request.args.get(name))
     if value is None:
         abort(404)
     return value
@@ -223,7 +232,7 @@ def inbox():
 def propose():
     ctx = service_context()
     candidate_id, place_id = _int_arg("candidate"), _int_arg("place")
-    network_id = request.form.get("network_id", type=int)
+    network_id = bounded_id(request.form.get("network_id"))
     check = svc.check_proposal(ctx, candidate_id, place_id, network_id)
     form = ProposalForm()
     form.network_id.choices = [(n.id, n.name) for n in check.networks]
@@ -277,8 +286,13 @@ def _move_form_for(target: Status) -> MoveForm:
     return form
 
 
-def _render_show(ctx, placement, move_forms=None, agreement_form=None, status=200):
+def _render_show(
+    ctx, placement, move_forms=None, agreement_form=None, status=200, introduction_form=None
+):
     acting = svc.parties(ctx, placement)
+    may_introduce = svc.may_record_introduction(ctx, placement)
+    if may_introduce and introduction_form is None:
+        introduction_form = IntroductionForm(data={"planned_on": placement.introduction_planned_on})
     moves = svc.allowed_moves(ctx, placement)
     forms = {t: _move_form_for(t) for t in moves}
     forms.update(move_forms or {})
@@ -292,6 +306,9 @@ def _render_show(ctx, placement, move_forms=None, agreement_form=None, status=20
         moves=moves,
         move_forms=forms,
         agreement_form=agreement_form,
+        introduction_form=introduction_form if may_introduce else None,
+        introduced=svc.introduced(placement),
+        home_employer=placement.home_employer if svc.shows_home_employer(ctx, placement) else None,
         action_labels=ACTION_LABELS,
         decline_labels=DECLINE_LABELS,
         end_labels=END_LABELS,
@@ -308,6 +325,7 @@ def _render_show(ctx, placement, move_forms=None, agreement_form=None, status=20
             Status.ENDED_EARLY,
         ),
         started=placement.started_on is not None,
+        certificate_ready=certificate_available(placement),
     ), status
 
 
@@ -376,6 +394,9 @@ def agreement(placement_id: int):
                     hours_per_week=float(form.hours_per_week.data)
                     if form.hours_per_week.data
                     else None,
+                    target_hours_per_week=float(form.target_hours_per_week.data)
+                    if form.target_hours_per_week.data
+                    else None,
                     build_up=form.build_up.data or "",
                     tasks=form.tasks.data or "",
                     supervisor=form.supervisor.data or "",
@@ -389,6 +410,31 @@ def agreement(placement_id: int):
     return _render_show(ctx, placement, agreement_form=form, status=422)
 
 
+@bp.post("/<int:placement_id>/introduction")
+@login_required
+def introduction(placement_id: int):
+    """The coach records the candidate's consent to the introduction to the host."""
+    ctx = service_context()
+    placement = svc.get_placement(ctx, placement_id)
+    form = IntroductionForm()
+    if form.validate_on_submit():
+        try:
+            svc.introduce(
+                ctx,
+                placement_id,
+                svc.IntroductionInput(given_on=form.given_on.data, planned_on=form.planned_on.data),
+            )
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+            ctx.session.rollback()
+        else:
+            flash(
+                _("The introduction consent was recorded; the host now sees the name."), "success"
+            )
+            return redirect(url_for(".show", placement_id=placement_id))
+    return _render_show(ctx, placement, introduction_form=form, status=422)
+
+
 @bp.route("/<int:placement_id>/evaluation", methods=["GET", "POST"])
 @login_required
 def evaluation(placement_id: int):
@@ -400,7 +446,8 @@ def evaluation(placement_id: int):
     )
     if request.method == "POST":
         form = EvaluationForm()
-        if form.validate_on_submit():
+        form.validate_on_submit()
+        if "csrf_token" not in form.errors:  # the service reports every missing item at once
             try:
                 svc.save_evaluation(ctx, placement_id, form.to_data())
             except ValidationFailed as exc:
