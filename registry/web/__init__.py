@@ -23,8 +23,23 @@ def select_locale() -> str:
     return "nl"
 
 
+def lazy_strings_are_text() -> None:
+    """Flask-Babel marks every lazy translated string as safe HTML (``__html__`` returns
+    it as is), so a message that carries user input (``_l("%(value)s ...", value=...)``)
+    would reach the page unescaped. No message of ours is markup: escape them all."""
+    from flask_babel.speaklater import LazyString
+    from markupsafe import escape
+
+    LazyString.__html__ = lambda self: escape(str(self))  # type: ignore[method-assign]
+
+
 def init_web(app: Flask, babel: Babel) -> None:
     from registry import PROJECT_ROOT
+
+    lazy_strings_are_text()
+    from registry.web.forms import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
 
     babel.init_app(
         app,

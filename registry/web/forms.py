@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal, InvalidOperation
+
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SelectMultipleField, widgets
+from werkzeug.routing import IntegerConverter
+from werkzeug.routing import ValidationError as RoutingValidationError
+from wtforms import DecimalField, FloatField, SelectField, SelectMultipleField, widgets
 from wtforms.validators import ValidationError
 
 from registry.domain.geo import parse_postcode
@@ -44,6 +49,64 @@ class IntSelectField(SelectField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("coerce", int)
         super().__init__(*args, **kwargs)
+
+
+# The largest id a route or a query parameter may name: ids are 32-bit integers on
+# PostgreSQL, so anything larger cannot exist (404, never a database error).
+MAX_ID = 2**31 - 1
+NOT_A_NUMBER = _l("Enter a number, like 12 or 12.5.")
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` for the whole app: 0 to MAX_ID, so hostile ids are a 404, not a 500."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - Werkzeug's name
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        if len(value) > len(str(MAX_ID)):  # also spares int() a huge digit string
+            raise RoutingValidationError()
+        return super().to_python(value)
+
+
+def bounded_id(value: object) -> int | None:
+    """An id from a query or form value, or None when it is not one that can exist."""
+    text = str(value or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
+def _not_finite(valuelist: list) -> bool:
+    """True for NaN, sNaN and infinities, also spelled as a number too large for a float."""
+    text = str(valuelist[0]).strip() if valuelist and valuelist[0] is not None else ""
+    try:
+        number = Decimal(text)
+        return bool(text) and not (number.is_finite() and math.isfinite(float(number)))
+    except (InvalidOperation, ValueError, OverflowError):
+        return False  # not a number at all: the field's own parsing reports it
+
+
+class FiniteFloatField(FloatField):
+    """A FloatField that refuses NaN and infinities (``nan``, ``inf``, ``1e999``)."""
+
+    def process_formdata(self, valuelist: list) -> None:
+        if _not_finite(valuelist):
+            self.data = None
+            raise ValueError(NOT_A_NUMBER)
+        super().process_formdata(valuelist)
+
+
+class FiniteDecimalField(DecimalField):
+    """A DecimalField that refuses NaN, sNaN and infinities (their comparisons raise)."""
+
+    def process_formdata(self, valuelist: list) -> None:
+        if _not_finite(valuelist):
+            self.data = None
+            raise ValueError(NOT_A_NUMBER)
+        super().process_formdata(valuelist)
 
 
 def dutch_postcode(require_letters: bool = True):

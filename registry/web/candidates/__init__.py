@@ -14,7 +14,6 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
-    FloatField,
     IntegerField,
     SelectField,
     StringField,
@@ -45,7 +44,13 @@ from registry.models import (
 from registry.services import candidates as svc
 from registry.services import placements as placement_svc
 from registry.services.errors import ValidationFailed
-from registry.web.forms import SBI_SECTIONS, IntSelectField, MultiCheckboxField, dutch_postcode
+from registry.web.forms import (
+    SBI_SECTIONS,
+    FiniteFloatField,
+    IntSelectField,
+    MultiCheckboxField,
+    dutch_postcode,
+)
 from registry.web.helpers import apply_errors, service_context
 
 bp = Blueprint("candidates", __name__, url_prefix="/candidates")
@@ -161,10 +166,10 @@ class CandidateForm(FlaskForm):
     )
     preferred_sectors = MultiCheckboxField(_l("Preferred sectors"), choices=SBI_SECTIONS)
     preferred_functions = StringField(_l("Preferred functions"), validators=[Length(max=300)])
-    hours_per_day = FloatField(
+    hours_per_day = FiniteFloatField(
         _l("Hours per day available now"), validators=[Optional(), NumberRange(min=0, max=24)]
     )
-    hours_per_week = FloatField(
+    hours_per_week = FiniteFloatField(
         _l("Hours per week available now"), validators=[Optional(), NumberRange(min=0, max=80)]
     )
     first_sick_day = DateField(_l("First day of sickness"), validators=[InputRequired()])
