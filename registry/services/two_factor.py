@@ -146,6 +146,20 @@ def verify_sign_in(ctx: Context, user_id: int, code: str) -> User:
     return user
 
 
+def replace_recovery_codes(ctx: Context, user: User, code: str) -> list[str]:
+    """Ten new recovery codes (the old ones stop working), after a code from the app."""
+    code = _clean(code)
+    if not (code.isdigit() and _use_totp(ctx, user, code)):
+        ctx.session.rollback()
+        raise ValidationFailed.field(
+            "code", _l("This code is not right. Check the time on your phone and try again.")
+        )
+    with ctx.transaction():
+        codes = _new_recovery_codes(ctx, user)
+        ctx.audit("user.recovery_codes_replaced", "user", user.id)
+    return codes
+
+
 def unused_recovery_codes(ctx: Context, user: User) -> int:
     return len(
         ctx.session.scalars(

@@ -111,5 +111,8 @@ def test_two_factor_sign_in_and_log_out_everywhere(page, browser, base_url, coac
         expect(other.get_by_role("heading", name="Inloggen", exact=True)).to_be_visible()
         page.reload()
         expect(page.get_by_role("heading", name="Actieve sessies")).to_be_visible()
+        page.get_by_role("link", name="Inloggen in twee stappen").click()
+        expect(page.get_by_text("Je hebt 7 ongebruikte herstelcodes.")).to_be_visible()
+        check_a11y(page)
     finally:
         other_context.close()

@@ -283,3 +283,29 @@ def test_the_user_list_shows_who_has_two_factor_sign_in(client, world, enrolled)
     }
     assert "<td>aan</td>" in rows[world.coach.email]
     assert "<td>uit</td>" in rows[world.coach2.email]
+
+
+def _codes(response) -> list[str]:
+    return re.findall(
+        r"<li><code>([a-z0-9]{5}-[a-z0-9]{5})</code></li>", response.get_data(as_text=True)
+    )
+
+
+def test_new_recovery_codes_replace_the_old_ones(app, client, world, session, enrolled):
+    secret, old = enrolled
+    client.login(world.coach.email)
+    client.post("/auth/two-factor", {"code": old[0]})
+    wrong = client.post("/auth/two-factor/recovery-codes", {"code": "000000"})
+    assert wrong.status_code == 422 and "field-error" in wrong.get_data(as_text=True)
+    _step_back(session, world.coach.id)
+    response = client.post("/auth/two-factor/recovery-codes", {"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 200
+    new = _codes(response)
+    assert len(new) == 10 and not set(new) & set(old)
+    assert session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "user.recovery_codes_replaced")
+    )
+    client.logout()
+    client.login(world.coach.email)
+    assert client.post("/auth/two-factor", {"code": old[1]}).status_code == 401
+    assert client.post("/auth/two-factor", {"code": new[1]}).status_code == 302

@@ -172,11 +172,7 @@ def two_factor_setup():
     user = current_user._get_current_object()
     ctx = service_context()
     if user.two_factor_enabled:
-        return render_template(
-            "auth/two_factor_status.html",
-            user=user,
-            unused=two_factor.unused_recovery_codes(ctx, user),
-        )
+        return _two_factor_status(ctx, user, CodeForm())
     secret = two_factor.pending_secret(ctx, user)
     form = CodeForm()
     if form.validate_on_submit():
@@ -196,6 +192,37 @@ def two_factor_setup():
         secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         required=required,
     ), (422 if form.errors else 200)
+
+
+def _two_factor_status(ctx: Context, user: User, form: CodeForm) -> Any:
+    return render_template(
+        "auth/two_factor_status.html",
+        user=user,
+        unused=two_factor.unused_recovery_codes(ctx, user),
+        form=form,
+    ), (422 if form.errors else 200)
+
+
+@bp.post("/two-factor/recovery-codes")
+@login_required
+@limiter.limit(_login_limit)
+def new_recovery_codes():
+    """Replace the recovery codes (the old ones stop working); needs a code from the app."""
+    user = current_user._get_current_object()
+    if not user.two_factor_enabled:
+        return redirect(url_for(".two_factor_setup"))
+    ctx = service_context()
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.replace_recovery_codes(ctx, user, form.code.data)
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            return render_template("auth/recovery_codes.html", codes=codes)
+    elif not form.errors:
+        abort(400)
+    return _two_factor_status(ctx, user, form)
 
 
 @bp.get("/sessions")
