@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from registry.domain import timeline
-from registry.domain.free_text import medical_terms_in
+from registry.domain.free_text import Finding, medical_terms_in, screen
 from registry.domain.geo import parse_postcode
 from registry.domain.permissions import (
     ALL_FIELD_GROUPS,
@@ -60,6 +60,7 @@ from registry.models import (
     TravelMode,
     User,
 )
+from registry.services import free_text as shared_text
 from registry.services.context import Context
 from registry.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from registry.services.pseudonyms import unique_pseudonym
@@ -393,6 +394,10 @@ def _validate_candidate(ctx: Context, data: CandidateInput) -> dict:
         errors["end_week"] = [_l("Choose an end week from 1 to %(n)s.", n=timeline.MAX_END_WEEK)]
     out["end_week"] = end_week
     reason = _free_text(errors, "end_week_reason", data.end_week_reason, 300)
+    # Coordinators and the home employer read the reason: no name in it.
+    named = screen(reason, (out["given_name"], out["family_name"])).names
+    if named:
+        errors.setdefault("end_week_reason", []).extend(shared_text.messages(Finding(named)))
     if end_week != timeline.DEFAULT_END_WEEK and not reason and "end_week" not in errors:
         errors["end_week_reason"] = [
             _l("Give the reason for extending or shortening the trajectory.")

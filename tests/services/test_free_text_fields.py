@@ -156,3 +156,38 @@ def test_the_message_says_what_and_why(world, make_ctx, setup):
     assert len(messages) == 2
     assert "Sanne de Boer" in messages[0] and "burn-out" not in messages[0]
     assert "burn-out" in messages[1]
+
+
+# --------------------------------------------------------------------------- candidate record
+
+
+def test_end_week_reason_names_nobody(world, make_ctx):
+    """Coordinators and the home employer read the reason for another end week."""
+    from registry.services import candidates as candidates_svc
+    from tests.services.test_candidates_support import FAMILY, GIVEN, candidate_input
+
+    ctx = make_ctx(world.coach)
+    bad = candidate_input(world, end_week=130, end_week_reason=f"{GIVEN} kreeg een loonsanctie")
+    with pytest.raises(ValidationFailed) as err:
+        candidates_svc.register_candidate(ctx, bad)
+    _refused(err, "end_week_reason", GIVEN)
+    also = candidate_input(world, end_week=130, end_week_reason=f"Loonsanctie voor {FAMILY}")
+    with pytest.raises(ValidationFailed) as err:
+        candidates_svc.register_candidate(ctx, also)
+    _refused(err, "end_week_reason", FAMILY)
+    ok = candidate_input(world, end_week=130, end_week_reason="Loonsanctie van 26 weken")
+    assert candidates_svc.register_candidate(ctx, ok).end_week_reason == ok.end_week_reason
+
+
+@pytest.mark.parametrize("notes", ["Had een b u r n o u t", "burn out", "Médicatie: onbekend"])
+def test_coach_notes_refuse_spaced_or_accented_medical_terms(world, make_ctx, notes):
+    """The coach's own notes may name the candidate, but never hold medical details."""
+    from registry.services import candidates as candidates_svc
+    from tests.services.test_candidates_support import GIVEN, candidate_input
+
+    ctx = make_ctx(world.coach)
+    with pytest.raises(ValidationFailed) as err:
+        candidates_svc.register_candidate(ctx, candidate_input(world, notes=notes))
+    assert "notes" in err.value.errors
+    named = candidate_input(world, notes=f"{GIVEN} belt liever dan te mailen")
+    assert candidates_svc.register_candidate(ctx, named).notes == named.notes

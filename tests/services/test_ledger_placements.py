@@ -11,7 +11,7 @@ from sqlalchemy.orm import object_session
 
 from registry.domain.ledger import Balance, EntryKind, Unit, balances, recompute
 from registry.domain.placement import Status
-from registry.models import LedgerEntryRecord, TrajectoryStatus
+from registry.models import LedgerEntryRecord, Placement, TrajectoryStatus
 from registry.services import ledger as ledger_service
 from registry.services import placements as svc
 from registry.services.errors import ServiceError
@@ -106,10 +106,25 @@ def test_correcting_a_same_day_placement_to_real_weeks_reverses_and_reposts(
 
 
 def test_self_placement_is_no_transfer(session, world, make_ctx):
+    """Proposing at the home employer is refused now (issue 12), but a self-placement from
+    before that rule still posts nothing and keeps the ledger check clean."""
     pl = place(session, world.emp_a, [world.net_a])
     cand = candidate(session, world.org, world.emp_a, [world.net_a])
     session.commit()
-    _run_to_completion(make_ctx, world, proposal(early(make_ctx), world.coach, cand, pl))
+    old = Placement(
+        place_id=pl.id,
+        candidate_id=cand.id,
+        network_id=world.net_a.id,
+        host_employer_id=world.emp_a.id,
+        home_employer_id=world.emp_a.id,
+        coach_organisation_id=world.org.id,
+        status=Status.COMPLETED,
+        started_on=TODAY - dt.timedelta(weeks=5),
+        ended_on=TODAY,
+    )
+    session.add(old)
+    session.commit()
+    assert ledger_service.post_for(session, old, on=TODAY) == []
     assert ledger_service.stored_rows(session) == []
     assert ledger_service.check(session) == []
 
@@ -201,7 +216,7 @@ step = st.tuples(
 @given(steps=st.lists(step, min_size=1, max_size=25))
 def test_stored_ledger_equals_recompute_after_random_lifecycles(session, world, make_ctx, steps):
     pl = place(session, world.emp_a, [world.net_a], slots=2)
-    homes = [world.emp_b, world.emp_ab, world.emp_a, world.emp_b]  # emp_a: self-placement
+    homes = [world.emp_b, world.emp_ab, world.emp_b, world.emp_ab]  # never the host itself
     ids = []
     for home in homes:
         cand = candidate(session, world.org, home, [world.net_a])
