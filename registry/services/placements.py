@@ -903,7 +903,7 @@ def update_agreement(ctx: Context, placement_id: int, data: AgreementInput) -> P
     for name in ("build_up", "tasks"):
         if len(getattr(data, name) or "") > MAX_TEXT:
             errors[name] = [_l("At most 2000 characters.")]
-    for name in ("build_up", "tasks", "supervisor"):
+    for name in ("build_up", "tasks"):  # the supervisor is the host's own person: a name
         shared_text.check_text(
             errors, name, getattr(data, name), shared_text.candidate_names(placement.candidate)
         )

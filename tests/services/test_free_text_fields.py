@@ -134,7 +134,7 @@ def test_evaluation_texts(world, make_ctx, setup, field, text, found):
     assert svc.get_placement(make_ctx(world.coach), p.id).evaluation is None
 
 
-@pytest.mark.parametrize("field", ["build_up", "tasks", "supervisor"])
+@pytest.mark.parametrize("field", ["build_up", "tasks"])
 def test_agreement_texts(world, make_ctx, setup, field):
     pl, cand = setup
     p = proposal(make_ctx, world.coach, cand, pl)
