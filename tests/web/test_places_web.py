@@ -451,3 +451,32 @@ def test_sweep_command(world, app, session, make_ctx):
     session.expire_all()
     assert session.get(Place, place.id).status == PlaceStatus.PAUSED
     assert session.scalar(select(OutboxMessage.kind)) == "place_paused"
+
+
+def test_lowering_slots_below_the_placements_held_is_a_field_error(
+    world, client, session, make_ctx, english
+):
+    """Issue 12: the edit form says how many accepted or running placements the place
+    holds; nothing is saved."""
+    from registry.services import placements as placement_svc
+    from tests.services.test_placement_support import candidate, proposal
+
+    english(world.contact_a)
+    place = make_open_place(make_ctx, world, slots=2)
+    with client.application.test_request_context():
+        for _ in range(2):
+            cand = candidate(session, world.org, world.emp_b, [world.net_a])
+            session.commit()
+            check = placement_svc.check_proposal(make_ctx(world.coach), cand.id, place.id)
+            reasons = dict.fromkeys(check.signal_keys + check.conflict_keys, "Besproken")
+            pid = proposal(
+                make_ctx, world.coach, cand, place, signal_reasons=reasons, confirm_past_end=True
+            ).id
+            placement_svc.accept(make_ctx(world.contact_a), pid)
+    client.login(world.contact_a.email)
+    data = form_data(None, [world.net_a.id], slots="1")
+    response = client.post(f"/places/{place.id}/edit", data)
+    assert response.status_code == 422
+    assert "already has 2 accepted or running placements" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Place, place.id).slots == 2
