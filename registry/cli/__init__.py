@@ -23,3 +23,7 @@ def register_cli(app: Flask) -> None:
     from registry.cli import places
 
     app.cli.add_command(places.group)
+
+    from registry.cli import backup
+
+    app.cli.add_command(backup.group)
