@@ -52,6 +52,8 @@ def _pairs(session: Session, today: dt.date):
             continue
         if not {n.id for n in cand.networks} & {n.id for n in place.networks}:
             continue
+        if place.employer_id == cand.home_employer_id:  # second track: another employer
+            continue
         yield cand, place
 
 
