@@ -54,7 +54,7 @@ class IntSelectField(SelectField):
 # The largest id a route or a query parameter may name: ids are 32-bit integers on
 # PostgreSQL, so anything larger cannot exist (404, never a database error).
 MAX_ID = 2**31 - 1
-NOT_A_NUMBER = _l("Enter a number, like 12 or 12.5.")
+NOT_A_NUMBER = _l("Enter a number, such as 12 or 12.5.")
 
 
 class BoundedIntConverter(IntegerConverter):
