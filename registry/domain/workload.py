@@ -678,7 +678,10 @@ class FlagResult:
     reason: str | None = None  # NO_PROFILE: the person stated nothing
 
 
-def _unknown_flags(flags: tuple[Flag, ...], kind: ResultKind, place: frozenset[str] | None):
+def _unknown_flags(
+    flags: tuple[Flag, ...], kind: ResultKind, place: frozenset[str] | None
+) -> tuple[FlagResult, ...]:
+    """Every flag unknown: the person has no capacity profile."""
     return tuple(
         FlagResult(
             f.key,

@@ -70,7 +70,10 @@ def demand_facts(draw):
         d = draw(DEMAND)
         if d is not None:
             demands[dim.key] = Demand(min(d.band, dim.heaviest), d.incidental, d.adjustable)
-    return DemandFacts(demands, draw(FLAGS_E), draw(FLAGS_C))
+    hours = st.one_of(st.none(), st.sampled_from((4, 8, 16, 24, 32, 40)))
+    return DemandFacts(
+        demands, draw(FLAGS_E), draw(FLAGS_C), draw(hours), draw(hours), draw(st.booleans())
+    )
 
 
 @st.composite
@@ -80,10 +83,18 @@ def capacities(draw):
         band = draw(st.one_of(st.none(), st.integers(0, dim.heaviest), st.just(-1)))
         if band != -1:  # -1: not in the mapping, so the normal (heaviest) band
             capacity[dim.key] = band
+    now_day = draw(st.one_of(st.none(), st.floats(0, 10)))
+    now_week = draw(st.one_of(st.none(), st.floats(0, 50)))
+    if draw(st.integers(0, 4)) == 0:  # issue 12: no current profile, every item unknown
+        return CapacityFacts.without_profile(now_day, now_week)
     return CapacityFacts(
         capacity,
         draw(st.frozensets(st.sampled_from([f.key for f in EXPOSURES]))),
         draw(st.frozensets(st.sampled_from([f.key for f in CONDITIONS]))),
+        draw(st.one_of(st.none(), st.integers(0, 4))),
+        draw(st.one_of(st.none(), st.integers(0, 4))),
+        now_day,
+        now_week,
     )
 
 
