@@ -511,6 +511,11 @@ def analyse(
             for name, messages in field_errors.items():
                 column = FIELD_TO_COLUMN.get(name, name)
                 errors.extend((column, str(m)) for m in messages)
+            taken = place.taken_slots if place is not None else 0
+            if values.get("slots") is not None and values["slots"] < taken:
+                errors.append(
+                    (FIELD_TO_COLUMN.get("slots", "slots"), str(svc._slots_below_taken(taken)))
+                )
         if errors:
             report.outcome = "rejected"
             report.errors = errors
@@ -560,6 +565,10 @@ def import_places(
                 if submit_new:
                     svc._submit(ctx, place)
             else:
+                values = dict(values)
+                slots = values.pop("slots", None)
+                if slots is not None and slots != place.slots:
+                    svc._set_slots(ctx, place, slots)  # atomic with accepts (issue 12)
                 svc._apply(place, values)
                 if place.status in (PlaceStatus.OPEN, PlaceStatus.FULL):
                     place.last_confirmed_at = ctx.now()

@@ -249,3 +249,32 @@ def test_a_new_dimension_gets_template_columns(world, make_ctx, session):
         place = session.scalar(select(Place).where(Place.external_ref == "VB-001"))
         assert place.demands["gripping"]["band"] == 1
         assert place.demand_code.endswith("1")
+
+
+def test_an_import_cannot_lower_slots_below_the_placements_held(world, make_ctx, session):
+    """Issue 12: the row is rejected with the count; a lower count that still fits is
+    written atomically and fills the place."""
+    content = importer.template_file("csv", [world.net_a.name])
+    importer.import_places(
+        make_ctx(world.contact_a), world.emp_a.id, "t.csv", content, dry_run=False
+    )
+    place = session.scalar(select(Place).where(Place.external_ref == "VB-001"))
+    place.slots, place.taken_slots, place.status = 3, 2, PlaceStatus.OPEN
+    session.commit()
+    rows = read_csv(content)
+    rows[0]["slots"] = "1"
+    report = importer.import_places(
+        make_ctx(world.contact_a), world.emp_a.id, "t.csv", write_csv(rows), dry_run=False
+    )
+    assert report.rows[0].outcome == "rejected" and not report.written
+    assert any(
+        "already has 2 accepted or running placements" in m for _c, m in report.rows[0].errors
+    )
+    rows[0]["slots"] = "2"
+    report = importer.import_places(
+        make_ctx(world.contact_a), world.emp_a.id, "t.csv", write_csv(rows), dry_run=False
+    )
+    assert report.written
+    session.expire_all()
+    place = session.get(Place, place.id)
+    assert (place.slots, place.taken_slots, place.status) == (2, 2, PlaceStatus.FULL)
