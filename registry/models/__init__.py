@@ -3,6 +3,7 @@
 from registry.models.accounts import User, UserRole
 from registry.models.audit import AuditEvent, OutboxMessage
 from registry.models.base import Base
+from registry.models.jobs import JobRun
 from registry.models.candidates import (
     Candidate,
     CapacityProfile,
@@ -39,6 +40,7 @@ from registry.models.search import SearchVisit
 from registry.models.security import RecoveryCode, SignInThrottle, UserSession
 
 __all__ = [
+    "JobRun",
     "RecoveryCode",
     "SignInThrottle",
     "UserSession",

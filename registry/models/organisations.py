@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from registry.models.accounts import User
 
 
+ANSWER_DEADLINE_DAYS = 5  # working days, unless the network sets another
+
+
 class NetworkKind(enum.StrEnum):
     REGIONAL = "regional"
     SECTORAL = "sectoral"
@@ -70,6 +73,9 @@ class Network(TimestampMixin, Base):
     reciprocity_soft_limit: Mapped[int | None]
     reciprocity_hard_limit: Mapped[bool] = mapped_column(default=False)
     retention_months: Mapped[int] = mapped_column(default=24)
+    # Working days a host has to answer a proposal before it counts as overdue (issue 14);
+    # empty means the default (ANSWER_DEADLINE_DAYS).
+    answer_deadline_days: Mapped[int | None]
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="network", cascade="all, delete-orphan"
@@ -77,6 +83,12 @@ class Network(TimestampMixin, Base):
     coordinators: Mapped[list[User]] = relationship(
         secondary=network_coordinators, back_populates="coordinated_networks"
     )
+
+
+    @property
+    def answer_deadline(self) -> int:
+        """Working days a host has to answer a proposal in this network."""
+        return self.answer_deadline_days or ANSWER_DEADLINE_DAYS
 
 
 class Employer(TimestampMixin, Base):

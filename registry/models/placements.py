@@ -49,6 +49,9 @@ class Placement(TimestampMixin, Base):
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     status: Mapped[Status] = mapped_column(enum_column(Status), default=Status.PROPOSED)
     proposed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When the host was reminded that the proposal is past the network's answer deadline
+    # (once per proposal; issue 14).
+    deadline_reminded_at: Mapped[dt.datetime | None]
     # The proposal: motivation, a recorded reason per signal, the end-week confirmation,
     # and a snapshot of the match as the coach saw it (distance, per-dimension verdicts).
     motivation: Mapped[str] = mapped_column(Text, default="")
