@@ -123,3 +123,47 @@ def test_a_paused_place_whose_period_ended_is_not_opened_again(world, make_ctx, 
         svc.resume_place(
             make_ctx(world.contact_a, clock=_clock(TODAY + dt.timedelta(days=11))), place.id
         )
+
+
+# --------------------------------------------------------------------------- web and CLI
+
+
+def test_offering_an_ended_place_on_the_web_is_a_4xx_with_the_reason(
+    world, client, make_ctx, session
+):
+    place = _draft(make_ctx, world, dt.date(2020, 2, 1))
+    session.commit()
+    client.login(world.contact_a.email)
+    resp = client.post(f"/places/{place.id}/submit")
+    assert resp.status_code == 422
+    assert "2020-02-01" in resp.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Place, place.id).status == PlaceStatus.DRAFT
+
+
+def test_the_sweep_command_closes_ended_places(world, app, make_ctx, session):
+    place = _draft(make_ctx, world, dt.date.today() + dt.timedelta(days=5), submit=True)
+    place.available_until = dt.date.today() - dt.timedelta(days=1)
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["places", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "closed (period ended): 1" in result.output
+    session.expire_all()
+    assert session.get(Place, place.id).status == PlaceStatus.CLOSED
+
+
+def test_a_place_closed_for_its_period_can_be_edited_and_opened_on_the_web(
+    world, client, make_ctx, session
+):
+    place = _draft(make_ctx, world, dt.date.today() + dt.timedelta(days=3), submit=True)
+    place.available_until = dt.date.today() - dt.timedelta(days=1)  # the web's own clock
+    session.commit()
+    assert svc.sweep(make_ctx(None)).closed == [place.id]
+    session.commit()
+    client.login(world.contact_a.email)
+    html = client.get(f"/places/{place.id}").get_data(as_text=True)
+    assert f"/places/{place.id}/edit" in html and f"/places/{place.id}/resume" in html
+    resp = client.post(f"/places/{place.id}/resume")  # not extended yet
+    assert resp.status_code == 422
+    session.expire_all()
+    assert session.get(Place, place.id).status == PlaceStatus.CLOSED
