@@ -116,7 +116,8 @@ def _slot_holders(session, place_id: int) -> int:
 
 
 def _race_edits_and_accepts(app, host_user_id: int, place_id: int, jobs: list) -> list[object]:
-    """Run accepts (``("accept", placement_id)``) and slot edits (``("slots", n)``) at once."""
+    """Run accepts and cancels (``("accept", placement_id)``, ``("cancel", ...)``) and slot
+    edits (``("slots", n)``) at once, all as the host."""
     from registry.services import places as place_svc
 
     barrier = threading.Barrier(len(jobs))
@@ -134,6 +135,8 @@ def _race_edits_and_accepts(app, host_user_id: int, place_id: int, jobs: list) -
             try:
                 if kind == "accept":
                     svc.accept(ctx, value)
+                elif kind == "cancel":
+                    svc.cancel(ctx, value)
                 else:
                     place_svc.update_place(ctx, place_id, data)
                 results[index] = "won"
@@ -250,3 +253,31 @@ def test_the_database_refuses_overbooking(session, world):
             session.execute(update(Place).where(Place.id == pl.id).values(**values))
             session.flush()
         session.rollback()
+
+
+def test_slot_edits_racing_accepts_and_cancels_keep_the_counter_true(app, session, world, make_ctx):
+    """The stress test's mix: while two accepted placements are cancelled and two
+    proposals accepted, the employer edits the slots. The counter equals the holders,
+    never exceeds the slots, and the place is full exactly when no slot is left."""
+    for round_no in range(ROUNDS):
+        pl = place(session, world.emp_a, [world.net_a], slots=3)
+        ids = []
+        for _ in range(4):
+            cand = candidate(session, world.org, world.emp_ab, [world.net_a])
+            ids.append(proposal(make_ctx, world.coach, cand, pl).id)
+        session.commit()
+        for pid in ids[:2]:
+            svc.accept(make_ctx(world.contact_a), pid)
+        edits = [("slots", 2 + (round_no + k) % 2) for k in range(EDITORS)]
+        jobs = [("cancel", pid) for pid in ids[:2]] + [("accept", pid) for pid in ids[2:]]
+        results = _race_edits_and_accepts(app, world.contact_a.id, pl.id, jobs + edits)
+
+        expected = (Conflict, ValidationFailed)
+        unexpected = [r for r in results if r != "won" and not isinstance(r, expected)]
+        assert unexpected == [], unexpected
+        session.expire_all()
+        refreshed = session.get(Place, pl.id)
+        assert 0 <= refreshed.taken_slots <= refreshed.slots, (round_no, results)
+        assert refreshed.taken_slots == _slot_holders(session, pl.id), (round_no, results)
+        full = refreshed.taken_slots >= refreshed.slots
+        assert (refreshed.status is PlaceStatus.FULL) == full, (round_no, refreshed.status)
