@@ -1,0 +1,23 @@
+"""pages at scale: list indexes (issue 17)
+
+Revision ID: d6scale00001
+Revises: d5srch000001
+Create Date: 2026-12-04 20:50:00
+
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = "d6scale00001"
+down_revision = "d5srch000001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
