@@ -45,8 +45,10 @@ def _propose_url(candidate_id: int, place_id: int) -> str:
 
 
 def _body(response) -> str:
-    """The page without the requested ids (the language links repeat the URL)."""
-    return re.sub(r"candidate=\d+&amp;place=\d+", "", response.get_data(as_text=True))
+    """The page without the requested ids (the language links repeat the URL) and without
+    the CSRF tokens (signed with the time, so they differ between two requests)."""
+    html = re.sub(r"candidate=\d+&amp;place=\d+", "", response.get_data(as_text=True))
+    return re.sub(r'(name="csrf_token"[^>]*value=")[^"]+', r"\1", html)
 
 
 # --------------------------------------------------------------------------- propose page
