@@ -214,7 +214,9 @@ step = st.tuples(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(steps=st.lists(step, min_size=1, max_size=25))
-def test_stored_ledger_equals_recompute_after_random_lifecycles(session, world, make_ctx, steps):
+def test_stored_ledger_equals_recompute_after_random_lifecycles(
+    app, session, world, make_ctx, steps
+):
     pl = place(session, world.emp_a, [world.net_a], slots=2)
     homes = [world.emp_b, world.emp_ab, world.emp_b, world.emp_ab]  # never the host itself
     ids = []
@@ -248,6 +250,8 @@ def test_stored_ledger_equals_recompute_after_random_lifecycles(session, world, 
             session.rollback()
     session.expire_all()
     assert ledger_service.check(session) == []
+    cli = app.test_cli_runner().invoke(args=["ledger", "check"])
+    assert cli.exit_code == 0 and "Ledger OK" in cli.output, cli.output
     facts = [ledger_service.facts_of(p) for p in map(lambda i: svc.get_placement(coach, i), ids)]
     stored = ledger_service.stored_entries(session, network_id=world.net_a.id)
     mine = [e for e in stored if e.placement_id in ids]
