@@ -74,6 +74,7 @@ def load(instance_path: str) -> dict[str, object]:
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "nl",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+        "REGISTRY_TIMEZONE": os.environ.get("REGISTRY_TIMEZONE", "Europe/Amsterdam"),
         "LANGUAGES": ("nl", "en"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),

@@ -67,6 +67,8 @@ def make_test_app(database_url: str, **overrides) -> Flask:
         "MAIL_DELIVER_ON_REQUEST": False,
         "SESSION_COOKIE_SECURE": False,
         "SERVER_NAME": None,
+        # The suite compares with the machine's (UTC) date; Dutch dates are tested apart.
+        "REGISTRY_TIMEZONE": "UTC",
     }
     config.update(overrides)
     application = create_app(config)

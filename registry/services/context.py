@@ -6,7 +6,9 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -14,6 +16,11 @@ from sqlalchemy.orm import Session
 from registry.domain.permissions import Action, Actor, Target, require
 from registry.models import AuditEvent
 from registry.models.base import utcnow
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 @dataclass
@@ -28,7 +35,11 @@ class Context:
         return self.clock() if self.clock else utcnow()
 
     def today(self) -> dt.date:
-        return self.now().date()
+        """The calendar date where the registry's users live (``REGISTRY_TIMEZONE``, default
+        Europe/Amsterdam): just after midnight Dutch time it is already the next day."""
+        zone = self.settings.get("REGISTRY_TIMEZONE") if self.settings else None
+        now = self.now()
+        return now.astimezone(_zone(zone)).date() if zone else now.date()
 
     @property
     def actor_id(self) -> int | None:
