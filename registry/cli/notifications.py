@@ -6,6 +6,8 @@ import click
 from flask import current_app
 
 from registry.extensions import db
+from registry.models.base import utcnow
+from registry.services import jobs
 from registry.services import mail as mail_service
 from registry.services import notifications as service
 
@@ -15,7 +17,12 @@ group = click.Group("notifications", help="In-app notifications and their e-mail
 @group.command("send")
 def send() -> None:
     """Queue due reminders and digests, then deliver the outbox (failures are retried)."""
-    summary = service.run(db.session, mail_service.transport_for(current_app.config))
+    with jobs.recorded(db.session, "notifications") as run:
+        summary = service.run(db.session, mail_service.transport_for(current_app.config))
+        run.ok = not summary.failed
+        run.detail = f"reminders={summary.reminders} sent={summary.sent} failed={summary.failed}"
+    # The run delivered the outbox too: that counts as a run of the mail job.
+    jobs.record(db.session, "mail", utcnow(), not summary.failed, f"sent={summary.sent}")
     click.echo(
         f"reminders={summary.reminders} digests={summary.digests} "
         f"sent={summary.sent} failed={summary.failed}"

@@ -13,11 +13,14 @@ def sweep() -> None:
     """Close places whose period ended; remind employers at N-7 days and pause open
     places unconfirmed for N days."""
     from registry.extensions import db
+    from registry.services import jobs
     from registry.services.context import Context
     from registry.services.places import sweep as run_sweep
 
     ctx = Context(session=db.session, actor=None, settings=current_app.config)
-    result = run_sweep(ctx)
+    with jobs.recorded(db.session, "places_sweep") as run:
+        result = run_sweep(ctx)
+        run.detail = f"reminded={len(result.reminded)} paused={len(result.paused)}"
     click.echo(f"reminded: {len(result.reminded)}")
     click.echo(f"paused: {len(result.paused)}")
     click.echo(f"closed (period ended): {len(result.closed)}")

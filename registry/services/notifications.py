@@ -48,6 +48,10 @@ class Kind:
     LISTING_CONFIRMATION_DUE = "listing_confirmation_due"  # from the places area
     PLACE_PAUSED = "place_paused"  # from the places area
     RECIPROCITY_WARNING = "reciprocity_warning"
+    ANSWER_OVERDUE = "answer_overdue"  # a proposal past the network's answer deadline
+    PLACE_SUBMITTED = "place_submitted"  # a place waits for the coordinator's review
+    PLACE_PUBLISHED = "place_published"
+    PLACE_SENT_BACK = "place_sent_back"
     DIGEST = "digest"
 
 
@@ -332,6 +336,12 @@ def send_digests(session: Session, now: dt.datetime | None = None) -> int:
     return sent
 
 
+def _remind_overdue(session: Session, now: dt.datetime) -> list[int]:
+    from registry.services.todo import remind_overdue_proposals
+
+    return remind_overdue_proposals(Context(session=session, actor=None, clock=lambda: now))
+
+
 @dataclass(frozen=True)
 class RunSummary:
     reminders: int
@@ -344,6 +354,7 @@ def run(session: Session, transport: mail.Transport, now: dt.datetime | None = N
     """The scheduled job: reminders, digests, then deliver the outbox (failures retried)."""
     now = now or utcnow()
     reminders = queue_reminders(session, now.date())
+    reminders += len(_remind_overdue(session, now))
     digests = send_digests(session, now)
     sent, failed = mail.deliver_pending(session, transport, now=now)
     return RunSummary(reminders, digests, sent, failed)

@@ -878,6 +878,9 @@ def _submit(ctx: Context, place: Place) -> None:
         place.reminder_sent_at = None
     place.review_note = ""
     ctx.audit("place.submitted", "place", place.id, before=before, after=place.status)
+    from registry.services import review_signals
+
+    review_signals.submitted(ctx, place)
 
 
 def submit_place(ctx: Context, place_id: int) -> Place:
@@ -900,6 +903,9 @@ def publish_place(ctx: Context, place_id: int) -> Place:
         place.last_confirmed_at = ctx.now()
         place.reminder_sent_at = None
         ctx.audit("place.published", "place", place.id)
+        from registry.services import review_signals
+
+        review_signals.published(ctx, place)
     return place
 
 
@@ -918,6 +924,9 @@ def send_back_place(ctx: Context, place_id: int, reason: str) -> Place:
         place.status = PlaceStatus.DRAFT
         place.review_note = reason
         ctx.audit("place.sent_back", "place", place.id, reason=reason)
+        from registry.services import review_signals
+
+        review_signals.sent_back(ctx, place, reason)
     return place
 
 

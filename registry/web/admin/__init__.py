@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from registry.domain.permissions import Action, Role
 from registry.models import CoachOrganisationKind
-from registry.services import accounts, two_factor
+from registry.services import accounts, todo, two_factor
 from registry.services import organisations as orgs
 from registry.services.errors import ValidationFailed
 from registry.web.forms import MultiCheckboxField
@@ -85,7 +85,14 @@ class CoachOrgForm(FlaskForm):
 @login_required
 def users():
     ctx = service_context()
-    return render_template("admin/users.html", users=accounts.list_users(ctx), roles=ROLE_LABELS)
+    show = request.args.get("show", "")[:20]
+    found = todo.follow_up_users(ctx, show) if show else None
+    return render_template(
+        "admin/users.html",
+        users=found if found is not None else accounts.list_users(ctx),
+        roles=ROLE_LABELS,
+        show=show if found is not None else "",
+    )
 
 
 @bp.route("/users/invite", methods=["GET", "POST"])

@@ -9,7 +9,8 @@ from sqlalchemy import text
 from wtforms import HiddenField, SelectField
 
 from registry.extensions import db
-from registry.services import accounts
+from registry.services import accounts, todo
+from registry.services.notifications import unread_count
 from registry.web.helpers import safe_next, service_context
 
 bp = Blueprint("main", __name__)
@@ -23,7 +24,30 @@ class LanguageForm(FlaskForm):
 @bp.get("/")
 @login_required
 def home():
-    return render_template("main/home.html")
+    ctx = service_context()
+    return render_template("main/home.html", home=_home(ctx), today=ctx.today())
+
+
+def _home(ctx):
+    """The actor's to-do lists, computed once per request (the nav badges reuse them)."""
+    cached = getattr(request, "_registry_home", None)
+    if cached is None:
+        cached = request._registry_home = todo.home(ctx)
+    return cached
+
+
+def nav_badges() -> dict[str, int]:
+    """Counts shown next to the navigation entries (cached for the request)."""
+    if not current_user.is_authenticated:
+        return {}
+    cached = getattr(request, "_registry_badges", None)
+    if cached is None:
+        ctx = service_context()
+        home = getattr(request, "_registry_home", None)
+        cached = todo.badges_of(home) if home is not None else todo.badges(ctx)
+        cached["notifications.index"] = unread_count(ctx.session, current_user.id)
+        request._registry_badges = cached
+    return cached
 
 
 @bp.post("/language")
@@ -58,4 +82,7 @@ def healthz():
 
 @bp.app_context_processor
 def language_form():
-    return {"language_form": LanguageForm(formdata=None, language=None)}
+    return {
+        "language_form": LanguageForm(formdata=None, language=None),
+        "nav_badges": nav_badges,
+    }

@@ -106,6 +106,8 @@ def _form_for(networks, data: dict[str, Any] | None = None):
     cls = place_form_class()
     form = cls(data=data) if request.method == "GET" else cls()
     form.setup(networks)
+    # The form says before submitting which networks review new places (issue 14).
+    form.reviewing_networks = [n.name for n in networks if n.review_new_places]
     return form
 
 
@@ -500,6 +502,8 @@ def export(fmt: str):
 @login_required
 def curation():
     ctx = service_context()
+    if not request.args:  # opens on "to review", oldest first (issue 14)
+        return redirect(url_for(".curation", status="submitted", sort="created"))
     filters = _filters()
     page = svc.search_places(ctx, filters, "curation")
     now = ctx.now()
@@ -512,6 +516,7 @@ def curation():
         networks=svc.curation_networks(ctx),
         scope="curation",
         may_create=False,
+        bulk_form=BulkForm(formdata=None, next=request.full_path),
     )
 
 
@@ -543,3 +548,7 @@ def send_back(place_id: int):
     svc.send_back_place(ctx, place_id, form.reason.data)
     flash(_("The place was sent back to the employer."), "success")
     return _back(place_id)
+
+
+# The bulk curation routes live on this blueprint (issue 14).
+from registry.web.places.bulk import BulkForm  # noqa: E402
