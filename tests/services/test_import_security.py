@@ -278,3 +278,34 @@ def test_a_highly_compressed_member_is_refused(world, make_ctx, monkeypatch):
     with pytest.raises(ValidationFailed) as info:
         _import(world, make_ctx, bomb)
     assert "unpacks to more than" in str(info.value.errors["file"][0])
+
+
+# --- through the import page ---------------------------------------------------------------
+
+
+def test_the_page_shows_a_refused_row_and_a_refused_file_in_dutch(world, client, foreign_place):
+    from flask import session as http_session
+
+    http_session.pop("lang", None)
+    client.login("coord.a@example.nl")
+    rows = write_csv([_row("AB-1", world.net_a.name, title="Rewritten")])
+    response = client.post(
+        "/places/import",
+        {"employer_id": str(world.emp_ab.id), "file": (io.BytesIO(rows), "rows.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "Je mag deze plek niet wijzigen" in response.get_data(as_text=True)
+
+    far_cell = _inline("XFD5002", "x")
+    crafted = _xlsx(
+        _sheet("A1:XFD5002", f'<row r="1">{HEADER}</row><row r="5002">{far_cell}</row>')
+    )
+    response = client.post(
+        "/places/import",
+        {"employer_id": str(world.emp_ab.id), "file": (io.BytesIO(crafted), "p.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "meer dan 200 kolommen" in response.get_data(as_text=True)
+    assert foreign_place.title == "Original title"
