@@ -51,6 +51,8 @@ class NetworkInput:
     reciprocity_soft_limit: int | None = None
     reciprocity_hard_limit: bool = False
     retention_months: int = 24
+    # Working days a host has to answer a proposal (None: the default, 5; issue 14).
+    answer_deadline_days: int | None = None
 
 
 def _validate_network(session: Session, data: NetworkInput, network_id: int | None) -> None:
@@ -62,6 +64,10 @@ def _validate_network(session: Session, data: NetworkInput, network_id: int | No
         errors["name"] = [_l("A network with this name already exists.")]
     if not 7 <= data.freshness_days <= 365:
         errors["freshness_days"] = [_l("Choose between 7 and 365 days.")]
+    if data.answer_deadline_days is not None and not 1 <= data.answer_deadline_days <= 30:
+        errors["answer_deadline_days"] = [
+            _l("Answer deadline: choose from 1 to 30 working days, or leave empty for 5.")
+        ]
     if not 1 <= data.retention_months <= 120:
         errors["retention_months"] = [_l("Choose between 1 and 120 months.")]
     if data.reciprocity_soft_limit is not None and not 1 <= data.reciprocity_soft_limit <= 1000:
@@ -281,6 +287,17 @@ ALLOWED_MEMBERSHIP_MOVES = {
     MembershipStatus.SUSPENDED: {MembershipStatus.ADMITTED, MembershipStatus.LEFT},
     MembershipStatus.LEFT: {MembershipStatus.APPLIED, MembershipStatus.ADMITTED},
 }
+
+
+def get_membership(ctx: Context, membership_id: int) -> Membership:
+    """A membership the actor may decide on (for the confirmation page)."""
+    membership = ctx.session.get(Membership, membership_id)
+    if membership is None:
+        raise NotFound(_l("This membership does not exist."))
+    ctx.require(
+        Action.MEMBERSHIP_DECIDE, MembershipFacts(membership.network_id, membership.employer_id)
+    )
+    return membership
 
 
 def decide_membership(ctx: Context, membership_id: int, status: MembershipStatus) -> Membership:

@@ -1,7 +1,8 @@
 """Who hears about a place's review (issue 14): submitting tells the coordinators of each
-network the place is offered to; publishing or sending back tells the employer's contacts,
-with the coordinator's reason. In-app and by e-mail per each person's notification
-setting (registry.services.notifications.notify), inside the caller's transaction."""
+network the place is offered to that reviews new places; publishing or sending back tells
+the employer's contacts, with the coordinator's reason. In-app and by e-mail per each
+person's notification setting (registry.services.notifications.notify), inside the
+caller's transaction."""
 
 from __future__ import annotations
 
@@ -17,24 +18,19 @@ def _link(place: Place) -> str:
 
 
 def submitted(ctx: Context, place: Place) -> int:
-    """Tell each offered network's coordinators: review it, or that it is open."""
+    """Tell the coordinators of each offered network that reviews new places that the
+    place waits for them (networks that do not review see it open; no message)."""
     told: set[int] = set()
     for network in sorted(place.networks, key=lambda n: n.id):
-        if network.review_new_places:
-            subject = _l("A place waits for your review: %(title)s", title=place.title)
-            body = _l(
-                "%(employer)s offered the place to %(network)s, which reviews new places. "
-                "Publish it or send it back with what should change.",
-                employer=place.employer.name,
-                network=network.name,
-            )
-        else:
-            subject = _l("A new place is open in your network: %(title)s", title=place.title)
-            body = _l(
-                "%(employer)s offered the place to %(network)s.",
-                employer=place.employer.name,
-                network=network.name,
-            )
+        if not network.review_new_places:
+            continue
+        subject = _l("A place waits for your review: %(title)s", title=place.title)
+        body = _l(
+            "%(employer)s offered the place to %(network)s, which reviews new places. "
+            "Publish it or send it back with what should change.",
+            employer=place.employer.name,
+            network=network.name,
+        )
         for user in notes.coordinator_users(ctx.session, network.id):
             if user.id in told or user.id == ctx.actor_id:
                 continue

@@ -215,3 +215,13 @@ def test_admin_user_list_filters_follow_the_home_counts(world, session, client):
     home = _shown(client.get("/").get_data(as_text=True))
     assert home["invitations_open"] == 1 and home["deactivated_accounts"] == 1
     assert home["jobs_unhealthy"] == 3
+
+
+def test_only_reviewing_networks_hear_of_a_submitted_place(world, session, make_ctx):
+    world.net_b.review_new_places = True
+    pl = place(session, world.emp_ab, [world.net_a, world.net_b], status=PlaceStatus.DRAFT)
+    contact = factories.user(session, Role.EMPLOYER, employers=[world.emp_ab])
+    session.commit()
+    place_svc.submit_place(make_ctx(contact), pl.id)
+    assert _kinds(session, world.coordinator_b) == [notes.Kind.PLACE_SUBMITTED]
+    assert _kinds(session, world.coordinator_a) == []  # offered there, but no review

@@ -56,15 +56,20 @@ def test_coordinator_admits_and_suspends_in_own_network_only(client, world, sess
     )
     other = session.scalar(select(Membership).where(Membership.network_id == world.net_b.id))
     client.login(world.coordinator_a.email)
-    assert (
-        client.post(f"/networks/memberships/{membership.id}", {"status": "suspended"}).status_code
-        == 303
-    )
+    url = f"/networks/memberships/{membership.id}"
+    unconfirmed = client.post(url, {"status": "suspended"})  # asks first (issue 14)
+    assert unconfirmed.status_code == 303 and "/confirm?status=suspended" in unconfirmed.location
+    session.expire_all()
+    assert session.get(Membership, membership.id).status == MembershipStatus.ADMITTED
+    page = client.get(unconfirmed.location).get_data(as_text=True)
+    assert world.emp_a.name in page and world.net_a.name in page
+    assert client.post(url, {"status": "suspended", "confirmed": "yes"}).status_code == 303
     session.expire_all()
     assert session.get(Membership, membership.id).status == MembershipStatus.SUSPENDED
     assert (
         client.post(f"/networks/memberships/{other.id}", {"status": "suspended"}).status_code == 403
     )
+    assert client.get(f"/networks/memberships/{other.id}/confirm?status=left").status_code == 403
     assert session.get(Membership, other.id).status == MembershipStatus.ADMITTED
     assert session.scalar(select(AuditEvent).where(AuditEvent.action == "membership.status"))
 

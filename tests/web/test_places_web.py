@@ -165,7 +165,12 @@ def test_employer_actions_by_one_click(world, client, session, make_ctx, english
     assert client.post(f"/places/{place.id}/full").status_code == 303
     response = client.post(f"/places/{place.id}/duplicate")
     assert response.status_code == 303 and "/edit" in response.headers["Location"]
-    assert client.post(f"/places/{place.id}/close").status_code == 303
+    asked = client.post(f"/places/{place.id}/close")  # closing is confirmed first
+    assert asked.status_code == 303 and asked.location.endswith(f"/places/{place.id}/close")
+    assert "Coaches no longer find the place" in client.get(asked.location).get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Place, place.id).status != PlaceStatus.CLOSED
+    assert client.post(f"/places/{place.id}/close", {"confirmed": "yes"}).status_code == 303
     session.expire_all()
     assert session.get(Place, place.id).status == PlaceStatus.CLOSED
     assert session.scalar(select(func.count(Place.id))) == 2

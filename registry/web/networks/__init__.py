@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from registry.models import MembershipStatus, NetworkKind
 from registry.services import organisations as orgs
 from registry.services.errors import ValidationFailed
+from registry.web import confirm as confirm_page
 from registry.web.forms import IntSelectField
 from registry.web.helpers import apply_errors, service_context
 
@@ -48,6 +49,10 @@ class NetworkForm(FlaskForm):
     reciprocity_hard_limit = BooleanField(
         _l("Block new proposals for such an employer until it hosts")
     )
+    answer_deadline_days = IntegerField(
+        _l("Hosts answer a proposal within (working days)"),
+        validators=[Optional(), NumberRange(min=1, max=30)],
+    )
     retention_months = IntegerField(
         _l("Erase closed trajectories after (months)"),
         default=24,
@@ -66,6 +71,7 @@ class NetworkForm(FlaskForm):
             reciprocity_soft_limit=self.reciprocity_soft_limit.data,
             reciprocity_hard_limit=self.reciprocity_hard_limit.data,
             retention_months=self.retention_months.data,
+            answer_deadline_days=self.answer_deadline_days.data,
         )
 
 
@@ -82,6 +88,18 @@ class AddMemberForm(FlaskForm):
 
 class DecideForm(FlaskForm):
     status = SelectField(choices=[(s.value, s.value) for s in MembershipStatus])
+    confirmed = HiddenField()
+
+
+# Buttons say what they do (issue 14); the status itself is shown as a state.
+MOVE_VERBS = {
+    MembershipStatus.ADMITTED: _l("Admit"),
+    MembershipStatus.SUSPENDED: _l("Suspend"),
+    MembershipStatus.LEFT: _l("End membership"),
+    MembershipStatus.APPLIED: _l("Reopen the application"),
+}
+# Moves that hit the employer: asked to confirm on a page first.
+CONFIRM_MOVES = frozenset({MembershipStatus.SUSPENDED, MembershipStatus.LEFT})
 
 
 @bp.get("/")
@@ -142,6 +160,8 @@ def show(network_id: int):
         kinds=KIND_LABELS,
         statuses=STATUS_LABELS,
         moves=orgs.ALLOWED_MEMBERSHIP_MOVES,
+        verbs=MOVE_VERBS,
+        confirm_moves=CONFIRM_MOVES,
     )
 
 
@@ -196,10 +216,56 @@ def decide(membership_id: int):
         from flask import abort
 
         abort(400)
+    target = MembershipStatus(form.status.data)
+    if target in CONFIRM_MOVES and form.confirmed.data != "yes":
+        orgs.get_membership(ctx, membership_id)  # 403/404 before the confirmation page
+        return redirect(url_for(".confirm", membership_id=membership_id, status=target.value), 303)
     try:
-        membership = orgs.decide_membership(ctx, membership_id, MembershipStatus(form.status.data))
+        membership = orgs.decide_membership(ctx, membership_id, target)
     except ValidationFailed as exc:
         flash(str(exc), "error")
         return redirect(url_for(".index")), 303
     flash(_("Membership updated."), "success")
     return redirect(url_for(".show", network_id=membership.network_id)), 303
+
+
+@bp.get("/memberships/<int:membership_id>/confirm")
+@login_required
+def confirm(membership_id: int):
+    """Suspending or ending a membership is confirmed on a page that says what happens."""
+    ctx = service_context()
+    try:
+        target = MembershipStatus(request.args.get("status", ""))
+    except ValueError:
+        abort(404)
+    if target not in CONFIRM_MOVES:
+        abort(404)
+    membership = orgs.get_membership(ctx, membership_id)
+    if target not in orgs.ALLOWED_MEMBERSHIP_MOVES[membership.status]:
+        flash(_("This change of status is not possible."), "error")
+        return redirect(url_for(".show", network_id=membership.network_id), 303)
+    names = {"employer": membership.employer.name, "network": membership.network.name}
+    if target is MembershipStatus.SUSPENDED:
+        title = _l("Suspend %(employer)s in %(network)s?", **names)
+        consequences = [
+            _l("%(employer)s can no longer offer new places in %(network)s.", **names),
+            _l("Coaches in %(network)s no longer propose candidates for its places.", **names),
+            _l("Placements that already run go on. You can admit the employer again later."),
+        ]
+    else:
+        title = _l("End the membership of %(employer)s in %(network)s?", **names)
+        consequences = [
+            _l("%(employer)s leaves %(network)s today.", **names),
+            _l("Its places are no longer offered in %(network)s.", **names),
+            _l("Its reciprocity history stays in the network's figures."),
+        ]
+    return confirm_page.render(
+        confirm_page.Confirmation(
+            title=title,
+            consequences=consequences,
+            action=url_for(".decide", membership_id=membership.id),
+            verb=MOVE_VERBS[target],
+            cancel=url_for(".show", network_id=membership.network_id),
+            fields={"status": target.value, "confirmed": "yes"},
+        )
+    )

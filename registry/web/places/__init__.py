@@ -35,6 +35,7 @@ from registry.services import place_import as importer
 from registry.services import places as svc
 from registry.services.errors import PermissionDenied, ValidationFailed
 from registry.services.place_templates import TEMPLATES, get_template
+from registry.web import confirm as confirm_page
 from registry.web.helpers import apply_errors, safe_next, service_context
 from registry.web.places import labels
 from registry.web.places.forms import (
@@ -307,10 +308,34 @@ def full(place_id: int):
     return _one_click(place_id, svc.mark_full, _("The place is marked as full."))
 
 
-@bp.post("/places/<int:place_id>/close")
+@bp.route("/places/<int:place_id>/close", methods=["GET", "POST"])
 @login_required
 def close(place_id: int):
-    return _one_click(place_id, svc.close_place, _("The place is closed."))
+    """Closing cannot be undone: a page says what happens before the place closes."""
+    ctx = service_context()
+    place = svc.get_place(ctx, place_id, Action.PLACE_EDIT, Action.PLACE_CURATE)
+    if request.method == "POST" and request.form.get("confirmed") == "yes":
+        return _one_click(place_id, svc.close_place, _("The place is closed."))
+    if request.method == "POST":
+        _action_form()
+        return redirect(url_for(".close", place_id=place_id), 303)
+    if not svc.can_move(place, "close"):
+        flash(_("This is not possible while the place has its current status."), "error")
+        return redirect(url_for(".show", place_id=place_id), 303)
+    return confirm_page.render(
+        confirm_page.Confirmation(
+            title=_("Close the place %(title)s?", title=place.title),
+            consequences=[
+                _("Coaches no longer find the place and cannot propose candidates for it."),
+                _("Proposals and placements that already exist go on."),
+                _("A closed place cannot be opened again; you can copy it to a new draft."),
+            ],
+            action=url_for(".close", place_id=place_id),
+            verb=_("Close the place"),
+            cancel=url_for(".show", place_id=place_id),
+            fields={"confirmed": "yes"},
+        )
+    )
 
 
 # --- import and export ---------------------------------------------------------------------
@@ -503,6 +528,7 @@ def export(fmt: str):
 def curation():
     ctx = service_context()
     if not request.args:  # opens on "to review", oldest first (issue 14)
+        svc.curation_networks(ctx)  # 403 before the redirect for those who may not curate
         return redirect(url_for(".curation", status="submitted", sort="created"))
     filters = _filters()
     page = svc.search_places(ctx, filters, "curation")
