@@ -39,6 +39,7 @@ import io
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -70,6 +71,7 @@ from registry.models import (
     PlaceStatus,
     TrajectoryStatus,
 )
+from registry.services import formatting, labels
 from registry.services import ledger as ledger_service
 from registry.services.candidates import candidate_facts, clock_of, current_profile, is_stale
 from registry.services.context import Context
@@ -276,7 +278,7 @@ def employer_dashboard(ctx: Context, employer_id: int) -> EmployerDashboard:
         for p in visible
         if p.host_employer_id == employer.id and p.status is Status.PROPOSED
     }
-    with ctx.transaction():
+    with ctx.read_transaction():
         _audit_listed(
             ctx,
             sorted(shown),
@@ -588,7 +590,7 @@ def network_dashboard(
         for month, count in stats.bucket_by_month((_date(p.proposed_at) for p in proposed), period)
     ]
     if listing:
-        with ctx.transaction():
+        with ctx.read_transaction():
             _audit_listed(
                 ctx,
                 shown_ids,
@@ -636,9 +638,28 @@ def _safe(value: Any) -> Any:
 Table = tuple[str, list[str], list[list[Any]]]  # (title, header, rows)
 
 
+def _csv_cell(value: Any, locale: str) -> Any:
+    """A cell as the reader's spreadsheet reads it: a Dutch decimal comma and day-month-
+    year dates in Dutch, a decimal point and ISO dates in English."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float | Decimal):
+        text = format(value, "f").rstrip("0").rstrip(".") if value % 1 else str(int(value))
+        return text.replace(".", ",") if locale == "nl" else text
+    if isinstance(value, dt.datetime | dt.date):
+        day = value.date() if isinstance(value, dt.datetime) else value
+        return day.strftime("%d-%m-%Y") if locale == "nl" else day.isoformat()
+    return _safe(value)
+
+
 def _csv(tables: Sequence[Table]) -> bytes:
+    """CSV for the reader's spreadsheet: in Dutch semicolons and decimal commas (what a
+    Dutch Excel expects), in English commas and decimal points."""
+    locale = formatting.current_locale()
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=";" if locale == "nl" else ",", lineterminator="\r\n")
     for i, (title, header, rows) in enumerate(tables):
         if i:
             writer.writerow([])
@@ -646,7 +667,7 @@ def _csv(tables: Sequence[Table]) -> bytes:
             writer.writerow([_safe(title)])
         writer.writerow([_safe(h) for h in header])
         for row in rows:
-            writer.writerow(["" if v is None else _safe(v) for v in row])
+            writer.writerow([_csv_cell(v, locale) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -662,7 +683,10 @@ def _xlsx(tables: Sequence[Table]) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([_safe(v) for v in row])
+            sheet.append([_safe(v) for v in row])  # numbers and dates stay typed
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, dt.datetime | dt.date):
+                    cell.number_format = "dd-mm-yyyy"
         sheet.freeze_panes = "A2"
     out = io.BytesIO()
     workbook.save(out)
@@ -686,8 +710,8 @@ def figure_tables(dash: NetworkDashboard) -> list[Table]:
     f = dash.figures
     summary: list[list[Any]] = [
         [str(_l("Network")), dash.network.name],
-        [str(_l("From")), dash.period.start.isoformat()],
-        [str(_l("Until")), dash.period.end.isoformat()],
+        [str(_l("From")), dash.period.start],
+        [str(_l("Until")), dash.period.end],
         [str(_l("Proposals")), f.proposals],
         [str(_l("Accepted")), f.accepted],
         [str(_l("Declined")), f.declined],
@@ -708,11 +732,14 @@ def figure_tables(dash: NetworkDashboard) -> list[Table]:
         [str(_l("Active candidates")), f.active_candidates],
         [str(_l("Stale capacity profiles")), f.stale_profiles],
     ]
-    summary += [[str(_l("Outcome: %(o)s", o=o.value)), n] for o, n in f.outcomes.items()]
+    summary += [
+        [str(_l("Outcome: %(o)s", o=labels.label(labels.PLACEMENT_OUTCOME, o))), n]
+        for o, n in f.outcomes.items()
+    ]
     members = [
         [
             m.name,
-            m.membership.value if m.membership else "",
+            labels.label(labels.MEMBERSHIP_STATUS, m.membership) if m.membership else "",
             m.period.hosted_placements,
             m.period.sent_placements,
             m.period.hosted_weeks,

@@ -9,6 +9,21 @@
     near_miss: { color: "#4a148c", fillColor: "#6a1b9a", label: "\u2248" }
   };
 
+  // A marker opens its row in the list: scroll to it, mark it and load its explanation.
+  function openRow(anchor) {
+    var row = document.getElementById(anchor);
+    if (!row) { return; }
+    document.querySelectorAll("tr.hit.is-current").forEach(function (r) { r.classList.remove("is-current"); });
+    row.classList.add("is-current");
+    row.scrollIntoView({ behavior: "smooth", block: "center" });
+    var link = row.querySelector("th a");
+    if (link) {
+      link.focus({ preventScroll: true });
+      var target = document.getElementById(anchor.replace("place-", "why-"));
+      if (target && !target.hasChildNodes()) { link.click(); }
+    }
+  }
+
   function init() {
     var el = document.getElementById("search-map");
     if (!el || el.dataset.ready === "1" || typeof L === "undefined") { return; }
@@ -29,20 +44,42 @@
           }
         })
         .catch(function () { /* the list remains the primary view */ });
+      if (el.dataset.townsUrl) {
+        fetch(el.dataset.townsUrl, { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (data) {
+            if (!data) { return; }
+            data.features.forEach(function (f) {
+              var c = f.geometry.coordinates;
+              L.marker([c[1], c[0]], { interactive: false, keyboard: false,
+                icon: L.divIcon({ className: "map-town", html: f.properties.name, iconSize: null }) }).addTo(map);
+            });
+          })
+          .catch(function () { /* names are a help, not a need */ });
+      }
     }
     var circle = L.circle([lat, lon], { radius: radiusKm * 1000, color: "#0d47a1", weight: 2, fillOpacity: 0.05 }).addTo(map);
     L.circleMarker([lat, lon], { radius: 6, color: "#0d47a1", fillOpacity: 1 })
       .bindTooltip(el.getAttribute("aria-label") ? "\u2302" : "").addTo(map);
     var markers = [];
     try { markers = JSON.parse(el.dataset.markers || "[]"); } catch (e) { markers = []; }
+    // Near misses first, matches last: a match is drawn above a near miss it overlaps.
+    var LAYER = { near_miss: 0, signal: 1, match: 2 };
+    markers = markers.map(function (m) {
+      return { lat: m.a, lon: m.o, title: m.t, section: m.s, km: m.k, anchor: "place-" + m.i };
+    });
+    markers.sort(function (a, b) { return (LAYER[a.section] || 0) - (LAYER[b.section] || 0); });
     markers.forEach(function (m) {
       var s = STYLE[m.section] || STYLE.match;
-      L.circleMarker([m.lat, m.lon], { radius: 7, color: s.color, fillColor: s.fillColor, fillOpacity: 0.9, weight: 2 })
-        .bindTooltip(s.label + " " + m.title + " (" + m.km + " km)")
-        .on("click", function () {
-          var target = document.getElementById(m.anchor);
-          if (target) { target.scrollIntoView({ behavior: "smooth" }); }
-        })
+      var icon = L.divIcon({
+        className: "",
+        html: '<div class="map-marker map-marker-' + m.section + '"><span aria-hidden="true">' + s.label + "</span></div>",
+        iconSize: [22, 22], iconAnchor: [11, 11]
+      });
+      L.marker([m.lat, m.lon], { icon: icon, title: s.label + " " + m.title + " (" + m.km + ")",
+                                 zIndexOffset: 1000 * (LAYER[m.section] || 0), keyboard: true })
+        .bindTooltip(s.label + " " + m.title + " (" + m.km + ")")
+        .on("click", function () { openRow(m.anchor); })
         .addTo(map);
     });
     map.fitBounds(circle.getBounds(), { padding: [10, 10] });

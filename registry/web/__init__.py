@@ -77,6 +77,9 @@ def init_web(app: Flask, babel: Babel) -> None:
     register_security(app)
     auth.register_two_factor_enforcement(app)
     register_template_helpers(app)
+    from registry.web import formatting
+
+    formatting.register(app)
 
     @app.teardown_request
     def _deliver_mail(exc: BaseException | None) -> None:

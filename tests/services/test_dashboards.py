@@ -278,7 +278,8 @@ def test_unknown_network_is_not_found(session, world, make_ctx):
 def _csv_tables(content: bytes) -> list[list[list[str]]]:
     text = content.decode("utf-8-sig")
     blocks, current = [], []
-    for row in csv.reader(io.StringIO(text), delimiter=";"):
+    delimiter = ";" if ";" in text.splitlines()[1] else ","  # Dutch ; English , (issue 15)
+    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
         if not row:
             blocks.append(current)
             current = []
@@ -364,7 +365,7 @@ def test_research_export_is_anonymous_and_its_totals_equal_the_dashboard(
 
     export = svc.export_research(ctx, world.net_a.id, fmt="csv")
     text = export.content.decode("utf-8-sig")
-    table = list(csv.reader(io.StringIO(text), delimiter=";"))
+    table = list(csv.reader(io.StringIO(text), delimiter=";" if ";" in text else ","))
     assert table[0] == svc.RESEARCH_COLUMNS
     assert len(table) == 9
     refs = [row[0] for row in table[1:]]
@@ -379,7 +380,8 @@ def test_research_export_is_anonymous_and_its_totals_equal_the_dashboard(
     assert "-" not in "".join(row[9] + row[10] + row[11] for row in table[1:])  # weeks, no dates
     # A second export gets fresh references.
     again = svc.export_research(ctx, world.net_a.id, fmt="csv").content.decode("utf-8-sig")
-    again_refs = [row[0] for row in list(csv.reader(io.StringIO(again), delimiter=";"))[1:]]
+    again_rows = csv.reader(io.StringIO(again), delimiter=";" if ";" in again else ",")
+    again_refs = [row[0] for row in list(again_rows)[1:]]
     assert not set(refs) & set(again_refs)
 
     xlsx = svc.export_research(ctx, world.net_a.id, fmt="xlsx")

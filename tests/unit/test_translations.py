@@ -19,7 +19,14 @@ def _catalogue(locale: str):
 
 def _source_msgids() -> set[str]:
     method_map = [("registry/**.py", "python"), ("templates/**.html", "jinja2")]
-    keywords = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
+    keywords = {
+        "_": None,
+        "_l": None,
+        "N_": None,  # the workload catalogue's labels (registry/domain/workload.py)
+        "gettext": None,
+        "lazy_gettext": None,
+        "ngettext": (1, 2),
+    }
     found = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map=method_map, keywords=keywords

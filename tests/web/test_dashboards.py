@@ -154,7 +154,7 @@ def test_exports_download_the_dashboard_figures(client, session, world, make_ctx
     response = client.get(f"/dashboard/network/{world.net_a.id}/export.csv")
     assert response.mimetype == "text/csv"
     text = response.get_data().decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    rows = list(csv.reader(io.StringIO(text), delimiter=","))  # English: commas (issue 15)
     assert ["Proposals", "8"] in rows and ["Starts", "4"] in rows
 
     xlsx = client.get(f"/dashboard/network/{world.net_a.id}/export.xlsx")
@@ -163,7 +163,7 @@ def test_exports_download_the_dashboard_figures(client, session, world, make_ctx
     assert "Givers and takers" in book.sheetnames
 
     research = client.get(f"/dashboard/network/{world.net_a.id}/research.csv")
-    lines = list(csv.reader(io.StringIO(research.get_data().decode("utf-8-sig")), delimiter=";"))
+    lines = list(csv.reader(io.StringIO(research.get_data().decode("utf-8-sig")), delimiter=","))
     assert lines[0] == svc.RESEARCH_COLUMNS and len(lines) == 9
     assert re.search(
         r'filename="network-\d+-research-\d{4}-\d\d-\d\d_', research.headers["Content-Disposition"]

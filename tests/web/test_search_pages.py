@@ -46,7 +46,7 @@ def test_coach_sees_only_places_of_the_candidate_networks(client, world, setup):
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200
     assert "Plek in netwerk A" in html and "Plek alleen in netwerk B" not in html
-    assert 'id="search-map"' in html and "<details>" in html
+    assert 'id="search-map"' in html and 'hx-target="#why-' in html
     assert "<script>" not in html  # CSP: no inline script
     # trying to widen the search to another network does not leak it
     resp = client.get(f"/candidates/{cand.id}/search?network={world.net_b.id}")
@@ -108,6 +108,15 @@ def test_reverse_search_not_for_others(client, world, setup, who):
     assert client.get(f"/places/{own.id}/candidates").status_code in (403, 404)
 
 
+def _with_explanations(client, html: str) -> str:
+    """The list page plus every row's explanation (fetched as htmx would, issue 15)."""
+    import re
+
+    links = re.findall(r'hx-get="(/candidates/\d+/search/places/\d+[^"]*)"', html)
+    parts = [client.get(u.replace("&amp;", "&"), headers={"HX-Request": "true"}) for u in links]
+    return html + "".join(p.get_data(as_text=True) for p in parts)
+
+
 # --------------------------------------------------------------------------- issue 12
 
 
@@ -126,7 +135,9 @@ def test_the_coordinator_sees_the_demand_and_outcome_never_the_band(client, sess
     _lifting_place(session, world, cand)
     session.commit()
     client.login(world.coordinator_a.email)
-    html = client.get(f"/candidates/{cand.id}/search").get_data(as_text=True)
+    html = _with_explanations(
+        client, client.get(f"/candidates/{cand.id}/search").get_data(as_text=True)
+    )
     assert "Tilplek" in html
     # the place's demand and the outcome, not what the candidate can lift
     assert "vraagt: tot 5 kg" in html
@@ -138,7 +149,9 @@ def test_the_coach_sees_the_band_and_which_hours_limit_applied(client, session, 
     _lifting_place(session, world, cand)
     session.commit()
     client.login(world.coach.email)
-    html = client.get(f"/candidates/{cand.id}/search").get_data(as_text=True)
+    html = _with_explanations(
+        client, client.get(f"/candidates/{cand.id}/search").get_data(as_text=True)
+    )
     assert "vraagt: tot 5 kg; kan: tot 5 kg" in html  # profile: lifting band 1
     assert "grens uit het belastbaarheidsprofiel" in html
 
@@ -154,7 +167,9 @@ def test_without_a_profile_the_page_says_so_with_a_link_and_no_propose(
     make_place(session, world.emp_a, [world.net_a], lat=cand.lat, lon=cand.lon, title="Plek X")
     session.commit()
     client.login(world.coach.email)
-    html = client.get(f"/candidates/{cand.id}/search").get_data(as_text=True)
+    html = _with_explanations(
+        client, client.get(f"/candidates/{cand.id}/search").get_data(as_text=True)
+    )
     assert 'id="no-profile"' in html
     assert f'href="/candidates/{cand.id}/profile"' in html
     assert "Plek X" in html and "geen belastbaarheidsprofiel" in html

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from registry.domain.permissions import Action, Role
 from registry.models import CoachOrganisationKind
 from registry.services import accounts, todo, two_factor
+from registry.services import labels as enum_labels
 from registry.services import organisations as orgs
 from registry.services.errors import ValidationFailed
 from registry.web.forms import MultiCheckboxField
@@ -20,17 +21,8 @@ from registry.web.helpers import apply_errors, mark_mail_queued, service_context
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-ROLE_LABELS = {
-    Role.ADMIN: _l("Administrator"),
-    Role.COORDINATOR: _l("Network coordinator"),
-    Role.COACH: _l("Reintegration coach"),
-    Role.EMPLOYER: _l("Employer contact"),
-}
-ORG_KIND_LABELS = {
-    CoachOrganisationKind.REINTEGRATION_COMPANY: _l("Reintegration company"),
-    CoachOrganisationKind.ARBO_SERVICE: _l("Occupational health service"),
-    CoachOrganisationKind.EMPLOYER_HR: _l("Employer's own HR team"),
-}
+ROLE_LABELS = enum_labels.ROLE
+ORG_KIND_LABELS = enum_labels.ORG_KIND
 
 
 class UserForm(FlaskForm):

@@ -42,6 +42,7 @@ from registry.models import (
     TravelMode,
 )
 from registry.services import candidates as svc
+from registry.services import labels as enum_labels
 from registry.services import placements as placement_svc
 from registry.services.errors import ValidationFailed
 from registry.web.forms import (
@@ -57,13 +58,7 @@ bp = Blueprint("candidates", __name__, url_prefix="/candidates")
 
 NOT_ASSESSED = "-"
 
-KIND_LABELS = {
-    PlaceKind.SNUFFELSTAGE: _l("Taster internship"),
-    PlaceKind.MEELOOPDAG: _l("Job-shadowing day"),
-    PlaceKind.STAGE: _l("Internship"),
-    PlaceKind.WERKERVARINGSPLAATS: _l("Work-experience place"),
-    PlaceKind.DETACHERING: _l("Secondment"),
-}
+KIND_LABELS = enum_labels.PLACE_KIND
 TRAVEL_LABELS = {
     TravelMode.CAR: _l("Car"),
     TravelMode.PUBLIC_TRANSPORT: _l("Public transport"),
@@ -75,11 +70,7 @@ SOURCE_LABELS = {
     ProfileSource.LABOUR_EXPERT: _l("Labour expert"),
     ProfileSource.SELF_REPORTED: _l("Self-reported"),
 }
-STATUS_LABELS = {
-    TrajectoryStatus.ACTIVE: _l("Active"),
-    TrajectoryStatus.CLOSED: _l("Closed"),
-    TrajectoryStatus.ERASED: _l("Erased"),
-}
+STATUS_LABELS = enum_labels.TRAJECTORY_STATUS
 OUTCOME_LABELS = {
     TrajectoryOutcome.WORK_NEW_EMPLOYER: _l("Work at a new employer"),
     TrajectoryOutcome.WORK_OWN_EMPLOYER: _l("Work at the own employer"),

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from registry.domain.permissions import Action, Role
 from registry.models import SizeClass
+from registry.services import labels as enum_labels
 from registry.services import organisations as orgs
 from registry.services.errors import ValidationFailed
 from registry.web.forms import SBI_SECTIONS, dutch_postcode, kvk_number
@@ -19,12 +20,7 @@ from registry.web.helpers import apply_errors, service_context
 
 bp = Blueprint("employers", __name__, url_prefix="/employers")
 
-SIZE_LABELS = {
-    SizeClass.MICRO: _l("Micro (fewer than 10)"),
-    SizeClass.SMALL: _l("Small (10-49)"),
-    SizeClass.MEDIUM: _l("Medium (50-249)"),
-    SizeClass.LARGE: _l("Large (250 or more)"),
-}
+SIZE_LABELS = enum_labels.SIZE_CLASS
 
 
 class EmployerForm(FlaskForm):

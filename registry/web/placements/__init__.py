@@ -30,7 +30,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from registry.domain import workload
 from registry.domain.permissions import Action
-from registry.domain.placement import DeclineReason, EndReason, Outcome, Party, Status
+from registry.domain.placement import Party, Status
+from registry.services import labels as enum_labels
 from registry.services import placements as svc
 from registry.services.documents import certificate_available
 from registry.services.errors import ServiceError, ValidationFailed
@@ -39,16 +40,7 @@ from registry.web.helpers import apply_errors, service_context
 
 bp = Blueprint("placements", __name__, url_prefix="/placements")
 
-STATUS_LABELS = {
-    Status.PROPOSED: _l("Proposed"),
-    Status.ACCEPTED: _l("Accepted"),
-    Status.DECLINED: _l("Declined"),
-    Status.WITHDRAWN: _l("Withdrawn"),
-    Status.STARTED: _l("Running"),
-    Status.CANCELLED: _l("Cancelled"),
-    Status.COMPLETED: _l("Completed"),
-    Status.ENDED_EARLY: _l("Ended early"),
-}
+STATUS_LABELS = enum_labels.PLACEMENT_STATUS
 ACTION_LABELS = {
     Status.ACCEPTED: _l("Accept"),
     Status.DECLINED: _l("Decline"),
@@ -58,41 +50,11 @@ ACTION_LABELS = {
     Status.COMPLETED: _l("Complete"),
     Status.ENDED_EARLY: _l("End early"),
 }
-DECLINE_LABELS = {
-    DeclineReason.NO_CAPACITY: _l("No capacity at the moment"),
-    DeclineReason.NOT_SUITABLE: _l("The place does not suit this candidate"),
-    DeclineReason.WORKLOAD_MISMATCH: _l("The workload does not match"),
-    DeclineReason.TIMING: _l("The timing does not work"),
-    DeclineReason.CANDIDATE_UNAVAILABLE: _l("The candidate is not available"),
-    DeclineReason.OTHER: _l("Other reason"),
-}
-END_LABELS = {
-    EndReason.WORKLOAD_TOO_HIGH: _l("The workload was too high"),
-    EndReason.NOT_SUITABLE: _l("The place did not suit the candidate"),
-    EndReason.CANDIDATE_REQUEST: _l("At the candidate's request"),
-    EndReason.HOST_REQUEST: _l("At the host's request"),
-    EndReason.HOME_REQUEST: _l("At the home employer's request"),
-    EndReason.OTHER: _l("Other reason"),
-}
-OUTCOME_LABELS = {
-    Outcome.HIRED: _l("Hired by the host (contract)"),
-    Outcome.SECONDMENT_CONTINUED: _l("Secondment continued"),
-    Outcome.RETURNED_HOME: _l("Returned to the home employer"),
-    Outcome.NO_FOLLOW_UP: _l("No follow-up"),
-}
-PARTY_LABELS = {
-    Party.COACH: _l("Coach"),
-    Party.HOST: _l("Host employer"),
-    Party.HOME: _l("Home employer"),
-    Party.COORDINATOR: _l("Network coordinator"),
-    Party.ADMIN: _l("Administrator"),
-}
-VERDICT_LABELS = {
-    "fit": _l("fits"),
-    "signal": _l("signal"),
-    "conflict": _l("does not fit"),
-    "unknown": _l("unknown"),
-}
+DECLINE_LABELS = enum_labels.DECLINE_REASON
+END_LABELS = enum_labels.END_REASON
+OUTCOME_LABELS = enum_labels.PLACEMENT_OUTCOME
+PARTY_LABELS = enum_labels.PARTY
+VERDICT_LABELS = enum_labels.VERDICT
 RATING_LABELS = {
     "punctuality": _l("Punctuality and reliability"),
     "quality": _l("Quality of work"),

@@ -6,35 +6,11 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from registry.domain.workload import CONDITIONS, EXPOSURES, SECTIONS, all_dimensions
-from registry.models import PlaceKind, PlaceStatus
+from registry.services import labels as enum_labels
 
-KIND_LABELS = {
-    PlaceKind.SNUFFELSTAGE: _l("Taster internship (snuffelstage)"),
-    PlaceKind.MEELOOPDAG: _l("Job-shadowing day (meeloopdag)"),
-    PlaceKind.STAGE: _l("Internship (stage)"),
-    PlaceKind.WERKERVARINGSPLAATS: _l("Work-experience place (werkervaringsplaats)"),
-    PlaceKind.DETACHERING: _l("Secondment (detachering)"),
-}
-KIND_HELP = {
-    PlaceKind.SNUFFELSTAGE: _l("A few days to get a feel for the work and the workplace."),
-    PlaceKind.MEELOOPDAG: _l("One day walking along with an employee to see the work."),
-    PlaceKind.STAGE: _l("Some weeks of learning the work under guidance."),
-    PlaceKind.WERKERVARINGSPLAATS: _l(
-        "A longer placement to gain work experience; the home employer keeps paying."
-    ),
-    PlaceKind.DETACHERING: _l(
-        "The employee works at the host while employed and paid by the home employer; "
-        "possible until the end of the second sick year."
-    ),
-}
-STATUS_LABELS = {
-    PlaceStatus.DRAFT: _l("Draft"),
-    PlaceStatus.SUBMITTED: _l("Waiting for review"),
-    PlaceStatus.OPEN: _l("Open"),
-    PlaceStatus.PAUSED: _l("Paused"),
-    PlaceStatus.FULL: _l("Full"),
-    PlaceStatus.CLOSED: _l("Closed"),
-}
+KIND_LABELS = enum_labels.PLACE_KIND
+KIND_HELP = enum_labels.PLACE_KIND_HELP
+STATUS_LABELS = enum_labels.PLACE_STATUS
 DAY_LABELS = {
     "mon": _l("Monday"),
     "tue": _l("Tuesday"),

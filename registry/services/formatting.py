@@ -1,0 +1,108 @@
+"""Numbers, dates and times as a reader of the locale expects them (Babel).
+
+One set of helpers for pages (as Jinja filters, see ``registry.web.formatting``), PDFs,
+mails and exports: "4,6 km", "12 uur", "4 december 2026", "04-12-2026", "14:05" in Dutch;
+"4.6 km", "4 December 2026", "4 Dec 2026", "14:05" in English. The locale is the one
+given, else the current request's (Flask-Babel), else Dutch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+
+from babel.dates import format_date as _babel_date
+from babel.dates import format_time as _babel_time
+from babel.numbers import format_decimal
+
+__all__ = [
+    "current_locale",
+    "date_long",
+    "date_short",
+    "date_time",
+    "distance",
+    "number",
+    "percent",
+    "time_24h",
+]
+
+SHORT_DATE = {"nl": "dd-MM-y", "en": "d MMM y"}
+LONG_DATE = {"nl": "d MMMM y", "en": "d MMMM y"}
+
+
+def current_locale(locale: object = None) -> str:
+    """'nl' or 'en': the given locale, else the request's, else Dutch."""
+    if locale is None:
+        try:
+            from flask_babel import get_locale
+
+            locale = get_locale()
+        except (RuntimeError, ImportError):  # outside a request or app context
+            locale = None
+    return "en" if locale is not None and str(locale).lower().startswith("en") else "nl"
+
+
+def number(value: object, digits: int = 1, locale: object = None) -> str:
+    """A number with at most ``digits`` decimals and no trailing zeros ("4,6", "12")."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, float) and math.isinf(value):
+        return "∞"
+    pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
+    as_number = value if isinstance(value, int | float | Decimal) else float(str(value))
+    return format_decimal(as_number, format=pattern, locale=current_locale(locale))
+
+
+def distance(km: object, locale: object = None) -> str:
+    """A distance in kilometres with one decimal ("4,6 km")."""
+    return "" if km is None else f"{number(km, 1, locale)}\u00a0km"
+
+
+def percent(fraction: object, locale: object = None) -> str:
+    """A fraction 0..1 as a whole percentage ("83%")."""
+    if fraction is None:
+        return ""
+    return f"{number(round(100 * float(str(fraction))), 0, locale)}%"
+
+
+def _as_date(value: object) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def date_long(value: object, locale: object = None) -> str:
+    """ "4 december 2026" / "4 December 2026"."""
+    day = _as_date(value)
+    loc = current_locale(locale)
+    return "" if day is None else _babel_date(day, LONG_DATE[loc], locale=loc)
+
+
+def date_short(value: object, locale: object = None) -> str:
+    """For tables: "04-12-2026" / "4 Dec 2026"."""
+    day = _as_date(value)
+    loc = current_locale(locale)
+    return "" if day is None else _babel_date(day, SHORT_DATE[loc], locale=loc)
+
+
+def time_24h(value: object, locale: object = None) -> str:
+    """A time of day on the 24-hour clock ("14:05")."""
+    if value is None:
+        return ""
+    moment = value.time() if isinstance(value, dt.datetime) else value
+    return _babel_time(moment, "HH:mm", locale=current_locale(locale))
+
+
+def date_time(value: object, locale: object = None, short: bool = True) -> str:
+    """A moment: "04-12-2026 14:05" (``short``) or "4 december 2026 14:05"."""
+    if value is None:
+        return ""
+    if not isinstance(value, dt.datetime):
+        return date_short(value, locale) if short else date_long(value, locale)
+    day = date_short(value, locale) if short else date_long(value, locale)
+    return f"{day} {time_24h(value, locale)}"

@@ -1,0 +1,46 @@
+"""Jinja filters and globals for numbers, dates and labels in the reader's locale.
+
+The formatting itself lives in :mod:`registry.services.formatting` (shared with PDFs,
+mails and exports) and the labels in :mod:`registry.services.labels`; this module only
+exposes them to the templates:
+
+``{{ 4.6|km }}`` -> "4,6 km", ``{{ 12.5|number }}`` -> "12,5", ``{{ day|date }}`` ->
+"4 december 2026", ``{{ day|date_short }}`` -> "04-12-2026", ``{{ moment|datetime }}``
+-> "04-12-2026 14:05", ``{{ moment|time }}`` -> "14:05", ``{{ 0.83|percent }}`` -> "83%",
+``{{ labels.PLACE_KIND|label(p.kind) }}`` or ``{{ label(labels.PLACE_STATUS, s) }}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from registry.services import formatting as fmt
+from registry.services import labels
+
+
+def _number(value: Any, digits: int = 1) -> str:
+    return fmt.number(value, digits)
+
+
+def register(app: Flask) -> None:
+    """Add the filters and the ``labels`` global to the app's Jinja environment, and
+    translate the workload catalogue through the message catalogues."""
+    labels.install_workload_translator()
+    app.jinja_env.filters.update(
+        number=_number,
+        km=lambda v: fmt.distance(v),
+        percent=lambda v: fmt.percent(v),
+        date=lambda v: fmt.date_long(v),
+        date_short=lambda v: fmt.date_short(v),
+        datetime=lambda v, short=True: fmt.date_time(v, short=short),
+        time=lambda v: fmt.time_24h(v),
+        label=lambda table, value: labels.label(table, value),
+    )
+    app.jinja_env.globals.update(
+        labels=labels,
+        label=labels.label,
+        fit_summary=labels.fit_summary,
+        verdict_count=labels.verdict_count,
+    )

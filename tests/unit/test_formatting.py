@@ -1,0 +1,98 @@
+"""Issue 15: numbers, dates and labels as a Dutch (or English) reader expects them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+
+import pytest
+from flask_babel import force_locale
+
+from registry.domain import workload
+from registry.services import formatting as fmt
+from registry.services import labels
+
+
+@pytest.mark.parametrize(
+    ("value", "nl", "en"),
+    [(4.6, "4,6", "4.6"), (12.0, "12", "12"), (2.5, "2,5", "2.5"), (1234.56, "1.234,6", "1,234.6")],
+)
+def test_numbers_use_the_locale_decimal_sign(value, nl, en):
+    assert fmt.number(value, locale="nl") == nl
+    assert fmt.number(value, locale="en") == en
+
+
+def test_distance_percent_and_infinity():
+    assert fmt.distance(4.63, "nl") == "4,6\u00a0km"
+    assert fmt.distance(4.63, "en") == "4.6\u00a0km"
+    assert fmt.percent(0.834, "nl") == "83%"
+    assert fmt.number(float("inf")) == "∞"
+    assert fmt.number(None) == "" and fmt.distance(None) == ""
+
+
+def test_dates_and_times():
+    day = dt.date(2026, 12, 4)
+    moment = dt.datetime(2026, 12, 4, 14, 5)
+    assert fmt.date_long(day, "nl") == "4 december 2026"
+    assert fmt.date_long(day, "en") == "4 December 2026"
+    assert fmt.date_short(day, "nl") == "04-12-2026"
+    assert fmt.date_short(day, "en") == "4 Dec 2026"
+    assert fmt.time_24h(moment, "en") == "14:05"  # 24 h in English too
+    assert fmt.date_time(moment, "nl") == "04-12-2026 14:05"
+    assert fmt.date_short("2026-12-04", "nl") == "04-12-2026"
+    assert fmt.date_long(None) == ""
+
+
+def test_outside_a_request_the_locale_is_dutch():
+    assert fmt.current_locale() == "nl"
+    assert fmt.current_locale("en_GB") == "en"
+
+
+def _label_tables():
+    return {
+        name: table
+        for name in labels.__all__
+        if isinstance(table := getattr(labels, name), dict) and name != "VERDICT_MARK"
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_label_tables()))
+def test_every_enum_member_has_a_label(app, name):
+    table = _label_tables()[name]
+    enum_type = type(next(iter(table)))
+    assert issubclass(enum_type, enum.Enum)
+    assert set(table) == set(enum_type), f"{name} misses {set(enum_type) - set(table)}"
+    with app.test_request_context(), force_locale("nl"):
+        for member in enum_type:
+            text = labels.label(table, member)
+            assert text and not re.fullmatch(r"[a-z]+(_[a-z]+)+", text), (name, member)
+
+
+def test_label_finds_plain_values_and_never_shows_a_code(app):
+    with app.test_request_context(), force_locale("nl"):
+        assert labels.label(labels.PLACEMENT_STATUS, "ended_early") == "Voortijdig beëindigd"
+        assert labels.label(labels.MEMBERSHIP_STATUS, "admitted") == "Toegelaten"
+        assert labels.label(labels.PLACEMENT_STATUS, "some_new_state") == "some new state"
+
+
+def test_one_vocabulary_for_outcomes(app):
+    with app.test_request_context(), force_locale("nl"):
+        words = [str(labels.VERDICT[v]) for v in workload.Verdict]
+        assert words == ["past", "signaal", "past niet", "onbekend"]
+        summary = labels.fit_summary(
+            {workload.Verdict.FIT: 31, workload.Verdict.SIGNAL: 2, workload.Verdict.UNKNOWN: 1}
+        )
+        assert summary == "31 past · 2 signalen · 1 onbekend"
+        assert labels.verdict_count(workload.Verdict.SIGNAL, 1) == "1 signaal"
+    with app.test_request_context(), force_locale("en"):
+        assert labels.fit_summary({workload.Verdict.CONFLICT: 2}) == "2 do not fit"
+    assert set(labels.VERDICT_MARK) == set(workload.Verdict)
+
+
+def test_the_three_place_kind_tables_are_one():
+    from registry.web.candidates import KIND_LABELS as candidates_kinds
+    from registry.web.places.labels import KIND_LABELS as places_kinds
+    from registry.web.search import KIND_LABELS as search_kinds
+
+    assert candidates_kinds is places_kinds is search_kinds is labels.PLACE_KIND
