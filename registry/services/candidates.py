@@ -693,7 +693,7 @@ def get_candidate(ctx: Context, candidate_id: int) -> CandidateView:
     candidate, facts = _load(ctx, candidate_id, Action.CANDIDATE_VIEW)
     groups = visible_fields(ctx.actor, facts)
     view = _view(ctx, candidate, facts, groups)
-    with ctx.transaction():
+    with ctx.read_transaction():
         ctx.audit("candidate.viewed", OBJ, candidate.id, groups=sorted(groups))
     return view
 
@@ -703,12 +703,12 @@ def get_candidate_for_search(ctx: Context, candidate_id: int) -> Candidate:
     coordinator of a network the profile is shared with). Audited as ``candidate.search``.
     Use :func:`current_profile` and :func:`capacity_facts` for the capacity."""
     candidate, facts = _load(ctx, candidate_id, Action.CANDIDATE_SEARCH)
+    # The search shows the fit, and the capacity bands only to whom may read them.
+    wanted = {FieldGroup.FIT_SUMMARY, FieldGroup.CAPACITY_DETAILS}
+    seen = wanted & visible_fields(ctx.actor, facts) if ctx.actor else set()
     with ctx.transaction():
         ctx.audit(
-            "candidate.search",
-            OBJ,
-            candidate.id,
-            groups=sorted({FieldGroup.FIT_SUMMARY, FieldGroup.CAPACITY_DETAILS}),
+            "candidate.search", OBJ, candidate.id, groups=sorted(seen | {FieldGroup.FIT_SUMMARY})
         )
     return ctx.session.get(Candidate, candidate.id)
 
@@ -822,7 +822,7 @@ def list_candidates(ctx: Context, filters: ListFilters = ListFilters()) -> Candi
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, filters.page), pages)
     shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    with ctx.transaction():
+    with ctx.read_transaction():
         _audit_listed(ctx, [r.candidate.id for r in shown], ALL_FIELD_GROUPS, list="coach")
     return CandidatePage(shown, total, page, pages)
 
@@ -881,7 +881,7 @@ def network_overview(ctx: Context, network_id: int) -> NetworkOverview:
             )
         )
     rows.sort(key=lambda r: r.clock.urgency)
-    with ctx.transaction():
+    with ctx.read_transaction():
         _audit_listed(
             ctx,
             [r.id for r in rows],
@@ -924,7 +924,7 @@ def employer_candidates(ctx: Context, employer_id: int) -> tuple[Employer, list[
             )
         )
     rows.sort(key=lambda r: (r.status != TrajectoryStatus.ACTIVE, *r.clock.urgency))
-    with ctx.transaction():
+    with ctx.read_transaction():
         _audit_listed(
             ctx,
             [r.id for r in rows],
@@ -1141,7 +1141,7 @@ def access_history(ctx: Context, candidate_id: int, limit: int = 500) -> list[Ac
         )
         for event, user in rows
     ]
-    with ctx.transaction():
+    with ctx.read_transaction():
         ctx.audit("candidate.history_viewed", OBJ, candidate.id)
     return entries
 

@@ -425,6 +425,10 @@ def test_get_candidate_for_search_checks_and_audits(session, make_ctx, world, ho
     assert svc.get_candidate_for_search(make_ctx(world.coordinator_a), candidate.id)
     with pytest.raises(PermissionDenied):
         svc.get_candidate_for_search(make_ctx(host), candidate.id)
+    # The audit names what each saw: the coach the capacity bands, the coordinator the fit.
+    coach_event, coordinator_event = events(session, candidate.id, "candidate.search")
+    assert coach_event.detail["groups"] == ["capacity_details", "fit_summary"]
+    assert coordinator_event.detail["groups"] == ["fit_summary"]
 
 
 # --- closing and erasure ------------------------------------------------------------------
