@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from registry.domain.permissions import Action, Actor, Target, require
 from registry.models import AuditEvent
@@ -103,6 +103,21 @@ class Context:
         except BaseException:
             self.session.rollback()
             raise
+
+    @contextmanager
+    def read_transaction(self) -> Iterator[Session]:
+        """Like :meth:`transaction`, for a page that only reads and writes its audit rows:
+        the commit keeps what the page loaded instead of expiring it, so the template
+        reads it without one reload per row (issue 17). Nothing loaded changed in this
+        transaction (it wrote only audit rows); writes keep using :meth:`transaction`."""
+        real = self.session() if isinstance(self.session, scoped_session) else self.session
+        keep = real.expire_on_commit
+        real.expire_on_commit = False
+        try:
+            with self.transaction() as session:
+                yield session
+        finally:
+            real.expire_on_commit = keep
 
 
 def _jsonable(value: Any) -> Any:
