@@ -24,7 +24,6 @@ from sqlalchemy.orm import selectinload
 
 from registry.domain import timeline
 from registry.domain.free_text import Finding, medical_terms_in, screen
-from registry.domain.geo import parse_postcode
 from registry.domain.permissions import (
     ALL_FIELD_GROUPS,
     Action,
@@ -42,7 +41,6 @@ from registry.domain.workload import (
     CapacityFacts,
     all_dimensions,
 )
-from registry.geodata import default_directory
 from registry.models import (
     AuditEvent,
     Candidate,
@@ -64,6 +62,12 @@ from registry.services import free_text as shared_text
 from registry.services.context import Context
 from registry.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from registry.services.pseudonyms import unique_pseudonym
+from registry.services.value_checks import (
+    POSTCODE_MESSAGE,
+    check_hours_per_day,
+    check_hours_per_week,
+    check_postcode,
+)
 
 __all__ = [
     "AccessEntry",
@@ -318,12 +322,9 @@ def _validate_candidate(ctx: Context, data: CandidateInput) -> dict:
     if phone and not PHONE_RE.match(phone):
         errors["phone"] = [_l("Enter a valid phone number.")]
     out["phone"] = phone or None
-    postcode = parse_postcode((data.postcode or "").strip(), require_letters=True)
-    area = default_directory().lookup(postcode.digits) if postcode else None
-    if postcode is None:
-        errors["postcode"] = [_l("Enter a Dutch postcode like 1234 AB.")]
-    elif area is None:
-        errors["postcode"] = [_l("This postcode area is unknown.")]
+    postcode, area, problem = check_postcode(data.postcode, ctx.settings)  # issue 14
+    if problem is not None or postcode is None or area is None:
+        errors["postcode"] = [problem or POSTCODE_MESSAGE]
     else:
         out.update(postcode=str(postcode), postcode_area=area.digits, lat=area.lat, lon=area.lon)
     employer_id = _valid_id(data.home_employer_id)
@@ -367,10 +368,14 @@ def _validate_candidate(ctx: Context, data: CandidateInput) -> dict:
     out["preferred_functions"] = _free_text(
         errors, "preferred_functions", data.preferred_functions, 300
     )
-    for name, top in (("hours_per_day", 24), ("hours_per_week", 80)):
+    for name, check in (
+        ("hours_per_day", check_hours_per_day),
+        ("hours_per_week", check_hours_per_week),
+    ):
         value = getattr(data, name)
-        if value is not None and not 0 < value <= top:
-            errors[name] = [_l("Enter a number of hours from 0 to %(n)s.", n=top)]
+        problem = check(value)  # one rule for hours everywhere (issue 14)
+        if problem is not None:
+            errors[name] = [problem]
         out[name] = value
     if (
         data.hours_per_day
@@ -441,6 +446,17 @@ def _apply_candidate(ctx: Context, candidate: Candidate, values: dict) -> list[s
 
 
 # --- registering and editing -------------------------------------------------------------
+
+
+def check_candidate(ctx: Context, data: CandidateInput) -> None:
+    """Every problem of a candidate's values at once, also those that need the database
+    (home employer, networks), without saving (issue 14)."""
+    _validate_candidate(ctx, data)
+
+
+def check_profile(ctx: Context, data: ProfileInput) -> None:
+    """Every problem of a capacity profile at once, without saving (issue 14)."""
+    _validate_profile(ctx, data)
 
 
 def register_candidate(

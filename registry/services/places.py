@@ -70,6 +70,11 @@ from registry.services import mail
 from registry.services.context import Context
 from registry.services.errors import Conflict, NotFound, ValidationFailed
 from registry.services.search import conflict_bits, encode_match_code, lat_band, network_bits
+from registry.services.value_checks import (
+    HOURS_PER_WEEK,
+    POSTCODE_MESSAGE,
+    check_hours_per_week,
+)
 
 log = logging.getLogger(__name__)
 
@@ -408,8 +413,12 @@ def check_input(
     v["external_ref"] = ref
 
     v["slots"] = _int_between(errors, "slots", data.slots, 1, 100, required=True)
-    v["min_hours_week"] = _int_between(errors, "min_hours_week", data.min_hours_week, 1, 60)
-    v["usual_hours_week"] = _int_between(errors, "usual_hours_week", data.usual_hours_week, 1, 60)
+    for name in ("min_hours_week", "usual_hours_week"):  # one rule for hours (issue 14)
+        value = getattr(data, name)
+        problem = check_hours_per_week(value)
+        if problem is not None:
+            err(name, problem)
+        v[name] = None if problem else _int_between(errors, name, value, *HOURS_PER_WEEK)
     if (
         v["min_hours_week"] is not None
         and v["usual_hours_week"] is not None
@@ -510,7 +519,7 @@ def _check_location(
         return
     parsed = parse_postcode(text)
     if parsed is None:
-        errors.setdefault("postcode", []).append(_l("Enter a Dutch postcode like 1234 AB."))
+        errors.setdefault("postcode", []).append(POSTCODE_MESSAGE)
         return
     house = v.get("house_number", "")
     if (
@@ -530,9 +539,7 @@ def _check_location(
     geocoder = geocoder_for(ctx.settings) if geocode else None
     found = resolve_location(directory_for(ctx.settings), geocoder, str(parsed), house or None)
     if found is None:
-        errors.setdefault("postcode", []).append(
-            _l("Postcode area %(digits)s is not in the postcode table.", digits=parsed.digits)
-        )
+        errors.setdefault("postcode", []).append(POSTCODE_MESSAGE)
         return
     v.update(
         postcode=found.postcode,
@@ -714,6 +721,26 @@ def create_place(
         if submit:
             _submit(ctx, place)
     return place
+
+
+def check_place(
+    ctx: Context, employer_id: int, data: PlaceInput, existing: Place | None = None
+) -> None:
+    """Every problem of a place's values at once, also those that need the database
+    (networks, postcode area, own reference), without saving (issue 14)."""
+    _values, errors = check_input(ctx, employer_id, data, existing, geocode=False)
+    try:
+        _unique_ref(
+            ctx.session,
+            employer_id,
+            _text(data.external_ref) or None,
+            existing.id if existing is not None else None,
+        )
+    except ValidationFailed as error:
+        for name, messages in error.errors.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def _unique_ref(session: Session, employer_id: int, ref: str | None, place_id: int | None) -> None:

@@ -11,8 +11,6 @@ from werkzeug.routing import ValidationError as RoutingValidationError
 from wtforms import DecimalField, FloatField, SelectField, SelectMultipleField, widgets
 from wtforms.validators import ValidationError
 
-from registry.domain.geo import parse_postcode
-
 SBI_SECTIONS = [
     ("A", _l("A - Agriculture, forestry and fishing")),
     ("B", _l("B - Mining and quarrying")),
@@ -109,12 +107,72 @@ class FiniteDecimalField(DecimalField):
         super().process_formdata(valuelist)
 
 
-def dutch_postcode(require_letters: bool = True):
-    def check(form, field) -> None:
-        if field.data and parse_postcode(field.data, require_letters=require_letters) is None:
-            raise ValidationError(_l("Enter a Dutch postcode like 1234 AB."))
+# --- one validator per kind of value (issue 14) ------------------------------------------
+# Each calls the same check the services use (registry.services.value_checks), so a value
+# is refused with the same message in every form, naming the range really enforced.
 
-    return check
+
+def postcode(form, field) -> None:
+    """ "1234 AB" or "1234", the four digits a known postcode area."""
+    from flask import current_app
+
+    from registry.services.value_checks import check_postcode
+
+    if field.data:
+        _code, _area, problem = check_postcode(field.data, current_app.config)
+        if problem:
+            raise ValidationError(problem)
+
+
+def hours_per_day(form, field) -> None:
+    from registry.services.value_checks import check_hours_per_day
+
+    if field.data is not None and (problem := check_hours_per_day(field.data)):
+        raise ValidationError(problem)
+
+
+def hours_per_week(form, field) -> None:
+    from registry.services.value_checks import check_hours_per_week
+
+    if field.data is not None and (problem := check_hours_per_week(field.data)):
+        raise ValidationError(problem)
+
+
+def dutch_postcode(require_letters: bool = True):
+    """The postcode validator (kept for existing forms; every postcode uses one rule)."""
+    return postcode
+
+
+def validate_all(form, check) -> bool:
+    """Field checks and the service's checks (those that need the database) in one round:
+    every problem is on the form when the page comes back (issue 14). ``check`` raises
+    ValidationFailed; its messages go to the fields that have none of their own yet."""
+    from registry.services.errors import ValidationFailed
+
+    if not form.is_submitted():
+        return False
+    ok = form.validate()
+    try:
+        check()
+    except ValidationFailed as error:
+        _merge(form, error)
+        return False
+    except (TypeError, ValueError):
+        if ok:  # the form passed but the service could not read it: a programming error
+            raise
+    return ok
+
+
+def _merge(form, error) -> None:
+    for name, messages in error.errors.items():
+        field = getattr(form, name, None)
+        if field is None:
+            target = form.form_errors
+            if isinstance(target, tuple):
+                form.form_errors = target = list(target)
+            target.extend(m for m in messages if m not in target)
+        elif not field.errors:
+            field.errors = list(messages)
 
 
 def kvk_number(form, field) -> None:

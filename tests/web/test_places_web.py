@@ -227,7 +227,7 @@ def test_a_registered_dimension_appears_in_the_form_and_is_saved(world, client, 
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"postcode": "1000 AA"}, "not in the postcode table"),
+        ({"postcode": "1000 AA"}, "Dutch postcode area"),
         ({"postcode": "hello"}, "Dutch postcode"),
         ({"title": "x" * 500}, "160"),
         ({"slots": "many"}, "integer"),

@@ -50,7 +50,10 @@ from registry.web.forms import (
     FiniteFloatField,
     IntSelectField,
     MultiCheckboxField,
-    dutch_postcode,
+    hours_per_day,
+    hours_per_week,
+    postcode,
+    validate_all,
 )
 from registry.web.helpers import apply_errors, service_context
 
@@ -136,7 +139,7 @@ class CandidateForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=254)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
     postcode = StringField(
-        _l("Home postcode"), validators=[DataRequired(), Length(max=10), dutch_postcode()]
+        _l("Home postcode"), validators=[DataRequired(), Length(max=10), postcode]
     )
     home_employer_id = IntSelectField(_l("Home employer"), validators=[InputRequired()])
     network_ids = MultiCheckboxField(_l("Networks whose places may be searched"), coerce=int)
@@ -158,10 +161,10 @@ class CandidateForm(FlaskForm):
     preferred_sectors = MultiCheckboxField(_l("Preferred sectors"), choices=SBI_SECTIONS)
     preferred_functions = StringField(_l("Preferred functions"), validators=[Length(max=300)])
     hours_per_day = FiniteFloatField(
-        _l("Hours per day available now"), validators=[Optional(), NumberRange(min=0, max=24)]
+        _l("Hours per day available now"), validators=[Optional(), hours_per_day]
     )
     hours_per_week = FiniteFloatField(
-        _l("Hours per week available now"), validators=[Optional(), NumberRange(min=0, max=80)]
+        _l("Hours per week available now"), validators=[Optional(), hours_per_week]
     )
     first_sick_day = DateField(_l("First day of sickness"), validators=[InputRequired()])
     end_week = IntegerField(
@@ -260,7 +263,11 @@ def profile_form_class():
 
 
 def _band(value: str | None) -> int | None:
-    return None if value in (None, "", NOT_ASSESSED) else int(value)
+    """The band of a select; None when not assessed (or not a band: the select reports
+    that itself, and the service still checks the rest in the same round)."""
+    if value in (None, "", NOT_ASSESSED) or not str(value).isdigit():
+        return None
+    return int(value)
 
 
 def _profile_input(form) -> svc.ProfileInput:
@@ -395,7 +402,7 @@ def create():
     ctx = service_context()
     ctx.require(Action.CANDIDATE_CREATE)
     form = _candidate_form(ctx)
-    if form.validate_on_submit():
+    if validate_all(form, lambda: svc.check_candidate(ctx, form.to_input())):
         try:
             candidate = svc.register_candidate(ctx, form.to_input())
         except ValidationFailed as exc:
@@ -435,7 +442,7 @@ def edit(candidate_id: int):
     ctx = service_context()
     candidate = svc.get_candidate_for_edit(ctx, candidate_id)
     form = _candidate_form(ctx, candidate)
-    if form.validate_on_submit():
+    if validate_all(form, lambda: svc.check_candidate(ctx, form.to_input())):
         try:
             svc.update_candidate(ctx, candidate.id, form.to_input())
         except ValidationFailed as exc:
@@ -456,7 +463,7 @@ def profile(candidate_id: int):
     form = profile_form_class()()
     if request.method == "GET":
         _fill_profile_form(form, svc.current_profile(candidate))
-    if form.validate_on_submit():
+    if validate_all(form, lambda: svc.check_profile(ctx, _profile_input(form))):
         try:
             svc.save_profile(ctx, candidate.id, _profile_input(form))
         except ValidationFailed as exc:

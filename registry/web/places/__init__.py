@@ -36,6 +36,7 @@ from registry.services import places as svc
 from registry.services.errors import PermissionDenied, ValidationFailed
 from registry.services.place_templates import TEMPLATES, get_template
 from registry.web import confirm as confirm_page
+from registry.web.forms import validate_all
 from registry.web.helpers import apply_errors, safe_next, service_context
 from registry.web.places import labels
 from registry.web.places.forms import (
@@ -166,7 +167,7 @@ def create():
     template_key = request.args.get("template", "")[:40]
     template = get_template(template_key)
     form = _form_for(networks, data_from_template(template, employer, networks))
-    if form.validate_on_submit():
+    if validate_all(form, lambda: svc.check_place(ctx, employer.id, form.to_input())):
         submit = request.form.get("intent") == "submit"
         try:
             place = svc.create_place(ctx, employer.id, form.to_input(), submit=submit)
@@ -220,7 +221,7 @@ def edit(place_id: int):
     place = svc.get_place(ctx, place_id, Action.PLACE_EDIT)
     networks = svc.offerable_networks(ctx, place.employer_id)
     form = _form_for(networks, data_from_place(place))
-    if form.validate_on_submit():
+    if validate_all(form, lambda: svc.check_place(ctx, place.employer_id, form.to_input(), place)):
         try:
             svc.update_place(ctx, place.id, form.to_input())
         except ValidationFailed as exc:

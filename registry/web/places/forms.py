@@ -24,7 +24,13 @@ from registry.domain.workload import Demand, all_dimensions
 from registry.models import Place
 from registry.services import places as svc
 from registry.services.place_templates import FunctionTemplate
-from registry.web.forms import SBI_SECTIONS, IntSelectField, MultiCheckboxField
+from registry.web.forms import (
+    SBI_SECTIONS,
+    IntSelectField,
+    MultiCheckboxField,
+    hours_per_week,
+)
+from registry.web.forms import postcode as postcode_check
 from registry.web.places import labels
 
 
@@ -36,17 +42,19 @@ class PlaceForm(FlaskForm):
     description = TextAreaField(
         _l("Description of the work"), validators=[Length(max=5000)], render_kw={"rows": 5}
     )
-    postcode = StringField(_l("Postcode"), validators=[DataRequired(), Length(max=10)])
+    postcode = StringField(
+        _l("Postcode"), validators=[DataRequired(), Length(max=10), postcode_check]
+    )
     house_number = StringField(_l("House number (optional)"), validators=[Length(max=10)])
     network_ids = MultiCheckboxField(_l("Offer to networks"), coerce=int)
     slots = IntegerField(
         _l("Places at the same time"), default=1, validators=[InputRequired(), NumberRange(1, 100)]
     )
     min_hours_week = IntegerField(
-        _l("Minimum hours per week"), validators=[Optional(), NumberRange(1, 60)]
+        _l("Minimum hours per week"), validators=[Optional(), hours_per_week]
     )
     usual_hours_week = IntegerField(
-        _l("Usual hours per week"), validators=[Optional(), NumberRange(1, 60)]
+        _l("Usual hours per week"), validators=[Optional(), hours_per_week]
     )
     lower_start_allowed = BooleanField(_l("A lower start with build-up is possible"))
     schedule_days = MultiCheckboxField(_l("Working days"))
