@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from babel.numbers import format_decimal
 from flask_babel import force_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from fpdf import FPDF
@@ -18,6 +17,7 @@ from registry.domain.permissions import Action
 from registry.domain.placement import Party, certificate_weeks
 from registry.domain.workload import condition, dimension, exposure
 from registry.models import Placement
+from registry.services import formatting, labels
 from registry.services import placements as placement_service
 from registry.services.context import Context
 from registry.services.errors import Conflict
@@ -151,22 +151,13 @@ T = {
     },
 }
 
-KIND_NAMES = {
-    "nl": {
-        "snuffelstage": "snuffelstage",
-        "meeloopdag": "meeloopdag",
-        "stage": "stage",
-        "werkervaringsplaats": "werkervaringsplaats",
-        "detachering": "detachering",
-    },
-    "en": {
-        "snuffelstage": "taster internship",
-        "meeloopdag": "job-shadowing day",
-        "stage": "internship",
-        "werkervaringsplaats": "work-experience place",
-        "detachering": "secondment",
-    },
-}
+
+def _kind_name(placement: Placement, language: str) -> str:
+    """The kind of place in running text ("werkervaringsplaats", "work-experience place"),
+    from the one labels table."""
+    with force_locale(language):
+        return labels.label(labels.PLACE_KIND, placement.place.kind).lower()
+
 
 _REPLACE = {
     "\u2013": "-",
@@ -235,10 +226,13 @@ def _candidate_name(ctx: Context, placement: Placement) -> str:
     return ident.name if ident.revealed and ident.name else ident.pseudonym
 
 
-def _period(t: dict, start: dt.date | None, end: dt.date | None) -> str:
+def _period(t: dict, start: dt.date | None, end: dt.date | None, language: str) -> str:
     if not start:
         return t["open"]
-    return t["from_until"].format(start=start.isoformat(), end=end.isoformat() if end else "...")
+    return t["from_until"].format(
+        start=formatting.date_long(start, language),
+        end=formatting.date_long(end, language) if end else "...",
+    )
 
 
 def _conditions(placement: Placement, language: str) -> list[str]:
@@ -271,7 +265,7 @@ def _hours(t: dict, value: float | None, language: str) -> str:
     """Hours per week, the number formatted for the language (``12,5 uur``)."""
     if value is None:
         return t["open"]
-    return t["hours_value"].format(hours=format_decimal(value, format="#,##0.#", locale=language))
+    return t["hours_value"].format(hours=formatting.number(value, 1, language))
 
 
 def _agreement_parties(ctx: Context, placement: Placement, t: dict, pdf: _Doc) -> None:
@@ -312,9 +306,9 @@ def agreement(ctx: Context, placement: Placement, language: str) -> bytes:
     _agreement_parties(ctx, placement, t, pdf)
     pdf.heading(t["place"])
     pdf.row(t["place"], placement.place.title)
-    pdf.row(t["kind"], KIND_NAMES[language].get(placement.place.kind.value, ""))
+    pdf.row(t["kind"], _kind_name(placement, language))
     start = placement.started_on or placement.planned_start
-    pdf.row(t["period"], _period(t, start, placement.ended_on or placement.planned_end))
+    pdf.row(t["period"], _period(t, start, placement.ended_on or placement.planned_end, language))
     target = placement.target_hours_per_week or placement.place.usual_hours_week
     pdf.row(t["hours_start"], _hours(t, placement.hours_per_week, language))
     pdf.row(t["hours_target"], _hours(t, target, language))
@@ -341,7 +335,7 @@ def evaluation(ctx: Context, placement: Placement, language: str) -> bytes:
     pdf.para(t["eval_intro"])
     pdf.row(t["candidate"], _candidate_name(ctx, placement))
     pdf.row(t["host"], placement.host_employer.legal_name)
-    pdf.row(t["period"], _period(t, placement.started_on, placement.ended_on))
+    pdf.row(t["period"], _period(t, placement.started_on, placement.ended_on, language))
     data = placement.evaluation or {}
     for key in ("tasks_done", "strengths", "development", "recommendation", "overall"):
         pdf.heading(t[key])
@@ -381,9 +375,9 @@ def certificate(ctx: Context, placement: Placement, language: str) -> bytes:
         t["cert_intro"].format(
             host=placement.host_employer.legal_name,
             name=_candidate_name(ctx, placement),
-            start=placement.started_on.isoformat(),
-            end=placement.ended_on.isoformat(),
-            kind=KIND_NAMES[language].get(placement.place.kind.value, ""),
+            start=formatting.date_long(placement.started_on, language),
+            end=formatting.date_long(placement.ended_on, language),
+            kind=_kind_name(placement, language),
             weeks=_weeks_text(weeks, language),
         )
     )
@@ -397,7 +391,7 @@ def certificate(ctx: Context, placement: Placement, language: str) -> bytes:
         pdf.heading(t["tasks"])
         pdf.para(placement.tasks)
     pdf.ln(6)
-    pdf.para(t["issued"].format(date=ctx.today().isoformat()))
+    pdf.para(t["issued"].format(date=formatting.date_long(ctx.today(), language)))
     pdf.row(t["cert_sign"], t["name_date"])
     pdf.lines(1)
     return pdf.output_bytes()

@@ -24,6 +24,16 @@ def _number(value: Any, digits: int = 1) -> str:
     return fmt.number(value, digits)
 
 
+def sector_name(code: str | None) -> str:
+    """The SBI section's name without its letter ("Zorg en welzijn"), or "" for none."""
+    from registry.web.forms import SBI_SECTIONS
+
+    for value, text in SBI_SECTIONS:
+        if value == code and code:
+            return str(text).split(" - ", 1)[-1]
+    return code or ""
+
+
 def register(app: Flask) -> None:
     """Add the filters and the ``labels`` global to the app's Jinja environment, and
     translate the workload catalogue through the message catalogues."""
@@ -42,5 +52,6 @@ def register(app: Flask) -> None:
         labels=labels,
         label=labels.label,
         fit_summary=labels.fit_summary,
+        sector_name=sector_name,
         verdict_count=labels.verdict_count,
     )

@@ -555,13 +555,15 @@ def test_the_agreement_lists_signals_adjustments_hours_period_and_parties(
     )
     coach = make_ctx(world.coach)
     nl = _agreement_text(coach, p.id, "nl")
+    from registry.services.formatting import date_long
+
     for expected in (
         "Tillen met een hulpmiddel",
         "12,5 uur",
         "24 uur",
         "Elke twee weken vier uur erbij",
-        (TODAY + dt.timedelta(days=7)).isoformat(),
-        (TODAY + dt.timedelta(days=97)).isoformat(),
+        date_long(TODAY + dt.timedelta(days=7), "nl"),  # "11 december 2026" (issue 15)
+        date_long(TODAY + dt.timedelta(days=97), "nl"),
         HOME_NAME,
         world.emp_a.legal_name,
         cand.family_name,

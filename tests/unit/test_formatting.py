@@ -53,7 +53,8 @@ def _label_tables():
     return {
         name: table
         for name in labels.__all__
-        if isinstance(table := getattr(labels, name), dict) and name != "VERDICT_MARK"
+        if isinstance(table := getattr(labels, name), dict)
+        and name not in ("VERDICT_MARK", "PLACE_FIELD")
     }
 
 
@@ -96,3 +97,9 @@ def test_the_three_place_kind_tables_are_one():
     from registry.web.search import KIND_LABELS as search_kinds
 
     assert candidates_kinds is places_kinds is search_kinds is labels.PLACE_KIND
+
+
+def test_every_place_field_the_history_names_has_a_label():
+    from registry.services.places import SNAPSHOT_FIELDS
+
+    assert {*SNAPSHOT_FIELDS, "networks"} <= set(labels.PLACE_FIELD)

@@ -189,7 +189,11 @@ def test_certificate_after_the_end_counts_real_weeks(
     dutch = _pdf_text(client.get(f"/placements/{p.id}/{CERT}?lang=nl").data)
     english = _pdf_text(client.get(f"/placements/{p.id}/{CERT}?lang=en").data)
     assert nl in dutch.replace("\n", " ") and en in english.replace("\n", " ")
-    assert TODAY.isoformat() in dutch
+    from registry.services.formatting import date_long
+
+    # dates as a reader writes them (issue 15): "4 december 2026", "4 December 2026"
+    assert date_long(TODAY, "nl") in dutch.replace("\n", " ")
+    assert date_long(TODAY, "en") in english.replace("\n", " ")
 
 
 def test_no_certificate_for_a_placement_ended_on_its_first_day(
