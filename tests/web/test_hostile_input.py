@@ -133,7 +133,7 @@ def test_hostile_numbers_in_query_parameters_never_give_500(demo, app, client):
 
 
 def _coach_proposal_url(session) -> str:
-    from registry.services import search
+    from registry.search import usecases as search
     from seed.candidates import SHOWCASE_PSEUDONYM
     from tests.services.test_demo_seed_search import _coach_context
 
@@ -224,3 +224,19 @@ def test_finite_hours_still_pass_the_field(app):
         assert not form.validate()
         assert set(form.errors) == {"decimal", "real"}
     assert Place  # the demo places exist for the crawl
+
+
+def test_a_lazy_message_carrying_input_is_escaped_wherever_it_is_rendered(app):
+    from flask import render_template_string
+    from flask_babel import lazy_gettext as _l
+    from markupsafe import Markup, escape
+
+    message = _l("“%(value)s” is not a date. Use the form YYYY-MM-DD.", value=PAYLOAD)
+    with app.test_request_context():
+        for html in (
+            render_template_string("{{ m }}", m=message),
+            str(escape(message)),
+            str(Markup("<p>%s</p>") % message),
+        ):
+            _assert_safe(html, 200, html)
+            assert "&lt;script&gt;alert(13)" in html
