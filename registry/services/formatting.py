@@ -22,6 +22,7 @@ __all__ = [
     "date_short",
     "date_time",
     "distance",
+    "month_year",
     "number",
     "percent",
     "time_24h",
@@ -88,6 +89,13 @@ def date_short(value: object, locale: object = None) -> str:
     day = _as_date(value)
     loc = current_locale(locale)
     return "" if day is None else _babel_date(day, SHORT_DATE[loc], locale=loc)
+
+
+def month_year(value: object, locale: object = None) -> str:
+    """A month: "december 2026" / "December 2026"."""
+    day = _as_date(value)
+    loc = current_locale(locale)
+    return "" if day is None else _babel_date(day, "LLLL y", locale=loc)
 
 
 def time_24h(value: object, locale: object = None) -> str:

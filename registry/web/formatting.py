@@ -44,6 +44,7 @@ def register(app: Flask) -> None:
         percent=lambda v: fmt.percent(v),
         date=lambda v: fmt.date_long(v),
         date_short=lambda v: fmt.date_short(v),
+        month=lambda v: fmt.month_year(v),
         datetime=lambda v, short=True: fmt.date_time(v, short=short),
         time=lambda v: fmt.time_24h(v),
         label=lambda table, value: labels.label(table, value),

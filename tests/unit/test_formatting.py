@@ -42,6 +42,7 @@ def test_dates_and_times():
     assert fmt.date_time(moment, "nl") == "04-12-2026 14:05"
     assert fmt.date_short("2026-12-04", "nl") == "04-12-2026"
     assert fmt.date_long(None) == ""
+    assert fmt.month_year(day, "nl") == "december 2026"
 
 
 def test_outside_a_request_the_locale_is_dutch():
