@@ -50,6 +50,7 @@ format: $(STAMP)
 
 test: translations
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: translations

@@ -9,10 +9,18 @@ centres, a realistic status, kind, network and demand mix. A SQLite benchmark da
 is kept between runs (rebuilt when its size or seed differs); on PostgreSQL the data go
 into the schema ``bench_match``, dropped again at the end.
 
-The SQLite file is read once before timing (:func:`read_into_page_cache`). Measured
-per query: ``search.search_places`` (SQL prefilter, capacity precheck, exact
-geodesic, domain rules, ranking and the explained top 50) and ``search.reference_search``
-(every place, geopy geodesic, domain rules). The last line is::
+The SQLite file is read once before timing (:func:`read_into_page_cache`). Timed per
+query: what the coach's search page waits for, without rendering:
+``usecases.page_hits`` with the page's limits (the 50 best matches and the 20 best near
+misses in one pass, explained, with the places' summaries and this month's intake
+counts). The baseline is the honest brute force (``bench/reference.py``): the database
+filters what a plain query would (open, a free slot, an accepted kind, the networks),
+every remaining place gets geopy's geodesic and the domain rules, and the same
+summaries and intake counts are read. ``identical=yes`` only when the matches and the
+near misses, in order, equal the brute force's for every query compared (all queries at
+100,000 places; a sample at 1,000,000 unless ``BENCH_REFERENCE_QUERIES`` says more).
+Every fourth query has a short range, so that some queries have fewer matches than the
+page's limit and their near misses count. The last line is::
 
     match-search N=100000 p50_ms=<x> p95_ms=<y> naive_p50_ms=<z> speedup=<z/x> identical=<yes|no>
 """
@@ -32,26 +40,24 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.orm import Session
 
 from bench import synthetic
+from bench.reference import reference_page
 from registry.config import normalise_database_url
 from registry.models import Base, Employer, Network, Place, place_networks
-from registry.services.search import (
-    CONFLICT_BIT_COLUMNS,
-    Scope,
-    conflict_bits,
-    lat_band,
-    network_bits,
-    reference_search,
-    search_places,
-)
+from registry.search.codec import CONFLICT_BIT_COLUMNS, conflict_bits, lat_band, network_bits
+from registry.search.engine import DEFAULT_LIMIT, NEAR_MISS_LIMIT, Scope
+from registry.search.usecases import PageHits, page_hits, place_summaries
 
 HERE = Path(__file__).resolve().parent
 SCHEMA = "bench_match"
 SEED = 20261125
-# 11: employer and end date in ix_places_match, some periods ended; 10: bits before lat in
+# 12: no demand_code; 11: employer and end date in ix_places_match, some periods ended;
+# 10: bits before lat in
 # ix_places_match; 9: vacuumed; 8: 0.05-degree bands
-DATA_VERSION = "11"
+DATA_VERSION = "12"
 QUERIES = int(os.environ.get("BENCH_QUERIES", 20))
-REFERENCE_QUERIES = {100_000: int(os.environ.get("BENCH_REFERENCE_QUERIES", 20)), 1_000_000: 3}
+REFERENCE_QUERIES = {100_000: QUERIES, 1_000_000: 5}
+if os.environ.get("BENCH_REFERENCE_QUERIES"):
+    REFERENCE_QUERIES = dict.fromkeys(REFERENCE_QUERIES, int(os.environ["BENCH_REFERENCE_QUERIES"]))
 WARMUP = 3
 EMPLOYERS = 2000
 TODAY = dt.date(2026, 12, 4)  # the searches' date: a tenth of the places ended before it
@@ -64,10 +70,17 @@ def _until(place_id: int) -> dt.date | None:
     return TODAY + dt.timedelta(days=(place_id * 37) % 600 - 200)
 
 
+SHORT_RANGE_KM = 3.0  # every fourth query: fewer matches than the page's limit
+
+
 def _second_track(query: synthetic.SyntheticSearch, i: int) -> synthetic.SyntheticSearch:
-    """A search as a candidate's: a home employer (never searched) and today's date."""
+    """A search as a candidate's: a home employer (never searched) and today's date;
+    every fourth one with a short range."""
     facts = dataclasses.replace(
-        query.facts, home_employer_id=1 + (i * 7919) % EMPLOYERS, today=TODAY
+        query.facts,
+        home_employer_id=1 + (i * 7919) % EMPLOYERS,
+        today=TODAY,
+        max_km=SHORT_RANGE_KM if i % 4 == 1 else query.facts.max_km,
     )
     return dataclasses.replace(query, facts=facts)
 
@@ -156,7 +169,6 @@ def build(engine, n: int, postgres: bool) -> None:
                     "demands": p.demands,
                     "exposures": p.exposures,
                     "offers_conditions": p.offers_conditions,
-                    "demand_code": p.demand_code,
                     "match_code": p.match_code,
                     **dict(zip(CONFLICT_BIT_COLUMNS, conflict_bits(p.match_code), strict=True)),
                     "network_bits": network_bits(net_ids[x] for x in p.networks),
@@ -208,6 +220,58 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[idx]
 
 
+def _page(session: Session, query: synthetic.SyntheticSearch, scope: Scope) -> PageHits:
+    return page_hits(
+        session, query.facts, scope, TODAY, limit=DEFAULT_LIMIT, near_limit=NEAR_MISS_LIMIT
+    )
+
+
+def _naive_page(session: Session, query: synthetic.SyntheticSearch, scope: Scope) -> PageHits:
+    """The brute force's page: the same limits, summaries and intake counts."""
+    found, near = reference_page(
+        session, query.facts, scope, limit=DEFAULT_LIMIT, near_limit=NEAR_MISS_LIMIT
+    )
+    ids = [r.place_id for r in (*found, *near)]
+    return PageHits(found, near, *place_summaries(session, ids, TODAY))
+
+
+def _ids(page: PageHits) -> tuple[list[int], list[int]]:
+    return [r.place_id for r in page.found], [r.place_id for r in page.near]
+
+
+def _time_pages(session: Session, measured: list) -> tuple[list[float], list[tuple]]:
+    times, results = [], []
+    gc.disable()
+    try:
+        for q, scope in measured:
+            t0 = time.perf_counter()
+            page = _page(session, q, scope)
+            times.append((time.perf_counter() - t0) * 1000)
+            results.append(_ids(page))
+    finally:
+        gc.enable()
+    log("  page ms per query: " + " ".join(f"{t:.1f}" for t in times))
+    return times, results
+
+
+def _compare(session: Session, measured: list, results: list, n: int) -> tuple[list[float], bool]:
+    """The brute force on the first queries: its time, and whether every page equals it."""
+    naive, identical, short = [], True, 0
+    for i, (q, scope) in enumerate(measured[: REFERENCE_QUERIES.get(n, 3)]):
+        t0 = time.perf_counter()
+        ref = _naive_page(session, q, scope)
+        naive.append((time.perf_counter() - t0) * 1000)
+        same = _ids(ref) == results[i]
+        identical &= same
+        short += len(ref.found) < DEFAULT_LIMIT
+        log(
+            f"  query {i + 1}: {len(ref.found)} matches, {len(ref.near)} near misses,"
+            f" naive {naive[-1]:.0f} ms, same={same}"
+        )
+    log(f"  {short} of {len(naive)} compared queries have fewer matches than {DEFAULT_LIMIT}")
+    return naive, identical
+
+
 def run(n: int) -> str:
     engine, postgres = engine_for(n)
     try:
@@ -220,28 +284,10 @@ def run(n: int) -> str:
         session = Session(engine)
         scopes = [Scope(frozenset(net_ids[x] for x in q.networks)) for q in queries]
         for q, scope in zip(queries[:WARMUP], scopes[:WARMUP], strict=True):
-            search_places(session, q.facts, scope)
+            _page(session, q, scope)
         measured = list(zip(queries[WARMUP:], scopes[WARMUP:], strict=True))
-        times, results = [], []
-        gc.disable()
-        try:
-            for q, scope in measured:
-                t0 = time.perf_counter()
-                found = search_places(session, q.facts, scope)
-                times.append((time.perf_counter() - t0) * 1000)
-                results.append([r.place_id for r in found])
-        finally:
-            gc.enable()
-        log("  search ms per query: " + " ".join(f"{t:.1f}" for t in times))
-        sample = REFERENCE_QUERIES.get(n, 3)
-        naive, identical = [], True
-        for i, (q, scope) in enumerate(measured[:sample]):
-            t0 = time.perf_counter()
-            ref = reference_search(session, q.facts, scope)
-            naive.append((time.perf_counter() - t0) * 1000)
-            same = [r.place_id for r in ref] == results[i]
-            identical &= same
-            log(f"  query {i + 1}: {len(ref)} results, naive {naive[-1]:.0f} ms, same={same}")
+        times, results = _time_pages(session, measured)
+        naive, identical = _compare(session, measured, results, n)
         session.close()
         p50, p95 = statistics.median(times), percentile(times, 0.95)
         naive_p50 = statistics.median(naive)

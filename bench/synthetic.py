@@ -22,10 +22,9 @@ from registry.domain.workload import (
     DemandFacts,
     all_dimensions,
     completeness,
-    encode_demands,
 )
 from registry.geodata import default_directory
-from registry.services.search import encode_match_code
+from registry.search.codec import encode_match_code
 
 PROVINCES = (
     "Drenthe", "Flevoland", "Fryslân", "Gelderland", "Groningen", "Limburg",
@@ -218,7 +217,6 @@ class SyntheticPlace:
     lower_start_allowed: bool
     slots: int
     taken_slots: int
-    demand_code: str
     match_code: str
     completeness: float
 
@@ -293,7 +291,6 @@ def places(n: int, seed: int = 20261125) -> Iterator[SyntheticPlace]:
             lower_start_allowed=rng.random() < 0.4,
             slots=slots,
             taken_slots=slots if status == "full" else rng.choice((0, 0, 0, 1)) % slots,
-            demand_code=encode_demands(dm),
             match_code=encode_match_code(
                 DemandFacts(
                     dm,

@@ -45,9 +45,9 @@ from registry.models import (
     User,
     UserRole,
 )
+from registry.search.usecases import candidate_search_facts, place_facts_of
 from registry.services.accounts import find_user_by_email, hash_password
 from registry.services.pseudonyms import make_pseudonym
-from registry.services.search import candidate_search_facts, place_facts_of
 
 COUNT = 84
 SEED = 20261125

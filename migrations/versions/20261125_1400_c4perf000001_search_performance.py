@@ -53,8 +53,7 @@ _NEW_INDEX = [
 def _backfill() -> None:
     # The code is derived with the application's own encoder (the catalogue lives in
     # code); a place left empty is still found: the search encodes it on the fly.
-    from registry.services.places import demand_facts
-    from registry.services.search import encode_match_code, lat_band
+    from registry.search.codec import demand_facts_of, encode_match_code, lat_band
 
     bind = op.get_bind()
     places = sa.table(
@@ -83,7 +82,7 @@ def _backfill() -> None:
         )
     ).all()
     updates = [
-        {"pid": r.id, "code": encode_match_code(demand_facts(r)), "band": lat_band(r.lat)}
+        {"pid": r.id, "code": encode_match_code(demand_facts_of(r)), "band": lat_band(r.lat)}
         for r in rows
     ]
     if updates:

@@ -48,7 +48,7 @@ _NEW_INDEX = [
 def _backfill() -> None:
     # Derived from the stored match code with the application's own layout (the
     # catalogue lives in code); a place left at zero is still found and scored exactly.
-    from registry.services.search import conflict_bits, network_bits
+    from registry.search.codec import conflict_bits, network_bits
 
     bind = op.get_bind()
     places = sa.table(

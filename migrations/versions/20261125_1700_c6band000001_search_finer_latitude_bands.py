@@ -4,7 +4,7 @@
 seeks ``ix_places_match`` once per accepted kind and band, so narrower bands let its
 seeks follow the travel circle more closely (fewer index entries read for nothing) at
 the price of a few more seeks. Recomputed here for every place; the places service
-keeps it up to date (``registry.services.search.lat_band``).
+keeps it up to date (``registry.search.codec.lat_band``).
 
 ``ix_places_match`` is rebuilt with the columns the search tests right after its seek
 (the conflict and network bits) before ``lat``: each index entry it reads is decoded

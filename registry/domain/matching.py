@@ -1,7 +1,7 @@
 """The matcher: does a place fit a candidate's search, and in what order are results shown.
 
 Pure rules over plain facts (no database): the service layer loads ``SearchFacts`` and
-``PlaceFacts``, may precheck cheaply (bounding box, compact codes), and calls
+``PlaceFacts``, may precheck cheaply (bounding box, conflict bits), and calls
 ``evaluate`` for the survivors. Every result explains itself with structured data: the
 distance, the full per-dimension comparison and a list of ``Blocker``s.
 
@@ -35,7 +35,6 @@ from registry.domain.workload import (
     HoursResult,
     Result,
     ResultKind,
-    certain_conflicts,
     compare_all,
 )
 
@@ -49,9 +48,7 @@ __all__ = [
     "PlaceFacts",
     "SearchFacts",
     "evaluate",
-    "evaluate_all",
     "excluded",
-    "precheck",
     "rank",
     "rank_key",
 ]
@@ -299,24 +296,3 @@ def rank(
     sectors = None if preferred_sectors is None else frozenset(preferred_sectors)
     functions = None if preferred_functions is None else frozenset(preferred_functions)
     return sorted(results, key=lambda r: rank_key(r, sectors, functions))
-
-
-def evaluate_all(
-    search: SearchFacts, places: Iterable[PlaceFacts]
-) -> tuple[list[MatchResult], list[MatchResult]]:
-    """The naive search: evaluate every place; return (matches, near misses), each ranked."""
-    matches: list[MatchResult] = []
-    near: list[MatchResult] = []
-    for place in places:
-        result = evaluate(search, place)
-        if result.outcome is Outcome.MATCH:
-            matches.append(result)
-        elif result.outcome is Outcome.NEAR_MISS:
-            near.append(result)
-    return rank(matches), rank(near)
-
-
-def precheck(capacity_code: str, demand_code: str) -> bool:
-    """Cheap necessary condition for a match or near miss on the compact codes
-    (``workload.encode_capacity`` / ``encode_demands``): few enough certain conflicts."""
-    return certain_conflicts(capacity_code, demand_code) <= MAX_NEAR_MISS_CONFLICTS

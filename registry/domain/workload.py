@@ -62,7 +62,7 @@ __all__ = [
     "Section",
     "Verdict",
     "all_dimensions",
-    "certain_conflicts",
+    "catalogue_version",
     "compare_all",
     "compare_conditions",
     "compare_dimension",
@@ -72,11 +72,8 @@ __all__ = [
     "compare_capacity_hours",
     "completeness",
     "condition",
-    "decode_code",
     "dimension",
     "dimensions_by_section",
-    "encode_capacity",
-    "encode_demands",
     "exposure",
     "normal_capacity",
     "person_week_hours",
@@ -495,11 +492,18 @@ _CONDITION_KEYS = {f.key: f for f in CONDITIONS}
 
 _registry: dict[str, Dimension] = {d.key: d for d in DIMENSIONS}
 _current: tuple[Dimension, ...] = DIMENSIONS
+_version = 0  # bumped by every change of the catalogue
 
 
 def all_dimensions() -> tuple[Dimension, ...]:
     """Every dimension in catalogue order: the core ones, then registered ones."""
     return _current
+
+
+def catalogue_version() -> int:
+    """A number that changes whenever the catalogue does (a dimension registered or
+    undone): every cache derived from the catalogue is keyed on it."""
+    return _version
 
 
 def dimension(key: str) -> Dimension:
@@ -525,11 +529,12 @@ class Registration:
         self._active = True
 
     def undo(self) -> None:
-        global _current
+        global _current, _version
         if self._active:
             self._active = False
             _registry.pop(self.dimension.key, None)
             _current = tuple(_registry.values())
+            _version += 1
 
     def __enter__(self) -> Dimension:
         return self.dimension
@@ -545,11 +550,12 @@ class Registration:
 
 def register_dimension(dim: Dimension) -> Registration:
     """Add a dimension to the catalogue now (appended, so existing codes keep their place)."""
-    global _current
+    global _current, _version
     if dim.key in _registry:
         raise ValueError(f"dimension {dim.key!r} already exists")
     _registry[dim.key] = dim
     _current = tuple(_registry.values())
+    _version += 1
     return Registration(dim)
 
 
@@ -992,42 +998,6 @@ def completeness(demand: DemandFacts) -> tuple[float, tuple[str, ...]]:
     return (len(core) - len(missing)) / len(core), missing
 
 
-# --------------------------------------------------------------------------- compact codes
+# --------------------------------------------------------------------------- codes
 
-UNKNOWN_CHAR = "-"  # sorts before '0', so "demand char > capacity char" is plain text order
-
-
-def encode_demands(demands: Mapping[str, Demand]) -> str:
-    """One char per catalogue dimension: '0'..'9' = band, '-' = not stated."""
-    out = []
-    for dim in all_dimensions():
-        d = demands.get(dim.key)
-        out.append(UNKNOWN_CHAR if d is None or d.band is None else str(d.band))
-    return "".join(out)
-
-
-def encode_capacity(capacity: Mapping[str, int | None]) -> str:
-    """One char per catalogue dimension: '0'..'9' = band (absent = normal), '-' = unknown."""
-    out = []
-    for dim in all_dimensions():
-        band = capacity.get(dim.key, dim.heaviest)
-        out.append(UNKNOWN_CHAR if band is None else str(band))
-    return "".join(out)
-
-
-def decode_code(code: str) -> dict[str, int | None]:
-    """Key -> band (None = unknown) for a code; positions past its end are unknown."""
-    return {
-        dim.key: (int(code[i]) if i < len(code) and code[i] != UNKNOWN_CHAR else None)
-        for i, dim in enumerate(all_dimensions())
-    }
-
-
-def certain_conflicts(capacity_code: str, demand_code: str) -> int:
-    """Dimensions where the demand is two or more bands above capacity: conflicts whatever
-    the incidental/adjustable marks say. A lower bound for a cheap precheck."""
-    count = 0
-    for cap, dem in zip(capacity_code, demand_code, strict=False):
-        if cap != UNKNOWN_CHAR and dem != UNKNOWN_CHAR and int(dem) - int(cap) >= 2:
-            count += 1
-    return count
+UNKNOWN_CHAR = "-"  # a place's demand not stated, in the search's match code

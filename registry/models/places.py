@@ -106,20 +106,18 @@ class Place(TimestampMixin, Base):
     demands: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     exposures: Mapped[list[str] | None] = mapped_column(JSON)
     offers_conditions: Mapped[list[str] | None] = mapped_column(JSON)
-    # One character per catalogue dimension, for a cheap capacity precheck in search.
-    demand_code: Mapped[str] = mapped_column(String(64), default="")
     # Demands, exposures and conditions in one fixed-length code the match search decodes
-    # in bulk (registry.services.search.encode_match_code).
+    # in bulk (registry.search.codec.encode_match_code).
     match_code: Mapped[str] = mapped_column(String(64), default="", server_default="")
-    # The match code's conflict bits (registry.services.search.conflict_bits): the
+    # The match code's conflict bits (registry.search.codec.conflict_bits): the
     # search's capacity precheck is two integer tests against these.
     conflict_bits_1: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     conflict_bits_2: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    # Bit (id % 63) of each of the place's networks (registry.services.search.network_bits):
+    # Bit (id % 63) of each of the place's networks (registry.search.codec.network_bits):
     # the search's network filter is an integer test on its index, not a subquery per row.
     network_bits: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # floor(lat * 20): the 0.05-degree latitude band, so the search can seek the index per
-    # band straight to its longitude range (registry.services.search.lat_band).
+    # band straight to its longitude range (registry.search.codec.lat_band).
     lat_band: Mapped[int | None]
     completeness: Mapped[float] = mapped_column(default=0.0)
     # Curation and freshness.

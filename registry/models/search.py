@@ -30,7 +30,7 @@ class SearchVisit(Base):
 
 # The match search's prefilter seeks open places per accepted kind and 0.05-degree latitude
 # band straight to the longitude span of its circle there, and reads only these columns, so it
-# never touches the table rows (registry/services/search.py). Migration d3match00001.
+# never touches the table rows (registry/search/sql.py). Migration d3match00001.
 ix_places_match = Index(
     "ix_places_match",
     Place.status,

@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select, update
 
 from registry.domain import ledger as ledger_rules
 from registry.domain import placement as lifecycle
-from registry.domain.matching import MatchResult, PlaceFacts, evaluate
+from registry.domain.matching import BlockerKind, MatchResult, PlaceFacts, evaluate
 from registry.domain.permissions import (
     PUBLISHED_PLACE_STATUSES,
     Action,
@@ -250,12 +250,12 @@ def proposals_this_month(ctx: Context, place_id: int) -> int:
 
 def evaluate_match(ctx: Context, candidate: Candidate, place: Place) -> MatchResult:
     """The matcher's verdict on this candidate and place, as the search shows it."""
+    from registry.search.usecases import candidate_search_facts
     from registry.services.places import demand_facts
-    from registry.services.search import candidate_search_facts
 
     cap = place.intake_cap_per_month
     profile = next((p for p in candidate.profiles if p.is_current), None)
-    search = candidate_search_facts(candidate, profile)
+    search = candidate_search_facts(candidate, profile, ctx.today())  # ended: refused
     facts = PlaceFacts(
         place_id=place.id,
         coordinate=(place.lat, place.lon),
@@ -268,6 +268,7 @@ def evaluate_match(ctx: Context, candidate: Candidate, place: Place) -> MatchRes
         open=place.status is PlaceStatus.OPEN,
         free_slots=place.slots - place.taken_slots,
         at_intake_cap=cap is not None and proposals_this_month(ctx, place.id) >= cap,
+        employer_id=place.employer_id,
     )
     return evaluate(search, facts)
 
@@ -297,6 +298,8 @@ class ProposalCheck:
             out.append(_l("This place is not open for proposals."))
         if self.full:
             out.append(_l("This place has no free slot."))
+        if any(b.kind is BlockerKind.ENDED for b in self.match.blockers):
+            out.append(_l("This place's period has ended, so it can no longer be proposed."))
         if self.at_cap:
             out.append(_l("The host's intake cap for this month is reached."))
         if self.duplicate:

@@ -2,8 +2,8 @@
 
 A place belongs to one host employer and is offered to one or more networks in which
 that employer is admitted. Its workload demands are stored per catalogue dimension (see
-``registry.domain.workload``); every save refreshes ``demand_code`` and ``completeness``,
-which the match search reads. Status moves:
+``registry.domain.workload``); every save refreshes ``completeness`` and the columns the
+match search reads (``registry.search.codec``). Status moves:
 
     draft -> submitted (a network reviews new places) | open
     submitted -> open (published) | draft (sent back with a reason)
@@ -44,7 +44,6 @@ from registry.domain.workload import (
     DemandFacts,
     all_dimensions,
     completeness,
-    encode_demands,
 )
 from registry.geodata import (
     Geocoder,
@@ -66,10 +65,10 @@ from registry.models import (
     User,
     place_networks,
 )
+from registry.search import codec
 from registry.services import mail
 from registry.services.context import Context
 from registry.services.errors import Conflict, NotFound, ValidationFailed
-from registry.services.search import conflict_bits, encode_match_code, lat_band, network_bits
 from registry.services.value_checks import (
     HOURS_PER_WEEK,
     POSTCODE_MESSAGE,
@@ -165,30 +164,12 @@ def input_from_place(place: Place, **overrides: Any) -> PlaceInput:
 
 def place_demands(place: Place) -> dict[str, Demand]:
     """The stated demands of a place as catalogue Demands (unknown keys are ignored)."""
-    known = {d.key: d for d in all_dimensions()}
-    out = {}
-    for key, value in (place.demands or {}).items():
-        dim = known.get(key)
-        if dim is None or not isinstance(value, Mapping):
-            continue
-        band = value.get("band")
-        if isinstance(band, int) and 0 <= band <= dim.heaviest:
-            out[key] = Demand(band, bool(value.get("incidental")), bool(value.get("adjustable")))
-    return out
+    return codec.place_demands(place.demands)
 
 
 def demand_facts(place: Place) -> DemandFacts:
     """The place as the workload comparison sees it."""
-    return DemandFacts(
-        demands=place_demands(place),
-        exposures=None if place.exposures is None else frozenset(place.exposures),
-        offers_conditions=(
-            None if place.offers_conditions is None else frozenset(place.offers_conditions)
-        ),
-        min_hours_week=place.min_hours_week,
-        usual_hours_week=place.usual_hours_week,
-        lower_start_allowed=place.lower_start_allowed,
-    )
+    return codec.demand_facts_of(place)
 
 
 @dataclass(frozen=True)
@@ -224,11 +205,10 @@ def place_completeness(place: Place) -> Completeness:
 
 def refresh_derived(place: Place) -> None:
     """Recompute the columns the match search relies on. Call on every save."""
-    place.demand_code = encode_demands(place_demands(place))
-    place.match_code = encode_match_code(demand_facts(place))
-    place.conflict_bits_1, place.conflict_bits_2 = conflict_bits(place.match_code)
-    place.network_bits = network_bits(n.id for n in place.networks)
-    place.lat_band = lat_band(place.lat)
+    place.match_code = codec.encode_match_code(demand_facts(place))
+    place.conflict_bits_1, place.conflict_bits_2 = codec.conflict_bits(place.match_code)
+    place.network_bits = codec.network_bits(n.id for n in place.networks)
+    place.lat_band = codec.lat_band(place.lat)
     place.completeness = place_completeness(place).score
 
 

@@ -48,7 +48,7 @@ def _pick_pair(app) -> Pair:
 
     from registry.extensions import db
     from registry.models import Candidate, Employer, Place, User
-    from registry.services import search
+    from registry.search import usecases as search
     from registry.services.accounts import actor_for
     from registry.services.context import Context
     from seed.candidates import SHOWCASE_PSEUDONYM

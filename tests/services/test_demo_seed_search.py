@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from registry.domain.permissions import Actor, Role
 from registry.models import Candidate, Employer, Place, TrajectoryStatus
+from registry.search import usecases as search
 from registry.services import candidates as candidate_service
-from registry.services import search
 from registry.services.context import Context
 from seed.candidates import SHOWCASE_PSEUDONYM
 from seed.demo import load_demo

@@ -98,7 +98,7 @@ def _check_latitude_bands_recomputed(url: str) -> None:
     """c6band000001 rewrites every place's latitude band for the search's 0.05-degree
     seeks: a place left with its 0.1-degree band would not be found."""
     from registry.models import Place
-    from registry.services.search import lat_band
+    from registry.search.codec import lat_band
     from tests import factories
     from tests.services.search_support import place
 
@@ -138,3 +138,48 @@ def test_sqlite_latitude_bands_are_recomputed(tmp_path):
 def test_postgresql_latitude_bands_are_recomputed():
     with _empty_postgres_database("registry_bands") as url:
         _check_latitude_bands_recomputed(url)
+
+
+def _place_columns(engine) -> set[str]:
+    return {c["name"] for c in inspect(engine).get_columns("places")}
+
+
+def _check_demand_code_dropped(url: str) -> None:
+    """d5srch000001 drops the superseded ``places.demand_code``; its downgrade brings the
+    column back (empty for the places that exist) and the upgrade drops it again, the
+    places and their match codes intact."""
+    from registry.models import Place
+    from tests import factories
+    from tests.services.search_support import place
+
+    app = make_test_app(url)
+    with app.app_context():
+        upgrade()
+        assert "demand_code" not in _place_columns(db.engine)
+        employer, network = factories.employer(db.session), factories.network(db.session)
+        pid = place(db.session, employer, [network], lat=52.0907, lon=5.1214).id
+        code = db.session.get(Place, pid).match_code
+        db.session.commit()
+        downgrade(revision="d4flow000001")
+        assert "demand_code" in _place_columns(db.engine)
+        with db.engine.connect() as conn:
+            row = conn.execute(text("SELECT demand_code, match_code FROM places")).one()
+        assert tuple(row) == ("", code)
+        upgrade()
+        assert "demand_code" not in _place_columns(db.engine)
+        assert _schema_diff(db.engine) == []
+        db.session.expire_all()
+        assert db.session.get(Place, pid).match_code == code
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_sqlite_demand_code_is_dropped_and_restored(tmp_path):
+    _check_demand_code_dropped(f"sqlite:///{tmp_path / 'demand_code.db'}")
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)
+def test_postgresql_demand_code_is_dropped_and_restored():
+    with _empty_postgres_database("registry_demand_code") as url:
+        _check_demand_code_dropped(url)

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from registry.domain.permissions import Role
-from registry.domain.workload import Demand, all_dimensions, encode_demands
+from registry.domain.workload import Demand, DemandFacts, all_dimensions
 from registry.models import AuditEvent, OutboxMessage, Place, PlaceKind, PlaceStatus
+from registry.search.codec import encode_match_code
 from registry.services import places as svc
 from registry.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from registry.services.place_templates import get_template
@@ -80,7 +81,8 @@ def test_create_stores_demands_code_completeness_and_audit(world, make_ctx, sess
     assert place.status == PlaceStatus.DRAFT
     assert place.town == "Utrecht"
     assert place.geo_precision == "postcode"
-    assert place.demand_code == encode_demands(full_demands())
+    core = len(all_dimensions())
+    assert place.match_code[:core] == encode_match_code(DemandFacts(full_demands()))[:core]
     assert place.completeness == pytest.approx(1.0)
     assert place.demands["lifting"] == {"band": 1, "incidental": False, "adjustable": False}
     assert audit_actions(session, place.id) == ["place.created"]
@@ -105,7 +107,7 @@ def test_completeness_names_what_is_missing(world, make_ctx):
     core = len(all_dimensions())
     expected = (1 + len(svc.KEY_FIELDS) - 2) / (core + len(svc.KEY_FIELDS))
     assert place.completeness == pytest.approx(expected, abs=1e-3)
-    assert place.demand_code.count("-") == core - 1
+    assert place.match_code[:core].count("-") == core - 1  # demands not stated
 
 
 @pytest.mark.parametrize(
@@ -296,7 +298,8 @@ def test_update_records_changed_fields_and_confirms(world, make_ctx, session):
     place = session.get(Place, place.id)
     assert place.title == "Nieuwe titel"
     assert place.demands["lifting"] == {"band": 3, "incidental": True, "adjustable": False}
-    assert place.demand_code == encode_demands(demands)
+    core = len(all_dimensions())
+    assert place.match_code[:core] == encode_match_code(DemandFacts(demands))[:core]
     assert svc._aware(place.last_confirmed_at) == later
     event = session.scalar(
         select(AuditEvent).where(AuditEvent.action == "place.updated").order_by(AuditEvent.id)

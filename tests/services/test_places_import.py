@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from registry.domain import workload as wl
 from registry.models import AuditEvent, Place, PlaceStatus
+from registry.search.codec import encode_match_code
 from registry.services import place_import as importer
 from registry.services import places as svc
 from registry.services.errors import PermissionDenied, ValidationFailed
@@ -60,7 +61,7 @@ def test_template_imports_once_and_twice_changes_nothing(world, make_ctx, sessio
     assert [p.external_ref for p in places] == ["VB-001", "VB-002"]
     assert all(p.status == PlaceStatus.DRAFT for p in places)
     assert places[1].demands["lifting"] == {"band": 3, "incidental": True, "adjustable": False}
-    assert places[1].demand_code == wl.encode_demands(svc.place_demands(places[1]))
+    assert places[1].match_code == encode_match_code(svc.demand_facts(places[1]))
     assert places[0].completeness > 0.9
 
     again = importer.import_places(
@@ -248,7 +249,7 @@ def test_a_new_dimension_gets_template_columns(world, make_ctx, session):
         assert report.written
         place = session.scalar(select(Place).where(Place.external_ref == "VB-001"))
         assert place.demands["gripping"]["band"] == 1
-        assert place.demand_code.endswith("1")
+        assert place.match_code[len(wl.all_dimensions()) - 1] == chr(48 + 4 * 1)  # band 1
 
 
 def test_an_import_cannot_lower_slots_below_the_placements_held(world, make_ctx, session):

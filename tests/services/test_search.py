@@ -8,11 +8,13 @@ import random
 
 import pytest
 
-from registry.domain import geo
+from bench import reference
+from registry.domain import geo, matching
 from registry.domain.matching import Outcome
 from registry.models import PlaceKind
-from registry.services import search as svc
+from registry.search import codec, engine, geometry, sql, usecases
 from registry.services.errors import NotFound, PermissionDenied, ValidationFailed
+from registry.web.search import forms
 from tests.services import test_candidates_support as cs
 from tests.services.search_support import (
     KINDS,
@@ -28,10 +30,10 @@ def test_geodesic_equals_geopy_within_a_millimetre():
     for _ in range(200):
         home = (rng.uniform(50.7, 53.6), rng.uniform(3.3, 7.3))
         points = [(rng.uniform(50.7, 53.6), rng.uniform(3.3, 7.3)) for _ in range(10)]
-        got = svc.geodesic_km_many(home, [p[0] for p in points], [p[1] for p in points])
+        got = geometry.geodesic_km_many(home, [p[0] for p in points], [p[1] for p in points])
         for point, km in zip(points, got.tolist(), strict=True):
             assert abs(km - geo.distance_km(home, point)) < 1e-6  # < 1 mm
-    assert svc.geodesic_km_many(UTRECHT, [UTRECHT[0]], [UTRECHT[1]]).tolist() == [0.0]
+    assert geometry.geodesic_km_many(UTRECHT, [UTRECHT[0]], [UTRECHT[1]]).tolist() == [0.0]
 
 
 def test_service_equals_reference_on_random_data(session, world):
@@ -42,13 +44,13 @@ def test_service_equals_reference_on_random_data(session, world):
     for round_ in range(40):
         facts = random_search(rng)
         nets = rng.choice([{world.net_a.id}, {world.net_b.id}, {world.net_a.id, world.net_b.id}])
-        scope = svc.Scope(frozenset(nets), rng.choice((None, None, "Q")))
+        scope = engine.Scope(frozenset(nets), rng.choice((None, None, "Q")))
         limit = rng.choice((5, 20, 50))
         outcomes = rng.choice(
             [(Outcome.MATCH, Outcome.NEAR_MISS), (Outcome.MATCH,), (Outcome.NEAR_MISS,)]
         )
-        got = svc.search_places(session, facts, scope, limit=limit, outcomes=outcomes)
-        want = svc.reference_search(session, facts, scope, limit=limit, outcomes=outcomes)
+        got = engine.search_places(session, facts, scope, limit=limit, outcomes=outcomes)
+        want = reference.reference_search(session, facts, scope, limit=limit, outcomes=outcomes)
         assert [r.place_id for r in got] == [r.place_id for r in want], round_
         for g, w in zip(got, want, strict=True):
             assert g.outcome == w.outcome
@@ -60,10 +62,12 @@ def test_search_never_leaves_the_candidate_networks(session, world):
     other = place(session, world.emp_b, [world.net_b], lat=UTRECHT[0], lon=UTRECHT[1])
     own = place(session, world.emp_a, [world.net_a], lat=UTRECHT[0], lon=UTRECHT[1] + 0.01)
     session.commit()
-    facts = svc.SearchFacts(home=UTRECHT, max_km=25, kinds=frozenset(k.value for k in PlaceKind))
+    facts = matching.SearchFacts(
+        home=UTRECHT, max_km=25, kinds=frozenset(k.value for k in PlaceKind)
+    )
     ids = [
         r.place_id
-        for r in svc.search_places(session, facts, svc.Scope(frozenset({world.net_a.id})))
+        for r in engine.search_places(session, facts, engine.Scope(frozenset({world.net_a.id})))
     ]
     assert own.id in ids and other.id not in ids
 
@@ -71,10 +75,10 @@ def test_search_never_leaves_the_candidate_networks(session, world):
 def test_parse_filters_rejects_bad_input():
     from werkzeug.datastructures import MultiDict
 
-    ok = svc.parse_filters(
+    ok = forms.parse_filters(
         MultiDict([("kind", "stage"), ("km", "12"), ("network", "3"), ("sector", "Q")])
     )
-    assert ok == svc.SearchFilters(frozenset({"stage"}), 12.0, frozenset({3}), "Q")
+    assert ok == usecases.SearchFilters(frozenset({"stage"}), 12.0, frozenset({3}), "Q")
     for bad in (
         ("km", "abc"),
         ("km", "0"),
@@ -84,7 +88,7 @@ def test_parse_filters_rejects_bad_input():
         ("sector", "ZZ"),
     ):
         with pytest.raises(ValidationFailed):
-            svc.parse_filters(MultiDict([bad]))
+            forms.parse_filters(MultiDict([bad]))
 
 
 def _candidate(make_ctx, world, **kw):
@@ -100,14 +104,14 @@ def test_search_for_candidate_sections_and_new_badges(session, world, make_ctx):
     near.created_at = dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC)
     session.commit()
     ctx = make_ctx(world.coach, clock=cs.frozen())
-    first = svc.search_for_candidate(ctx, cand.id)
+    first = usecases.search_for_candidate(ctx, cand.id)
     assert near.id in [h.place.id for h in first.hits]
     assert not any(h.is_new for h in first.hits) and first.previous_search_at is None
     later = place(session, world.emp_ab, [world.net_a], lat=cand.lat, lon=cand.lon, title="Nieuw")
     later.created_at = dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)
     session.commit()
     ctx2 = make_ctx(world.coach, clock=lambda: dt.datetime(2026, 11, 27, 9, tzinfo=dt.UTC))
-    second = svc.search_for_candidate(ctx2, cand.id)
+    second = usecases.search_for_candidate(ctx2, cand.id)
     new = {h.place.id for h in second.hits if h.is_new}
     assert later.id in new and near.id not in new
     assert second.previous_search_at is not None
@@ -116,9 +120,9 @@ def test_search_for_candidate_sections_and_new_badges(session, world, make_ctx):
 def test_other_organisation_cannot_search(app, session, world, make_ctx):
     cand = _candidate(make_ctx, world)
     with app.test_request_context(), pytest.raises((PermissionDenied, NotFound)):
-        svc.search_for_candidate(make_ctx(world.coach2), cand.id)
+        usecases.search_for_candidate(make_ctx(world.coach2), cand.id)
     with app.test_request_context(), pytest.raises((PermissionDenied, NotFound)):
-        svc.search_for_candidate(make_ctx(world.contact_a), cand.id)
+        usecases.search_for_candidate(make_ctx(world.contact_a), cand.id)
 
 
 def test_reverse_search_pseudonymous_and_only_for_host_and_coordinator(
@@ -131,13 +135,13 @@ def test_reverse_search_pseudonymous_and_only_for_host_and_coordinator(
     p = place(session, world.emp_a, [world.net_a], lat=shared.lat, lon=shared.lon + 0.01)
     session.commit()
     for user in (world.contact_a, world.coordinator_a):
-        result = svc.reverse_search(make_ctx(user), p.id)
+        result = usecases.reverse_search(make_ctx(user), p.id)
         ids = [h.candidate_id for h in result.hits]
         assert shared.id in ids and private.id not in ids
         assert result.hits[0].pseudonym == shared.pseudonym
     for user in (world.contact_b, world.coordinator_b, world.coach, world.coach2):
         with app.test_request_context(), pytest.raises((PermissionDenied, NotFound)):
-            svc.reverse_search(make_ctx(user), p.id)
+            usecases.reverse_search(make_ctx(user), p.id)
 
 
 def test_service_equals_reference_on_period_and_explanations(session, world):
@@ -155,10 +159,10 @@ def test_service_equals_reference_on_period_and_explanations(session, world):
         facts = dataclasses.replace(
             random_search(rng), first_sick_day=dt.date(2026, 1, 5) + dt.timedelta(weeks=round_)
         )
-        scope = svc.Scope(frozenset({world.net_a.id}))
-        stats = svc.SearchStats()
-        got = svc.search_places(session, facts, scope, stats=stats)
-        want = svc.reference_search(session, facts, scope)
+        scope = engine.Scope(frozenset({world.net_a.id}))
+        stats = engine.SearchStats()
+        got = engine.search_places(session, facts, scope, stats=stats)
+        want = reference.reference_search(session, facts, scope)
         assert [r.place_id for r in got] == [r.place_id for r in want], round_
         for g, w in zip(got, want, strict=True):
             assert abs(g.distance_km - w.distance_km) < 1e-6
@@ -197,18 +201,18 @@ def test_codes_of_another_catalogue_are_searched_without_the_bit_precheck(app, s
         capacity={d.key: 0 for d in all_dimensions()}, hours_per_day=4, hours_per_week=4
     )
     searches = [
-        svc.SearchFacts(home=UTRECHT, max_km=25, kinds=frozenset(KINDS), capacity=limited)
+        matching.SearchFacts(home=UTRECHT, max_km=25, kinds=frozenset(KINDS), capacity=limited)
     ] + [random_search(rng) for _ in range(6)]
-    scope = svc.Scope(frozenset({world.net_a.id}))
+    scope = engine.Scope(frozenset({world.net_a.id}))
     recoded = 0
     for round_, facts in enumerate(searches):
         _forget_table_facts(session)
-        stats = svc.SearchStats()
-        got = svc.search_places(session, facts, scope, stats=stats)
-        want = svc.reference_search(session, facts, scope)
+        stats = engine.SearchStats()
+        got = engine.search_places(session, facts, scope, stats=stats)
+        want = reference.reference_search(session, facts, scope)
         assert [r.place_id for r in got] == [r.place_id for r in want], round_
         recoded += stats.recoded
-    first = svc.reference_search(session, searches[0], scope)
+    first = reference.reference_search(session, searches[0], scope)
     assert {p.id for p in stale} <= {r.place_id for r in first}  # the rounds can tell
     assert recoded
     result = app.test_cli_runner().invoke(args=["places", "recode"])
@@ -216,13 +220,13 @@ def test_codes_of_another_catalogue_are_searched_without_the_bit_precheck(app, s
     assert f"recoded: {len(stale)}" in result.output
     session.expire_all()
     _forget_table_facts(session)
-    assert not svc._table_facts(session.connection()).stale_codes
-    assert all(len(p.match_code) == svc.match_code_length() for p in stale)
+    assert not sql.table_facts(session.connection()).stale_codes
+    assert all(len(p.match_code) == codec.match_code_length() for p in stale)
     assert all(
-        (p.conflict_bits_1, p.conflict_bits_2) == svc.conflict_bits(p.match_code) for p in stale
+        (p.conflict_bits_1, p.conflict_bits_2) == codec.conflict_bits(p.match_code) for p in stale
     )
     # recoded, the precheck is back and the clean places are found through it
-    got = svc.search_places(session, searches[0], scope)
+    got = engine.search_places(session, searches[0], scope)
     assert {p.id for p in stale} <= {r.place_id for r in got}
 
 
@@ -233,19 +237,19 @@ def test_network_bits_that_stand_for_two_networks_are_confirmed(session, world):
 
     ours = factories.network(session, "Regio Ons", id=900_000)
     theirs = factories.network(session, "Regio Zij", id=900_063)  # the same bit
-    assert svc.network_bits([ours.id]) == svc.network_bits([theirs.id])
+    assert codec.network_bits([ours.id]) == codec.network_bits([theirs.id])
     own = place(session, world.emp_a, [ours], lat=UTRECHT[0], lon=UTRECHT[1])
     other = place(session, world.emp_a, [theirs], lat=UTRECHT[0], lon=UTRECHT[1] + 0.01)
     both = place(session, world.emp_a, [ours, theirs], lat=UTRECHT[0] + 0.01, lon=UTRECHT[1])
     session.commit()
-    facts = svc.SearchFacts(home=UTRECHT, max_km=25, kinds=frozenset(KINDS))
+    facts = matching.SearchFacts(home=UTRECHT, max_km=25, kinds=frozenset(KINDS))
     for scope_ids, want in (
         ({ours.id}, {own.id, both.id}),
         ({theirs.id}, {other.id, both.id}),
         ({ours.id, world.net_a.id}, {own.id, both.id}),
     ):
-        scope = svc.Scope(frozenset(scope_ids))
-        got = {r.place_id for r in svc.search_places(session, facts, scope)}
+        scope = engine.Scope(frozenset(scope_ids))
+        got = {r.place_id for r in engine.search_places(session, facts, scope)}
         assert got == want
-        ref = {r.place_id for r in svc.reference_search(session, facts, scope)}
+        ref = {r.place_id for r in reference.reference_search(session, facts, scope)}
         assert ref == want

@@ -8,20 +8,22 @@ import random
 import numpy as np
 import pytest
 
+from bench import reference
+from registry.domain import matching
 from registry.domain.matching import Outcome
 from registry.domain.workload import CapacityFacts, all_dimensions
 from registry.models import PlaceKind
-from registry.services import search as svc
+from registry.search import engine, rings, scoring, sql
 from tests.services.search_support import UTRECHT, place, random_places, random_search
 
-_REAL_PREFILTER = svc._prefilter
+_REAL_PREFILTER = sql.prefilter
 KM_LAT = 1 / 111.2  # degrees of latitude per km (about)
 
 
 @pytest.fixture(autouse=True)
 def _rings_on_small_tables(monkeypatch):
     """The rings run from a table size on; these tables are small."""
-    monkeypatch.setattr(svc, "_RING_MIN_PLACES", 0)
+    monkeypatch.setattr(sql, "RING_MIN_PLACES", 0)
 
 
 def _clean_demands() -> dict:
@@ -30,8 +32,8 @@ def _clean_demands() -> dict:
     return {d.key: {"band": 0, "incidental": False, "adjustable": False} for d in all_dimensions()}
 
 
-def _facts() -> svc.SearchFacts:
-    return svc.SearchFacts(
+def _facts() -> matching.SearchFacts:
+    return matching.SearchFacts(
         home=UTRECHT,
         max_km=25.0,
         kinds=frozenset(k.value for k in PlaceKind),
@@ -42,18 +44,18 @@ def _facts() -> svc.SearchFacts:
 def _spy(monkeypatch) -> list[float]:
     """Record the radius of every prefilter read."""
     radii: list[float] = []
-    real = svc._prefilter
+    real = sql.prefilter
 
     def prefilter(conn, facts, scope, radius_km, *args, **kw):
         radii.append(radius_km)
         return real(conn, facts, scope, radius_km, *args, **kw)
 
-    monkeypatch.setattr(svc, "_prefilter", prefilter)
+    monkeypatch.setattr(sql, "prefilter", prefilter)
     return radii
 
 
 def _unspy(monkeypatch) -> None:
-    monkeypatch.setattr(svc, "_prefilter", _REAL_PREFILTER)
+    monkeypatch.setattr(sql, "prefilter", _REAL_PREFILTER)
 
 
 def test_ring_stops_early_when_the_near_places_are_all_clean(session, world, monkeypatch):
@@ -85,16 +87,16 @@ def test_ring_stops_early_when_the_near_places_are_all_clean(session, world, mon
             )
         )
     session.commit()
-    facts, scope = _facts(), svc.Scope(frozenset({world.net_a.id}))
+    facts, scope = _facts(), engine.Scope(frozenset({world.net_a.id}))
     for limit in (1, 20, 50):
         radii = _spy(monkeypatch)
-        got = svc.search_places(session, facts, scope, limit=limit)
+        got = engine.search_places(session, facts, scope, limit=limit)
         _unspy(monkeypatch)
-        want = svc.reference_search(session, facts, scope, limit=limit)
+        want = reference.reference_search(session, facts, scope, limit=limit)
         assert [r.place_id for r in got] == [r.place_id for r in want]
         assert {r.place_id for r in got} <= {p.id for p in near}
         # one small disk sufficed: nothing farther was read
-        assert radii == [facts.max_km * svc._RING_FIRST]
+        assert radii == [facts.max_km * rings.RING_FIRST]
         assert all(r.outcome is Outcome.MATCH and not r.has_signals for r in got)
 
 
@@ -120,11 +122,11 @@ def test_ring_reads_on_when_the_near_places_do_not_settle_it(session, world, mon
         for i in range(10)
     ]
     session.commit()
-    facts, scope = _facts(), svc.Scope(frozenset({world.net_a.id}))
+    facts, scope = _facts(), engine.Scope(frozenset({world.net_a.id}))
     radii = _spy(monkeypatch)
-    got = svc.search_places(session, facts, scope)
+    got = engine.search_places(session, facts, scope)
     _unspy(monkeypatch)
-    want = svc.reference_search(session, facts, scope)
+    want = reference.reference_search(session, facts, scope)
     assert [r.place_id for r in got] == [r.place_id for r in want]
     assert [r.place_id for r in got[:10]] == [p.id for p in far]
     assert max(radii) >= facts.max_km
@@ -134,7 +136,7 @@ def test_ring_complete_needs_the_best_tier_inside_the_disk():
     n = 5
 
     def scored(unknowns, distance):
-        return svc._Scored(
+        return scoring.Scored(
             ids=np.arange(n),
             order=np.zeros(n, dtype=np.int64),
             conflicts=np.zeros(n, dtype=np.int64),
@@ -147,12 +149,12 @@ def test_ring_complete_needs_the_best_tier_inside_the_disk():
         )
 
     inside = [1.0, 2.0, 3.0, 4.0, 4.5]
-    assert svc._ring_complete(scored([0] * n, inside), 5.0, 5, 0)
-    assert not svc._ring_complete(scored([0] * n, inside), 5.0, 6, 0)  # too few rows
-    assert not svc._ring_complete(scored([0, 0, 0, 0, 1], inside), 5.0, 5, 0)  # a worse tier
-    assert svc._ring_complete(scored([0, 0, 0, 0, 1], inside), 5.0, 4, 0)
+    assert rings.ring_complete(scored([0] * n, inside), 5.0, 5, 0)
+    assert not rings.ring_complete(scored([0] * n, inside), 5.0, 6, 0)  # too few rows
+    assert not rings.ring_complete(scored([0, 0, 0, 0, 1], inside), 5.0, 5, 0)  # a worse tier
+    assert rings.ring_complete(scored([0, 0, 0, 0, 1], inside), 5.0, 4, 0)
     # the 5th best lies at the disk's edge: an unread place could be as near
-    assert not svc._ring_complete(scored([0] * n, [1.0, 2.0, 3.0, 4.0, 5.0]), 5.0, 5, 0)
+    assert not rings.ring_complete(scored([0] * n, [1.0, 2.0, 3.0, 4.0, 5.0]), 5.0, 5, 0)
 
 
 def test_rings_equal_reference_on_dense_random_data(session, world):
@@ -162,9 +164,9 @@ def test_rings_equal_reference_on_dense_random_data(session, world):
     session.commit()
     for round_ in range(30):
         facts = random_search(rng)
-        scope = svc.Scope(frozenset({world.net_a.id, world.net_b.id}))
+        scope = engine.Scope(frozenset({world.net_a.id, world.net_b.id}))
         limit = rng.choice((1, 5, 20, 50))
         outcomes = rng.choice([(Outcome.MATCH, Outcome.NEAR_MISS), (Outcome.MATCH,)])
-        got = svc.search_places(session, facts, scope, limit=limit, outcomes=outcomes)
-        want = svc.reference_search(session, facts, scope, limit=limit, outcomes=outcomes)
+        got = engine.search_places(session, facts, scope, limit=limit, outcomes=outcomes)
+        want = reference.reference_search(session, facts, scope, limit=limit, outcomes=outcomes)
         assert [r.place_id for r in got] == [r.place_id for r in want], round_

@@ -9,9 +9,10 @@ import random
 
 import pytest
 
+from bench import reference
 from registry.domain.matching import Outcome
 from registry.domain.workload import NO_PROFILE, Verdict
-from registry.services import search as svc
+from registry.search import engine, sql, usecases
 from tests.services import test_candidates_support as cs
 from tests.services.search_support import place, random_places, random_rule_search
 
@@ -31,8 +32,8 @@ def _random_world(session, world, rng, n):
 
 
 def _assert_equal(session, facts, scope, limit, outcomes, round_):
-    got = svc.search_places(session, facts, scope, limit=limit, outcomes=outcomes)
-    want = svc.reference_search(session, facts, scope, limit=limit, outcomes=outcomes)
+    got = engine.search_places(session, facts, scope, limit=limit, outcomes=outcomes)
+    want = reference.reference_search(session, facts, scope, limit=limit, outcomes=outcomes)
     assert [r.place_id for r in got] == [r.place_id for r in want], round_
     for g, w in zip(got, want, strict=True):
         assert g.outcome == w.outcome and g.comparison == w.comparison
@@ -45,7 +46,7 @@ def test_fast_search_equals_reference_with_the_second_track_rules(
     session, world, monkeypatch, rings
 ):
     if rings:  # the expanding disks run from a table size on; this table is small
-        monkeypatch.setattr(svc, "_RING_MIN_PLACES", 0)
+        monkeypatch.setattr(sql, "RING_MIN_PLACES", 0)
     rng = random.Random(20261204 + rings)
     employer_ids = _random_world(session, world, rng, 600)
     from registry.models import Place
@@ -55,7 +56,7 @@ def test_fast_search_equals_reference_with_the_second_track_rules(
     seen_home = seen_ended = seen_no_profile = 0
     for round_ in range(40):
         facts = random_rule_search(rng, employer_ids, TODAY)
-        scope = svc.Scope(frozenset({world.net_a.id, world.net_b.id}))
+        scope = engine.Scope(frozenset({world.net_a.id, world.net_b.id}))
         limit = rng.choice((5, 20, 50))
         outcomes = rng.choice([(Outcome.MATCH, Outcome.NEAR_MISS), (Outcome.MATCH,)])
         got = _assert_equal(session, facts, scope, limit, outcomes, round_)
@@ -67,7 +68,7 @@ def test_fast_search_equals_reference_with_the_second_track_rules(
                 dims = r.comparison.dimensions
                 assert all(d.verdict is Verdict.UNKNOWN and d.reason == NO_PROFILE for d in dims)
         # the rules did exclude something in the rounds that have them
-        unruled = svc.reference_search(
+        unruled = reference.reference_search(
             session,
             facts.__class__(**{**facts.__dict__, "home_employer_id": None, "today": None}),
             scope,
@@ -81,6 +82,38 @@ def test_fast_search_equals_reference_with_the_second_track_rules(
     assert seen_home and seen_ended and seen_no_profile
 
 
+@pytest.mark.parametrize("rings", [False, True])
+def test_the_page_in_one_pass_equals_the_reference_matches_and_near_misses(
+    session, world, monkeypatch, rings
+):
+    """What the coach's page shows: the matches and the near misses, each with its own
+    limit and in order, equal the brute force's, also on the large-table path (the
+    expanding disks) and when the matches do not fill their limit."""
+    if rings:
+        monkeypatch.setattr(sql, "RING_MIN_PLACES", 0)
+    rng = random.Random(20261205 + rings)
+    employer_ids = _random_world(session, world, rng, 600)
+    short = near_seen = 0
+    for round_ in range(40):
+        facts = random_rule_search(rng, employer_ids, TODAY)
+        scope = engine.Scope(frozenset({world.net_a.id, world.net_b.id}))
+        limit, near_limit = rng.choice(((5, 3), (20, 20), (50, 20), (200, 10)))
+        found, near, _ = engine.search_page(
+            session, facts, scope, limit=limit, near_limit=near_limit
+        )
+        want_found, want_near = reference.reference_page(
+            session, facts, scope, limit=limit, near_limit=near_limit
+        )
+        assert [r.place_id for r in found] == [r.place_id for r in want_found], round_
+        assert [r.place_id for r in near] == [r.place_id for r in want_near], round_
+        assert [r.comparison for r in (*found, *near)] == [
+            r.comparison for r in (*want_found, *want_near)
+        ]
+        short += len(want_found) < limit
+        near_seen += bool(want_near)
+    assert short and near_seen  # the near misses were compared where the matches were few
+
+
 def test_the_candidates_search_never_shows_the_home_employer(session, world, make_ctx):
     cand = cs.register(make_ctx, world, postcode="3511 AB")  # home employer: emp_a
     own = place(session, world.emp_a, [world.net_a], lat=cand.lat, lon=cand.lon, title="Eigen")
@@ -89,12 +122,12 @@ def test_the_candidates_search_never_shows_the_home_employer(session, world, mak
     )
     other = place(session, world.emp_ab, [world.net_a], lat=cand.lat, lon=cand.lon + 0.01)
     session.commit()
-    found = svc.search_for_candidate(make_ctx(world.coach, clock=cs.frozen()), cand.id)
+    found = usecases.search_for_candidate(make_ctx(world.coach, clock=cs.frozen()), cand.id)
     ids = {h.place.id for h in found.hits}
     assert other.id in ids and own.id not in ids and far_own.id not in ids
-    facts = svc.candidate_search_facts(cand, None)
+    facts = usecases.candidate_search_facts(cand, None)
     assert facts.home_employer_id == world.emp_a.id
-    ref = svc.reference_search(session, facts, svc.Scope(frozenset({world.net_a.id})))
+    ref = reference.reference_search(session, facts, engine.Scope(frozenset({world.net_a.id})))
     assert {r.place_id for r in ref} == {other.id}
 
 
@@ -119,7 +152,7 @@ def test_a_place_whose_period_ended_is_not_found(session, world, make_ctx):
         ongoing=False,
     )
     session.commit()
-    found = svc.search_for_candidate(make_ctx(world.coach, clock=cs.frozen()), cand.id)
+    found = usecases.search_for_candidate(make_ctx(world.coach, clock=cs.frozen()), cand.id)
     ids = {h.place.id for h in found.hits}
     assert live.id in ids and ended.id not in ids
 
@@ -128,7 +161,7 @@ def test_without_a_profile_the_search_shows_unknowns_not_fits(session, world, ma
     cand = cs.register(make_ctx, world, postcode="3511 AB", profile=False)
     p = place(session, world.emp_ab, [world.net_a], lat=cand.lat, lon=cand.lon, demands={})
     session.commit()
-    found = svc.search_for_candidate(make_ctx(world.coach, clock=cs.frozen()), cand.id)
+    found = usecases.search_for_candidate(make_ctx(world.coach, clock=cs.frozen()), cand.id)
     assert found.profile_missing
     hit = next(h for h in found.hits if h.place.id == p.id)
     comparison = hit.result.comparison
@@ -143,7 +176,7 @@ def test_hours_available_now_limit_the_search(session, world, make_ctx):
     cand = cs.register(make_ctx, world, postcode="3511 AB", hours_per_day=2.0)
     p = place(session, world.emp_ab, [world.net_a], lat=cand.lat, lon=cand.lon, min_hours_week=16)
     session.commit()
-    found = svc.search_for_candidate(make_ctx(world.coach, clock=cs.frozen()), cand.id)
+    found = usecases.search_for_candidate(make_ctx(world.coach, clock=cs.frozen()), cand.id)
     assert p.id not in {h.place.id for h in found.matches + found.signals}
     hit = next(h for h in found.near_misses if h.place.id == p.id)
     hours = hit.result.comparison.hours
@@ -163,7 +196,7 @@ def test_reverse_search_leaves_out_the_home_employers_candidates_and_flags_no_pr
         cs.share(make_ctx, world, c.id)
     p = place(session, world.emp_a, [world.net_a], lat=own.lat, lon=own.lon + 0.01)
     session.commit()
-    result = svc.reverse_search(make_ctx(world.contact_a, clock=cs.frozen()), p.id)
+    result = usecases.reverse_search(make_ctx(world.contact_a, clock=cs.frozen()), p.id)
     hits = {h.candidate_id: h for h in result.hits}
     assert own.id not in hits
     assert not hits[other.id].profile_missing
@@ -174,8 +207,8 @@ def test_the_coordinator_sees_fit_not_capacity(session, world, make_ctx):
     cand = cs.register(make_ctx, world, postcode="3511 AB")
     cs.share(make_ctx, world, cand.id)
     session.commit()
-    coach = svc.search_for_candidate(make_ctx(world.coach, clock=cs.frozen()), cand.id)
-    coordinator = svc.search_for_candidate(
+    coach = usecases.search_for_candidate(make_ctx(world.coach, clock=cs.frozen()), cand.id)
+    coordinator = usecases.search_for_candidate(
         make_ctx(world.coordinator_a, clock=cs.frozen()), cand.id
     )
     assert coach.show_capacity
@@ -187,7 +220,7 @@ def test_the_rules_are_read_from_the_covering_index(session, world, monkeypatch)
     still reads ``ix_places_match`` as a covering index."""
     if session.connection().dialect.name != "sqlite":
         pytest.skip("SQLite's query plan")
-    from registry.services import search_tuning
+    from registry.search import sql as search_tuning
 
     rng = random.Random(3)
     employer_ids = _random_world(session, world, rng, 50)
@@ -205,7 +238,7 @@ def test_the_rules_are_read_from_the_covering_index(session, world, monkeypatch)
     facts = facts.__class__(
         **{**facts.__dict__, "home_employer_id": employer_ids[0], "today": TODAY}
     )
-    svc.search_places(session, facts, svc.Scope(frozenset({world.net_a.id})))
+    engine.search_places(session, facts, engine.Scope(frozenset({world.net_a.id})))
     assert plans
     assert all("COVERING INDEX ix_places_match" in plan for plan in plans), plans
 
@@ -257,3 +290,28 @@ def test_a_proposal_needs_a_current_profile(session, world, make_ctx):
     assert "capacity profile" in str(err.value)
     assert session.query(Placement).count() == 0
     assert ps.proposal(make_ctx, world.coach, with_profile, pl).status.value == "proposed"
+
+
+@pytest.mark.usefixtures("_english")
+def test_a_proposal_for_a_place_whose_period_ended_is_refused(session, world, make_ctx):
+    """The proposal check evaluates with today's date, as the search does: a place whose
+    period ended (not yet closed by the sweep) is refused, the day before it is not."""
+    from registry.models import Placement
+    from registry.services import placements
+    from registry.services.errors import Conflict
+    from tests.services import test_placement_support as ps
+
+    today = make_ctx(world.coach).today()
+    ended = ps.place(session, world.emp_ab, [world.net_a])
+    ended.available_until, ended.ongoing = today - dt.timedelta(days=1), False
+    last_day = ps.place(session, world.emp_ab, [world.net_a])
+    last_day.available_until, last_day.ongoing = today, False
+    cand = ps.candidate(session, world.org, world.emp_a, [world.net_a])
+    session.commit()
+    check = placements.check_proposal(make_ctx(world.coach), cand.id, ended.id)
+    assert check.match.outcome is Outcome.NO_MATCH
+    with pytest.raises(Conflict) as err:
+        ps.proposal(make_ctx, world.coach, cand, ended)
+    assert "period has ended" in str(err.value)
+    assert session.query(Placement).count() == 0
+    assert ps.proposal(make_ctx, world.coach, cand, last_day).place_id == last_day.id

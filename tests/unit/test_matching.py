@@ -18,8 +18,6 @@ from registry.domain.matching import (
     PlaceFacts,
     SearchFacts,
     evaluate,
-    evaluate_all,
-    precheck,
     rank,
     rank_key,
 )
@@ -208,26 +206,18 @@ def test_preferred_function_breaks_ties_after_sector() -> None:
     assert rank_key(a, preferred_functions={"admin"}) < rank_key(b, preferred_functions={"admin"})
 
 
-def test_evaluate_all_splits_and_ranks() -> None:
+def test_evaluating_every_place_splits_and_ranks() -> None:
     places = [
         place(1, coordinate=ZWOLLE),
         place(2, demand=light_demand(lifting=Demand(4))),
         place(3),
         place(4, coordinate=UTRECHT),
     ]
-    matches, near = evaluate_all(search(), places)
+    results = [evaluate(search(), p) for p in places]
+    matches = rank(r for r in results if r.outcome is Outcome.MATCH)
+    near = rank(r for r in results if r.outcome is Outcome.NEAR_MISS)
     assert [r.place_id for r in matches] == [4, 3]
     assert [r.place_id for r in near] == [2]
-
-
-def test_precheck_on_compact_codes() -> None:
-    capacity = wl.encode_capacity({"lifting": 0, "standing": 0, "walking": 0})
-    two = wl.encode_demands({"lifting": Demand(2), "standing": Demand(3)})
-    three = wl.encode_demands({"lifting": Demand(2), "standing": Demand(3), "walking": Demand(2)})
-    one_above = wl.encode_demands({k: Demand(1) for k in ("lifting", "standing", "walking")})
-    assert precheck(capacity, two)
-    assert not precheck(capacity, three)
-    assert precheck(capacity, one_above)  # might all be signals
 
 
 # --------------------------------------------------------------------------- properties
@@ -348,8 +338,8 @@ def test_the_home_employers_place_is_never_a_match_or_near_miss():
     assert result.outcome is Outcome.NO_MATCH
     assert BlockerKind.HOME_EMPLOYER in {b.kind for b in result.blockers}
     assert evaluate(facts, other).outcome is Outcome.MATCH
-    matches, near = evaluate_all(facts, [own, other])
-    assert [r.place_id for r in matches] == [2] and not near
+    outcomes = [evaluate(facts, p).outcome for p in (own, other)]
+    assert outcomes == [Outcome.NO_MATCH, Outcome.MATCH]
     # a near miss of the home employer (a little too far) is left out too
     far = search(home_employer_id=7, max_km=18.0)
     assert evaluate(far, place(employer_id=8)).outcome is Outcome.NEAR_MISS

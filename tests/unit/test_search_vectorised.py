@@ -18,7 +18,7 @@ from registry.domain.workload import (
     all_dimensions,
     compare_all,
 )
-from registry.services import search as svc
+from registry.search import codec, geometry, scoring, sql
 
 # The Netherlands, with a margin (Zeeland to the Wadden islands and Zuid-Limburg).
 DUTCH_LAT = st.floats(50.7, 53.6, allow_nan=False)
@@ -32,7 +32,7 @@ def test_vectorised_geodesic_equals_geopy(home, points):
     """Anywhere in the Netherlands (up to about 380 km apart): within a mm of geopy."""
     lat = np.array([p[0] for p in points])
     lon = np.array([p[1] for p in points])
-    got = svc.geodesic_km_many(home, lat, lon)
+    got = geometry.geodesic_km_many(home, lat, lon)
     for (plat, plon), km in zip(points, got.tolist(), strict=True):
         assert abs(km - geo.distance_km(home, (plat, plon))) < 1e-6  # < 1 mm
 
@@ -43,7 +43,7 @@ def test_vectorised_geodesic_equals_geopy_at_search_distances(home, offsets):
     """Within a search's reach (at most 250 km): within a micrometre of geopy."""
     lat = np.array([home[0] + d for d, _ in offsets])
     lon = np.array([home[1] + d for _, d in offsets])
-    got = svc.geodesic_km_many(home, lat, lon)
+    got = geometry.geodesic_km_many(home, lat, lon)
     for plat, plon, km in zip(lat.tolist(), lon.tolist(), got.tolist(), strict=True):
         want = geo.distance_km(home, (plat, plon))
         assert abs(km - want) < (1e-9 if want < 150 else 1e-8)
@@ -51,7 +51,7 @@ def test_vectorised_geodesic_equals_geopy_at_search_distances(home, offsets):
 
 def test_vectorised_geodesic_of_the_home_itself_is_zero():
     home = (52.0907, 5.1214)
-    got = svc.geodesic_km_many(home, np.array([home[0], 52.1]), np.array([home[1], 5.2]))
+    got = geometry.geodesic_km_many(home, np.array([home[0], 52.1]), np.array([home[1], 5.2]))
     assert got[0] == 0.0 and got[1] > 0
 
 
@@ -101,14 +101,14 @@ def capacities(draw):
 @settings(max_examples=200, deadline=None)
 @given(capacities(), demand_facts())
 def test_match_code_scores_and_comparisons_equal_compare_all(capacity, demand):
-    code = svc.encode_match_code(demand)
-    assert len(code) == svc.match_code_length() and code.isascii()
+    code = codec.encode_match_code(demand)
+    assert len(code) == codec.match_code_length() and code.isascii()
     want = compare_all(capacity, demand)
     hours = (demand.min_hours_week, demand.usual_hours_week, demand.lower_start_allowed)
-    got = svc._Comparer(capacity).compare(code.encode("ascii"), hours)
+    got = scoring.Comparer(capacity).compare(code.encode("ascii"), hours)
     assert got == want
     # the packed table look-up counts exactly what the comparison holds (hours apart)
-    table = svc._score_table(svc._capacity_key(capacity))
+    table = scoring.score_table(codec.capacity_key(capacity))
     row = np.frombuffer(code.encode("ascii"), dtype=np.uint8)
     packed = int(table[np.arange(table.shape[0]), row].sum())
     results = [*want.dimensions, *want.exposures, *want.conditions]
@@ -123,16 +123,16 @@ def test_match_code_scores_and_comparisons_equal_compare_all(capacity, demand):
 def test_conflict_bits_share_exactly_one_bit_per_conflict(capacity, demand):
     """The prefilter's precheck: a place's conflict bits share with a capacity's masks
     exactly one bit per conflicting dimension, exposure or condition (hours apart)."""
-    code = svc.encode_match_code(demand)
-    bits = svc.conflict_bits(code)
-    masks = svc._conflict_masks(svc._capacity_key(capacity))
-    assert len(bits) == len(masks) == len(svc.CONFLICT_BIT_COLUMNS)
+    code = codec.encode_match_code(demand)
+    bits = codec.conflict_bits(code)
+    masks = codec.conflict_masks(codec.capacity_key(capacity))
+    assert len(bits) == len(masks) == len(codec.CONFLICT_BIT_COLUMNS)
     assert all(0 <= b < 2**63 and 0 <= m < 2**63 for b, m in zip(bits, masks, strict=True))
     shared = sum(bin(b & m).count("1") for b, m in zip(bits, masks, strict=True))
     want = compare_all(capacity, demand)
     assert shared == sum(1 for r in want.conflicts if r.kind is not ResultKind.HOURS)
     hours = (demand.min_hours_week, demand.usual_hours_week, demand.lower_start_allowed)
-    got = svc._Comparer(capacity).compare(code.encode("ascii"), hours)
+    got = scoring.Comparer(capacity).compare(code.encode("ascii"), hours)
     assert (got.conflicts, got.signals, got.unknowns, got.slack) == (
         want.conflicts,
         want.signals,
@@ -144,8 +144,8 @@ def test_conflict_bits_share_exactly_one_bit_per_conflict(capacity, demand):
 def test_conflict_bits_of_an_invalid_code_are_zero():
     """A code of another length (another catalogue) or none: no bit, so every capacity's
     precheck lets the place through to be scored from its re-encoded code."""
-    assert svc.conflict_bits("") == (0, 0)
-    assert svc.conflict_bits("0" * (svc.match_code_length() - 1)) == (0, 0)
+    assert codec.conflict_bits("") == (0, 0)
+    assert codec.conflict_bits("0" * (codec.match_code_length() - 1)) == (0, 0)
 
 
 @settings(max_examples=300, deadline=None)
@@ -153,8 +153,8 @@ def test_conflict_bits_of_an_invalid_code_are_zero():
 def test_at_most_bits_sql_counts_set_bits(value, k):
     import sqlite3
 
-    sql = svc._at_most_bits_sql(str(value), k)
-    (got,) = sqlite3.connect(":memory:").execute(f"SELECT {sql}").fetchone()  # noqa: S608
+    text = sql._at_most_bits_sql(str(value), k)
+    (got,) = sqlite3.connect(":memory:").execute(f"SELECT {text}").fetchone()  # noqa: S608
     assert bool(got) == (bin(value).count("1") <= k)
 
 
@@ -165,11 +165,13 @@ def test_near_miss_tiers_split_places_by_conflict_count(capacity, demand):
     second every other place with at most two per column, on the database itself."""
     import sqlite3
 
-    key = svc._capacity_key(capacity)
-    bits = svc.conflict_bits(svc.encode_match_code(demand))
-    masks = svc._conflict_masks(key)
+    key = codec.capacity_key(capacity)
+    bits = codec.conflict_bits(codec.encode_match_code(demand))
+    masks = codec.conflict_masks(key)
     shared = [bin(b & m).count("1") for b, m in zip(bits, masks, strict=True)]
-    columns = ", ".join(f"{b} AS {c}" for b, c in zip(bits, svc.CONFLICT_BIT_COLUMNS, strict=True))
+    columns = ", ".join(
+        f"{b} AS {c}" for b, c in zip(bits, codec.CONFLICT_BIT_COLUMNS, strict=True)
+    )
     db = sqlite3.connect(":memory:")
 
     def holds(condition: str) -> bool:
@@ -180,7 +182,43 @@ def test_near_miss_tiers_split_places_by_conflict_count(capacity, demand):
         (got,) = db.execute(f"SELECT {sql} FROM (SELECT {columns})", params).fetchone()  # noqa: S608
         return bool(got)
 
-    tiers = svc._near_miss_tiers_sql(key)
+    tiers = sql.near_miss_tiers_sql(key)
     assert holds(tiers[0]) == (sum(shared) <= 1)
     if len(tiers) > 1:
         assert holds(tiers[1]) == (sum(shared) > 1 and max(shared) <= 2)
+
+
+def _shares_a_bit(bits: tuple[int, ...], masks: tuple[int, ...]) -> bool:
+    return any(b & m for b, m in zip(bits, masks, strict=True))
+
+
+def test_conflict_bits_follow_a_dimension_registered_at_run_time() -> None:
+    """The bit layout is cached per catalogue version: built before a registration, it
+    is rebuilt for the longer code (not the silent (0, 0) of a stale layout), gives the
+    domain's conflicts for the new dimension, and is the old one again after the undo."""
+    from registry.domain import workload as wl
+
+    heavy_lifting = DemandFacts({"lifting": Demand(4)})
+    code = codec.encode_match_code(heavy_lifting)
+    before = codec.conflict_bits(code)  # the layout of today's catalogue, now cached
+    assert any(before)
+    gripping = wl.Dimension(
+        "gripping",
+        "IV",
+        "Grijpen",
+        "Gripping",
+        (wl.Band("licht", "light"), wl.Band("matig", "moderate"), wl.Band("zwaar", "heavy")),
+    )
+    with wl.register_dimension(gripping):
+        cannot_grip = CapacityFacts({"gripping": 0})
+        masks = codec.conflict_masks(codec.capacity_key(cannot_grip))
+        for band in range(3):
+            demand = DemandFacts({"gripping": Demand(band)})
+            bits = codec.conflict_bits(codec.encode_match_code(demand))
+            conflicts = compare_all(cannot_grip, demand).conflicts
+            assert _shares_a_bit(bits, masks) == bool(conflicts), band
+        assert any(codec.conflict_bits(codec.encode_match_code(heavy_lifting)))
+        # the score table has a row for the new position too
+        key = codec.capacity_key(cannot_grip)
+        assert scoring.score_table(key).shape[0] == codec.match_code_length()
+    assert codec.conflict_bits(code) == before

@@ -334,46 +334,6 @@ def test_completeness() -> None:
     assert "sitting" in missing and "lifting" not in missing
 
 
-# --------------------------------------------------------------------------- compact codes
-
-
-def test_encoding() -> None:
-    demands = {"attention": Demand(1), "lifting": Demand(None)}
-    code = wl.encode_demands(demands)
-    assert len(code) == 21
-    assert code[0] == "1" and code[8] == "-"
-    assert wl.decode_code(code)["attention"] == 1
-    assert wl.decode_code(code)["lifting"] is None
-    cap = wl.encode_capacity({"lifting": 1, "sitting": None})
-    assert cap[8] == "1" and cap[16] == "-" and cap[0] == "2"  # absent = normal
-    assert wl.decode_code("2")["lifting"] is None  # short (older) code: rest unknown
-
-
-@given(st.data())
-def test_encoding_round_trips(data: st.DataObject) -> None:
-    demands = {
-        d.key: Demand(data.draw(st.none() | st.integers(0, d.heaviest))) for d in wl.DIMENSIONS
-    }
-    decoded = wl.decode_code(wl.encode_demands(demands))
-    assert decoded == {k: v.band for k, v in demands.items()}
-
-
-@given(st.data())
-def test_certain_conflicts_never_exceed_real_conflicts(data: st.DataObject) -> None:
-    capacity = {d.key: data.draw(st.none() | st.integers(0, d.heaviest)) for d in wl.DIMENSIONS}
-    demands = {
-        d.key: Demand(
-            data.draw(st.none() | st.integers(0, d.heaviest)),
-            data.draw(st.booleans()),
-            data.draw(st.booleans()),
-        )
-        for d in wl.DIMENSIONS
-    }
-    real = compare_all(CapacityFacts(capacity), DemandFacts(demands)).dimensions
-    lower_bound = wl.certain_conflicts(wl.encode_capacity(capacity), wl.encode_demands(demands))
-    assert lower_bound <= sum(r.verdict is Verdict.CONFLICT for r in real)
-
-
 # --------------------------------------------------------------------------- registration
 
 
@@ -396,9 +356,19 @@ def test_registered_dimension_is_picked_up_everywhere() -> None:
         heavy = DemandFacts({**stated.demands, "gripping": Demand(2)})
         result = compare_all(CapacityFacts({"gripping": 0}), heavy)
         assert [r.key for r in result.conflicts] == ["gripping"]
-        assert len(wl.encode_demands(heavy.demands)) == 22
+        assert len(wl.all_dimensions()) == 22
     assert "gripping" not in [d.key for d in wl.all_dimensions()]
-    assert len(wl.encode_demands({})) == 21
+    assert len(wl.all_dimensions()) == 21
+
+
+def test_every_registration_and_undo_changes_the_catalogue_version() -> None:
+    """Caches derived from the catalogue are keyed on its version (the search's code
+    layout and conflict bits among them): each change must give a new one."""
+    before = wl.catalogue_version()
+    with wl.register_dimension(extra_dimension()):
+        during = wl.catalogue_version()
+        assert during != before
+    assert wl.catalogue_version() not in (before, during)
 
 
 def test_registration_can_be_undone_by_hand_and_rejects_duplicates() -> None:

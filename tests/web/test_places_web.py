@@ -191,8 +191,8 @@ def test_edit_saves_and_keeps_code_current(world, client, session, make_ctx, eng
     session.expire_all()
     place = session.get(Place, place.id)
     assert place.title == "Nieuw"
-    assert place.demand_code == wl.encode_demands(svc.place_demands(place))
-    assert place.demand_code[[d.key for d in wl.all_dimensions()].index("lifting")] == "4"
+    # the match code's lifting position: band 4, neither incidental nor adjustable
+    assert place.match_code[[d.key for d in wl.all_dimensions()].index("lifting")] == chr(48 + 16)
 
 
 def test_a_registered_dimension_appears_in_the_form_and_is_saved(world, client, session, english):
@@ -217,7 +217,7 @@ def test_a_registered_dimension_appears_in_the_form_and_is_saved(world, client, 
         assert response.status_code == 303
         place = session.scalar(select(Place))
         assert place.demands["gripping"]["band"] == 2
-        assert place.demand_code[-1] == "2"
+        assert place.match_code[len(wl.all_dimensions()) - 1] == chr(48 + 4 * 2)  # band 2
     assert 'name="demand_gripping"' not in client.get("/places/new").get_data(as_text=True)
 
 

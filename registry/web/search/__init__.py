@@ -9,10 +9,11 @@ from flask_login import login_required
 from registry.domain.matching import Outcome
 from registry.domain.workload import CONDITIONS, EXPOSURES, NO_PROFILE, dimension
 from registry.models import PlaceKind
-from registry.services import search as svc
+from registry.search import usecases as svc
 from registry.services.errors import ValidationFailed
 from registry.web.forms import SBI_SECTIONS
 from registry.web.helpers import service_context
+from registry.web.search import forms
 
 bp = Blueprint("search", __name__)
 
@@ -137,7 +138,7 @@ def candidate(candidate_id: int):
     ctx = service_context()
     errors: dict = {}
     try:
-        filters = svc.parse_filters(request.args)
+        filters = forms.parse_filters(request.args)
     except ValidationFailed as exc:
         errors = exc.errors
         filters = svc.SearchFilters()

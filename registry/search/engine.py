@@ -1,0 +1,220 @@
+"""The engine: read, score, rank, and let the domain explain what the page shows.
+
+A search never loads every place (see :mod:`rings` for which rows it reads, :mod:`sql`
+for how, :mod:`scoring` for the arrays). The rows read are ranked on the rank key
+without the preferences (``np.lexsort``); the shortlist is the top ``limit`` plus the
+rows tied with the last of them, whose preferred sector and function (read for the
+shortlist only) break the ties. Only the places that end up on the page are evaluated,
+and so explained, by :func:`matching.evaluate`, each with the comparison made from its
+match code; its rank key is checked against the vectorised one.
+
+The result is identical (same places, same order) to the brute force in
+``bench/reference.py``; tests check this on random data on SQLite and PostgreSQL, and
+``python -m bench.match_search`` measures both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from registry.domain.matching import MatchResult, Outcome, PlaceFacts, SearchFacts, evaluate
+from registry.domain.matching import rank_key as domain_rank_key
+from registry.domain.workload import capacity_week_hours
+from registry.search import sql
+from registry.search.codec import capacity_key
+from registry.search.rings import read_rows
+from registry.search.scoring import Comparer, Scored, SearchStats, fresh_codes, score
+from registry.search.sql import Scope
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "NEAR_MISS_LIMIT",
+    "Page",
+    "Scope",
+    "SearchStats",
+    "norm_function",
+    "search_page",
+    "search_places",
+]
+
+DEFAULT_LIMIT = 50
+NEAR_MISS_LIMIT = 20
+
+
+def norm_function(text: str | None) -> str | None:
+    """Functions compare case- and space-insensitively; empty means not stated."""
+    text = (text or "").strip().lower()
+    return text or None
+
+
+def _read(
+    session: Session,
+    facts: SearchFacts,
+    scope: Scope,
+    limits: tuple[int, int, bool],
+    stats: SearchStats,
+) -> Scored:
+    """Every row the page needs, scored (``limits``: the arguments ``limit``,
+    ``near_limit`` and ``combined`` of :func:`rings.read_rows`)."""
+    conn = session.connection()
+    key = capacity_key(facts.capacity)
+    aliased = sql.aliased_networks(conn, sorted(scope.network_ids))
+
+    def recode(ids: Sequence[int]) -> dict[int, str]:
+        return fresh_codes(sql.read_for_recode(conn, ids))
+
+    def read(radius: float, extra: str = "", bound=(), inner: float | None = None) -> Scored:
+        rows = sql.prefilter(conn, facts, scope, radius, extra, bound, inner, aliased=aliased)
+        stats.rows_read += len(rows)
+        return score(rows, facts, stats, key, recode)
+
+    table = sql.table_facts(conn)
+    free, bound = "", ()
+    if not table.stale_codes:
+        free, bound = sql.conflict_free_sql(key, capacity_week_hours(facts.capacity))
+    tiers = sql.near_miss_tiers_sql(key)
+    limit, near_limit, combined = limits
+    return read_rows(read, facts, limit, near_limit, free, tiers, bound, table.large, combined)
+
+
+def _shortlist(scored: Scored, keep: np.ndarray, limit: int) -> list[int]:
+    """The rows of ``keep`` ranked on the key before the preferences: the top ``limit``
+    plus every row tied with the last of them."""
+    prefix = scored.prefix()
+    ranked = keep[np.lexsort((scored.ids[keep], *(a[keep] for a in reversed(prefix))))]
+    end = min(limit, ranked.size)
+    if end < ranked.size:
+        last, rest = ranked[end - 1], ranked[end:]
+        same = np.ones(rest.size, dtype=bool)
+        for a in prefix:
+            same &= a[rest] == a[last]
+        end += int(same.size if same.all() else np.argmin(same))
+    return ranked[:end].tolist()
+
+
+def _facts(row: tuple[Any, ...], short: tuple[Any, ...]) -> PlaceFacts:
+    """A shortlisted place (its prefilter row and shortlist row) as the matcher sees it;
+    the prefilter reads open places only. Without its demands: ``evaluate`` is handed
+    the comparison made from the place's match code."""
+    pid, lat, lon = row[:3]
+    _, kind, sector, function, until, ongoing, slots, taken, employer_id = short[:9]
+    if type(until) is str:  # SQLite: ISO text
+        until = dt.date.fromisoformat(until)
+    return PlaceFacts(
+        pid,
+        (lat, lon),
+        kind,
+        sector=sector or None,
+        function=norm_function(function),
+        until=until,
+        ongoing=bool(ongoing),
+        free_slots=(slots or 0) - (taken or 0),
+        employer_id=employer_id,
+    )
+
+
+def _page(
+    scored: Scored,
+    rows: list[int],
+    limit: int,
+    facts: SearchFacts,
+    short: dict[int, tuple[Any, ...]],
+    comparer: Comparer,
+) -> list[MatchResult]:
+    """The ``limit`` best of the shortlisted ``rows``, ranked with the preferences and
+    evaluated (explained) by the domain; the fast path must agree with it."""
+    ids = scored.ids[rows].tolist()
+    prefixes = zip(*(a[rows].tolist() for a in scored.prefix()), strict=True)
+    keyed = []
+    for i, pid, prefix in zip(rows, ids, prefixes, strict=True):
+        _, _, sector, function = short[pid][:4]
+        prefs = (
+            (sector or None) not in facts.preferred_sectors,
+            norm_function(function) not in facts.preferred_functions,
+        )
+        keyed.append(((*prefix, *prefs, pid), i))
+    keys = sorted(keyed)[:limit]
+    out = []
+    for want, i in keys:
+        row = scored.rows[i]
+        code = scored.codes[i].tobytes()
+        res = evaluate(facts, _facts(row, short[row[0]]), want[4], comparer.compare(code, row[3:6]))
+        if domain_rank_key(res) != want:  # pragma: no cover - a fast-path bug
+            raise RuntimeError(f"search fast path disagrees with the domain on {res.place_id}")
+        out.append(res)
+    return out
+
+
+class Page(NamedTuple):
+    found: list[MatchResult]  # the matches, ranked
+    near: list[MatchResult]  # the near misses, ranked
+    rows: dict[int, tuple[Any, ...]]  # the places' ``sql.SHORTLIST_COLUMNS`` and intake
+
+
+def search_page(
+    session: Session,
+    facts: SearchFacts,
+    scope: Scope,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    near_limit: int = NEAR_MISS_LIMIT,
+    stats: SearchStats | None = None,
+    combined: bool = False,
+    since: dt.datetime | None = None,
+) -> Page:
+    """The ``limit`` best matches and the ``near_limit`` best near misses, each ranked as
+    :func:`matching.rank` ranks them, read in one pass. Equal to the brute force's
+    matches and near misses, each cut to its limit. ``combined`` (for
+    :func:`search_places`): the near misses fill only what the matches leave of
+    ``limit``. ``since``: count the proposals per place from then on (the page's intake
+    counts), read with the shortlist."""
+    stats = stats if stats is not None else SearchStats()
+    limit, near_limit = max(limit, 0), max(near_limit, 0)
+    if not scope.network_ids or not facts.kinds or not (limit or near_limit):
+        return Page([], [], {})
+    scored = _read(session, facts, scope, (limit, near_limit, combined), stats)
+    if combined:
+        near_limit = min(near_limit, max(0, limit - int(np.count_nonzero(scored.order == 0))))
+    pages = []
+    for order, cut in ((0, limit), (1, near_limit)):
+        keep = np.flatnonzero(scored.order == order) if cut else np.zeros(0, dtype=np.int64)
+        pages.append(_shortlist(scored, keep, cut) if keep.size else [])
+    ids = [int(scored.ids[i]) for i in (*pages[0], *pages[1])]
+    if not ids:
+        return Page([], [], {})
+    short = sql.read_shortlist(session.connection(), ids, since)
+    comparer = Comparer(facts.capacity, capacity_key(facts.capacity))
+    found = _page(scored, pages[0], limit, facts, short, comparer)
+    near = _page(scored, pages[1], near_limit, facts, short, comparer)
+    stats.evaluated = len(found) + len(near)
+    return Page(found, near, short)
+
+
+def search_places(
+    session: Session,
+    facts: SearchFacts,
+    scope: Scope,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    outcomes: tuple[Outcome, ...] = (Outcome.MATCH, Outcome.NEAR_MISS),
+    stats: SearchStats | None = None,
+) -> list[MatchResult]:
+    """The best ``limit`` places for a search, ranked as :func:`matching.rank` ranks them,
+    keeping only the given outcomes (matches rank before near misses)."""
+    match = Outcome.MATCH in outcomes
+    near = Outcome.NEAR_MISS in outcomes
+    found, misses, _ = search_page(
+        session,
+        facts,
+        scope,
+        limit=limit if match else 0,
+        near_limit=limit if near else 0,
+        stats=stats,
+        combined=match and near,
+    )
+    return [*found, *misses][:limit]

@@ -1,0 +1,165 @@
+"""Geometry of the search: exact distances on arrays, and the disk a search reads.
+
+- :func:`geodesic_km_many`: the WGS-84 geodesic from a home to many places at once
+  (numpy), equal to geopy's to within a micrometre at a search's distances;
+- :func:`disk_params`: the bounding box (:func:`geo.bounding_box`, the longitude band
+  widened by 1/cos(latitude)) and the planar lower bound of a disk around the home, as
+  the values the prefilter binds;
+- :func:`strip_rows`: the index seeks of a disk, per 0.05-degree latitude band the
+  longitude span its planar bound needs there (less the inner disk of a ring).
+
+Pure arithmetic: no database, no SQL text.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from registry.domain import geo
+from registry.search.codec import LAT_BANDS_PER_DEGREE, lat_band
+
+_A = 6378137.0  # WGS-84
+_F = 1 / 298.257223563
+_E2 = _F * (2 - _F)  # first eccentricity squared
+_CHORD_MAX_M = 400_000.0  # beyond, the series below is not used: geopy decides
+
+
+def geodesic_km_many(home: tuple[float, float], lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """WGS-84 geodesic distances (km) from ``home`` to many points at once (numpy).
+
+    Closed form, no iteration: the straight chord ``c`` between the two points on the
+    ellipsoid (3D, through the earth), lengthened to the arc of the surface curve it
+    spans, ``s = c (1 + k²c²/24 + 3k⁴c⁴/640)`` (the series of ``s = 2/k asin(kc/2)``),
+    with ``k`` the ellipsoid's normal curvature in the line's direction at its
+    midpoint (Euler: ``cos²α/M + sin²α/N``). The geodesic's curvature barely varies
+    over a search's distances, so this equals geopy's Karney geodesic to within a
+    micrometre up to 150 km and a millimetre across the Netherlands (both tested), at a
+    quarter of the cost of a vectorised Vincenty. Points farther than 400 km (never
+    read by the search) fall back to geopy.
+    """
+    lat = np.radians(np.asarray(lat, dtype=np.float64))
+    dlon = np.radians(np.asarray(lon, dtype=np.float64) - home[1])
+    home_lat = math.radians(home[0])
+    sin0, cos0 = math.sin(home_lat), math.cos(home_lat)
+    n0 = _A / math.sqrt(1 - _E2 * sin0 * sin0)
+    x0, z0 = n0 * cos0, n0 * (1 - _E2) * sin0  # home in earth-centred axes (its lon = 0)
+    sin_lat = np.sin(lat)
+    n = _A / np.sqrt(1 - _E2 * sin_lat * sin_lat)  # prime vertical radius
+    ncos = n * np.cos(lat)
+    dx = ncos * np.cos(dlon) - x0
+    dy = ncos * np.sin(dlon)
+    dz = n * (1 - _E2) * sin_lat - z0
+    c2 = dx * dx + dy * dy + dz * dz
+    # the chord's east and north parts at the midpoint, for its azimuth
+    mid = 0.5 * (lat + home_lat)
+    sin_mid, cos_mid = np.sin(mid), np.cos(mid)
+    half = 0.5 * dlon
+    sin_half, cos_half = np.sin(half), np.cos(half)
+    east = dy * cos_half - dx * sin_half
+    north = dz * cos_mid - sin_mid * (dx * cos_half + dy * sin_half)
+    flat2 = east * east + north * north
+    w = np.sqrt(1 - _E2 * sin_mid * sin_mid)  # M = a(1-e²)/w³, N = a/w
+    with np.errstate(invalid="ignore", divide="ignore"):
+        k = (north * north * w * w * w / (1 - _E2) + east * east * w) / (_A * flat2)
+    k = np.where(flat2 > 0, k, 0.0)  # the home itself: c = 0
+    kc2 = k * k * c2
+    out = np.sqrt(c2) * (1 + kc2 / 24 + 3 * kc2 * kc2 / 640) / 1000.0
+    for i in np.flatnonzero(c2 > _CHORD_MAX_M * _CHORD_MAX_M):  # pragma: no cover
+        out[i] = geo.distance_km(home, (math.degrees(lat[i]), home[1] + math.degrees(dlon[i])))
+    return out
+
+
+PLANAR_MARGIN = 0.995  # planar distance x 0.995 never exceeds the geodesic (< 150 km)
+STRIP_SLACK = 1e-7  # degrees (about a centimetre): float rounding at a band's edges
+
+
+def padded_size(count: int) -> int:
+    """``count`` rounded up to a power of two (at least 4): lists of parameters padded to
+    it give fewer distinct statement texts, so the driver's statement cache serves more
+    searches."""
+    return max(4, 1 << (count - 1).bit_length())
+
+
+def disk_params(home: tuple[float, float], radius_km: float, prefix: str) -> dict[str, Any]:
+    """The bound values of the prefilter's disk condition (``sql.disk_sql``) for a disk
+    of ``radius_km`` around ``home``: its box, the km per degree of longitude at its
+    latitude farthest from the equator, and the squared radius widened so the planar
+    distance is a lower bound of the geodesic."""
+    box = geo.bounding_box(home, radius_km)
+    far_lat = min(89.9, max(abs(box.min_lat), abs(box.max_lat)))
+    return {
+        prefix + "min_lat": box.min_lat,
+        prefix + "max_lat": box.max_lat,
+        prefix + "min_lon": box.min_lon,
+        prefix + "max_lon": box.max_lon,
+        prefix + "kx": 111.2 * math.cos(math.radians(far_lat)),
+        prefix + "r2": (radius_km / PLANAR_MARGIN) ** 2,
+    }
+
+
+def planar_half_width(params: dict[str, Any], prefix: str, gap_deg: float) -> float:
+    """Half the longitude span (degrees) of the planar bound of a disk
+    (:func:`disk_params` under ``prefix``) at ``gap_deg`` of latitude from its centre;
+    negative where the disk does not reach that latitude."""
+    gap = gap_deg * geo.KM_PER_DEGREE_LAT
+    room = params[prefix + "r2"] - gap * gap
+    return math.sqrt(room) / params[prefix + "kx"] if room >= 0 else -1.0
+
+
+def _band_rows(
+    params: dict[str, Any], home: tuple[float, float], box: geo.Box, hole: geo.Box | None, band: int
+) -> list[tuple[int, float, float]]:
+    """The seeks of one latitude band (none, one, or two around the hole)."""
+    lat0, lon0 = home
+    south = band / LAT_BANDS_PER_DEGREE - STRIP_SLACK
+    north = (band + 1) / LAT_BANDS_PER_DEGREE + STRIP_SLACK
+    half = planar_half_width(params, "", max(0.0, south - lat0, lat0 - north))
+    lo = max(box.min_lon, lon0 - half - STRIP_SLACK)
+    hi = min(box.max_lon, lon0 + half + STRIP_SLACK)
+    if half < 0 or lo > hi:
+        return []
+    skip = -1.0
+    if hole is not None and hole.min_lat <= south and north <= hole.max_lat:
+        skip = planar_half_width(params, "i_", max(lat0 - south, north - lat0))
+    if skip <= 0 or hole is None:
+        return [(band, lo, hi)]
+    skip_lo = max(hole.min_lon, lon0 - skip) + STRIP_SLACK
+    skip_hi = min(hole.max_lon, lon0 + skip) - STRIP_SLACK
+    if skip_lo >= skip_hi:  # no hole in this band
+        return [(band, lo, hi)]
+    rows = []
+    if lo < skip_lo:
+        rows.append((band, lo, skip_lo))
+    if skip_hi < hi:
+        rows.append((band, skip_hi, hi))
+    return rows
+
+
+def strip_rows(
+    params: dict[str, Any], home: tuple[float, float], box: geo.Box, hole: geo.Box | None
+) -> list[tuple[int, float, float]]:
+    """The index seeks of a disk, as rows ``(band, min_lon, max_lon)``.
+
+    Per latitude band: the box, narrowed to the widest longitude span the disk's planar
+    bound allows anywhere in the band (at its latitude nearest the centre). The planar
+    bound is tested on every row anyway, so the seeks lose no row it keeps; they only
+    skip the corners of the box, which the disk leaves empty.
+
+    With a ``hole`` (the box of an inner disk, parameters under ``i_``, whose rows an
+    earlier read returned): where a band lies inside the hole's box, the seeks also skip
+    the narrowest longitude span of the inner disk in that band (at its latitude farthest
+    from the centre), so a ring read scans only its ring. Every row there lies inside
+    the inner disk: the statement's own ``NOT`` of the inner disk would drop it anyway.
+
+    The list is padded to :func:`padded_size` with seeks that find nothing (an empty
+    longitude range), so that searches share statement texts."""
+    first, last = lat_band(box.min_lat) or 0, lat_band(box.max_lat) or 0
+    rows: list[tuple[int, float, float]] = []
+    for band in range(first, last + 1):
+        rows += _band_rows(params, home, box, hole, band)
+    if not rows:
+        rows.append((first - 1, 1.0, 0.0))
+    return rows + [(first - 1, 1.0, 0.0)] * (padded_size(len(rows)) - len(rows))

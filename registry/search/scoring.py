@@ -1,0 +1,300 @@
+"""Vectorised scoring: every row the prefilter read, compared and ranked on arrays.
+
+The ``match_code`` bytes index a per-capacity table of packed conflict / signal /
+unknown / slack counts (:func:`score_table`), built from the domain's own
+``compare_dimension`` / ``compare_exposures`` / ``compare_conditions`` through
+:mod:`codec`'s per-byte results; the hours rule runs on arrays (:func:`hours_packed`);
+the exact geodesic comes from :func:`geometry.geodesic_km_many`; and ``evaluate``'s
+outcome rules give each row its outcome (:func:`score`). :class:`Comparer` turns one
+match code back into the domain's ``ComparisonResult`` for the rows the page explains.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from registry.domain.matching import NEAR_MISS_RANGE_FACTOR, SearchFacts
+from registry.domain.workload import (
+    CONDITIONS,
+    EXPOSURES,
+    CapacityFacts,
+    ComparisonResult,
+    Verdict,
+    all_dimensions,
+    capacity_week_hours,
+    compare_capacity_hours,
+)
+from registry.search.codec import (
+    NOT_STATED,
+    SKIP,
+    ByteResults,
+    capacity_key,
+    demand_facts_of,
+    dimension_results,
+    encode_match_code,
+    flag_results,
+    match_code_length,
+)
+from registry.search.geometry import geodesic_km_many
+
+# packed per-comparison counts: conflicts | signals << 8 | unknowns << 16 | slack << 24
+SIGNAL, UNKNOWN, SLACK = 1 << 8, 1 << 16, 1 << 24
+INVALID = 1 << 40  # a byte that no valid code holds at that position
+
+
+def _packed(results: Sequence[Any]) -> int:
+    value = 0
+    for r in results:
+        if r.verdict is Verdict.CONFLICT:
+            value += 1
+        elif r.verdict is Verdict.SIGNAL:
+            value += SIGNAL
+        elif r.verdict is Verdict.UNKNOWN:
+            value += UNKNOWN
+        value += SLACK * getattr(r, "slack", 0)
+    return value
+
+
+def _packed_row(results: ByteResults) -> np.ndarray:
+    return np.array(
+        [INVALID if r is None else 0 if r is SKIP else _packed([r]) for r in results],
+        dtype=np.int64,
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _dimension_row(version: int, index: int, cap: int | None, no_profile: bool) -> np.ndarray:
+    """Packed counts of ``compare_dimension`` for every byte at one dimension position."""
+    return _packed_row(dimension_results(version, index, cap, no_profile))
+
+
+@functools.lru_cache(maxsize=64)
+def _flag_row(exposure: bool, index: int, person: bool, no_profile: bool) -> np.ndarray:
+    """Packed counts of one exposure (condition) flag's comparison for every byte."""
+    return _packed_row(flag_results(exposure, index, person, no_profile))
+
+
+@functools.lru_cache(maxsize=8)
+def _warm_dimension_rows(version: int) -> None:
+    """Build the rows of every dimension and capacity band once per catalogue (a few ms
+    on the first search), so a search for a new capacity only stacks cached rows."""
+    for i, dim in enumerate(all_dimensions()):
+        for cap in (None, *range(dim.heaviest + 1)):
+            _dimension_row(version, i, cap, False)
+
+
+@functools.lru_cache(maxsize=256)
+def score_table(key: tuple) -> np.ndarray:
+    """Per code position and byte value, the packed counts of that one comparison for
+    the capacity of ``key`` (:func:`codec.capacity_key`)."""
+    version, bands, avoid, needs, none = key
+    _warm_dimension_rows(version)
+    rows = [_dimension_row(version, i, cap, none) for i, cap in enumerate(bands)]
+    rows += [_flag_row(True, j, f.key in avoid, none) for j, f in enumerate(EXPOSURES)]
+    rows += [_flag_row(False, j, f.key in needs, none) for j, f in enumerate(CONDITIONS)]
+    table = np.stack(rows)
+    table.setflags(write=False)
+    return table
+
+
+@functools.lru_cache(maxsize=256)
+def min_unknowns(key: tuple, person_known: bool) -> int:
+    """A lower bound of the unknown count any place can have for this capacity: per code
+    position the fewest unknowns of any valid byte, plus the hours (always unknown when
+    the capacity states no hours, as in :func:`hours_packed`; otherwise possibly
+    known)."""
+    table = score_table(key)
+    unknowns = np.where(table < INVALID, (table >> 16) & 0xFF, np.iinfo(np.int64).max)
+    return int(unknowns.min(axis=1).sum()) + (0 if person_known else 1)
+
+
+_at = operator.getitem
+
+
+class Comparer:
+    """``compare_all`` for one capacity, straight from a place's match code: every
+    per-item result comes from the domain's own comparison (computed once per position,
+    capacity band and byte, and shared: the results are immutable)."""
+
+    def __init__(self, capacity: CapacityFacts, key: tuple | None = None) -> None:
+        version, bands, avoid, needs, none = key or capacity_key(capacity)
+        self.capacity = capacity
+        self.dims = [dimension_results(version, i, cap, none) for i, cap in enumerate(bands)]
+        self.exposures = [
+            flag_results(True, j, f.key in avoid, none) for j, f in enumerate(EXPOSURES)
+        ]
+        self.conditions = [
+            flag_results(False, j, f.key in needs, none) for j, f in enumerate(CONDITIONS)
+        ]
+        self.optional = any(dim.optional for dim in all_dimensions())
+        self._hours: dict[tuple, Any] = {}
+
+    def compare(self, code: bytes, hours: tuple[Any, Any, Any]) -> ComparisonResult:
+        """The comparison with a place of this (valid) match code and these hours
+        (minimum, usual, lower start allowed)."""
+        n_dims, n_exp = len(self.dims), len(self.exposures)
+        dims = tuple(map(_at, self.dims, code[:n_dims]))
+        # an optional dimension the place did not state is left out
+        if self.optional and NOT_STATED in code[:n_dims]:
+            dims = tuple([r for r in dims if r is not SKIP])
+        exposures = tuple(map(_at, self.exposures, code[n_dims : n_dims + n_exp]))
+        conditions = tuple(map(_at, self.conditions, code[n_dims + n_exp :]))
+        result = self._hours.get(hours)
+        if result is None:
+            result = self._hours[hours] = compare_capacity_hours(
+                self.capacity, hours[0], hours[1], bool(hours[2])
+            )
+        return ComparisonResult.of(dims, exposures, conditions, result)
+
+
+def code_matrix(codes: Sequence[str | None]) -> np.ndarray:
+    """The rows' match codes as an (n, length) byte matrix; a missing or malformed code
+    becomes a row of zero bytes, which every score table marks invalid."""
+    length = match_code_length()
+    try:
+        joined = "".join(codes)  # type: ignore[arg-type]
+    except TypeError:  # a missing code
+        joined = ""
+    # every code of the right length (the lengths add up and none differs) and ASCII
+    if (
+        len(joined) == length * len(codes)
+        and joined.isascii()
+        and (not codes or min(map(len, codes)) == length)  # type: ignore[arg-type]
+    ):
+        return np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, length)
+    blank = "\0" * length
+    fixed = [c if type(c) is str and len(c) == length and c.isascii() else blank for c in codes]
+    return np.frombuffer("".join(fixed).encode("ascii"), dtype=np.uint8).reshape(-1, length)
+
+
+def hours_packed(capacity: CapacityFacts, min_h, usual_h, lower) -> np.ndarray:
+    """``compare_hours`` on arrays (NaN = not stated), as packed counts."""
+    person = capacity_week_hours(capacity)
+    min_h = np.asarray(min_h, dtype=np.float64)
+    required = np.where(np.isnan(min_h), np.asarray(usual_h, dtype=np.float64), min_h)
+    if person is None:
+        return np.full(required.shape, UNKNOWN, dtype=np.int64)
+    with np.errstate(invalid="ignore"):
+        over = required > person
+    verdict = np.where(over, np.where(np.asarray(lower, dtype=bool), SIGNAL, 1), 0)
+    return np.where(np.isnan(required), UNKNOWN, verdict).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Prefilter rows with their rank-relevant facts, as parallel arrays."""
+
+    ids: np.ndarray
+    order: np.ndarray  # 0 match, 1 near miss, 2 no match
+    conflicts: np.ndarray
+    signals: np.ndarray  # has signals
+    unknowns: np.ndarray
+    distance: np.ndarray
+    neg_slack: np.ndarray
+    codes: np.ndarray  # (n, code length) bytes of each row's (valid) match code
+    rows: list[tuple[Any, ...]]  # the prefilter's rows themselves
+
+    def prefix(self) -> tuple[np.ndarray, ...]:
+        """``matching.rank_key`` up to (and without) the preferences and the place id."""
+        return (
+            self.order,
+            self.conflicts,
+            self.signals,
+            self.unknowns,
+            self.distance,
+            self.neg_slack,
+        )
+
+    def __add__(self, other: Scored) -> Scored:
+        return Scored(
+            *(
+                np.concatenate((getattr(self, f.name), getattr(other, f.name)))
+                for f in fields(self)
+                if f.name != "rows"
+            ),
+            rows=self.rows + other.rows,
+        )
+
+
+Recoder = Callable[[Sequence[int]], dict[int, str]]  # ids -> their fresh match codes
+
+
+@dataclass
+class SearchStats:
+    rows_read: int = 0  # rows the SQL prefilter returned
+    recoded: int = 0  # rows whose match_code was missing or stale (encoded on the fly)
+    evaluated: int = 0  # places the domain evaluated (the ones the page shows)
+
+
+def _packed_codes(
+    codes: Sequence[str | None],
+    ids: np.ndarray,
+    table: np.ndarray,
+    recode: Recoder,
+    stats: SearchStats,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The code matrix and its packed counts; codes no table entry accepts (written
+    outside the places service, or before a catalogue change) are re-encoded."""
+    positions = np.arange(table.shape[0])
+    matrix = code_matrix(codes)
+    packed = table[positions, matrix].sum(axis=1)
+    bad = np.flatnonzero(packed >= INVALID)
+    if bad.size:
+        stats.recoded += int(bad.size)
+        fresh = recode(ids[bad].tolist())
+        matrix = matrix.copy()
+        for i in bad:
+            matrix[i] = np.frombuffer(fresh[int(ids[i])].encode("ascii"), dtype=np.uint8)
+        packed[bad] = table[positions, matrix[bad]].sum(axis=1)
+    return matrix, packed
+
+
+def score(
+    rows: Sequence[tuple], facts: SearchFacts, stats: SearchStats, key: tuple, recode: Recoder
+) -> Scored:
+    """``compare_all`` and ``evaluate``'s outcome for every prefilter row, on arrays.
+    ``recode`` gives the fresh codes of places whose stored code is not valid."""
+    rows = list(rows)
+    ids_t, lat_t, lon_t, min_t, usual_t, lower_t, codes = (
+        zip(*rows, strict=True) if rows else ((),) * 7
+    )
+    ids = np.array(ids_t, dtype=np.int64)
+    matrix, packed = _packed_codes(codes, ids, score_table(key), recode, stats)
+    packed = packed + hours_packed(
+        facts.capacity,
+        np.array(min_t, dtype=np.float64),
+        np.array(usual_t, dtype=np.float64),
+        np.array(lower_t, dtype=bool),
+    )
+    conflicts = packed & 0xFF
+    max_km = facts.max_km
+    distance = geodesic_km_many(
+        facts.home, np.array(lat_t, dtype=np.float64), np.array(lon_t, dtype=np.float64)
+    )
+    order = np.where(
+        distance - max_km <= 0,
+        np.where(conflicts == 0, 0, np.where(conflicts <= 2, 1, 2)),
+        np.where((conflicts == 0) & (distance <= max_km * NEAR_MISS_RANGE_FACTOR), 1, 2),
+    )
+    return Scored(
+        ids,
+        order,
+        conflicts,
+        ((packed >> 8) & 0xFF) > 0,
+        (packed >> 16) & 0xFF,
+        distance,
+        -(packed >> 24),
+        matrix,
+        rows,
+    )
+
+
+def fresh_codes(rows: Sequence[Any]) -> dict[int, str]:
+    """Match codes re-encoded from the places' demand columns, by id."""
+    return {r.id: encode_match_code(demand_facts_of(r)) for r in rows}

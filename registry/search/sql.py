@@ -1,0 +1,467 @@
+"""The search's SQL: the prefilter statement, its capacity conditions, the few other
+reads, and the dialect tuning (the only part of the search that knows the database).
+
+The prefilter is plain portable SQL (the same statement on SQLite and PostgreSQL): its
+index seeks come from a ``WITH ... AS (VALUES ...)`` list (:func:`geometry.strip_rows`)
+joined to ``places``, served by the covering index ``ix_places_match`` (status, kind,
+lat_band, lon, then every column it reads), so neither database touches a table row
+for it. Written out rather than built with SQLAlchemy expressions: the statement differs
+per capacity, and building and compiling it cost more than the query itself. What
+differs per driver is how parameters are written, how rows come back, and one hint:
+
+- placeholders: sqlite3 takes ``:name``, psycopg ``%(name)s``;
+- SQLite is told to use ``ix_places_match`` (:func:`places_source`);
+- dates are bound as ISO text on SQLite, as dates on PostgreSQL (:func:`date_param`);
+- both drivers (sqlite3, psycopg's client-side cursor) hand the whole narrow result
+  over at once; the search runs its statements on a DBAPI cursor of the session's
+  connection and takes the rows in one ``fetchall``, as plain tuples, skipping
+  SQLAlchemy's per-row processing. That is safe because the selected columns are plain
+  numbers, strings and dates (booleans may arrive as 0/1 on SQLite, which the search
+  reads as booleans either way).
+
+Every value is a bound parameter; the only literals in a statement are integers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, func, select
+
+from registry.domain import geo
+from registry.domain.matching import MAX_NEAR_MISS_CONFLICTS, SearchFacts
+from registry.domain.workload import capacity_week_hours, catalogue_version
+from registry.models import Place, PlaceStatus
+from registry.search.codec import (
+    CONFLICT_BIT_COLUMNS,
+    NETWORK_BITS,
+    conflict_masks,
+    match_code_length,
+    network_bits,
+)
+from registry.search.geometry import disk_params, padded_size, strip_rows
+
+# --------------------------------------------------------------------------- dialect
+
+
+def in_list(params: dict[str, Any], prefix: str, values: Sequence[Any]) -> str:
+    """Add ``values`` to ``params`` as ``prefix0``, ``prefix1``, ... and return the
+    ``{prefix0}, {prefix1}, ...`` placeholders for an ``IN (...)`` list."""
+    names = [f"{prefix}{i}" for i in range(len(values))]
+    params.update(zip(names, values, strict=True))
+    return ", ".join("{" + name + "}" for name in names) if names else "NULL"
+
+
+def places_source(conn: Connection) -> str:
+    """The ``FROM`` item of the search's prefilter. SQLite is told to use the covering
+    index: its planner counts every value of the kind and latitude-band ``IN`` lists as a
+    seek and, for wide searches, would rather range-scan another index on latitude (tens
+    of times slower). PostgreSQL's planner costs it properly and takes no hints."""
+    if conn.dialect.name == "sqlite":
+        return "places INDEXED BY ix_places_match"
+    return "places"
+
+
+def date_param(conn: Connection, day: dt.date) -> Any:
+    """A date as the driver compares it with a ``Date`` column: SQLAlchemy stores dates
+    as ISO text on SQLite (and the search binds straight on the DBAPI cursor, where
+    sqlite3's date adapter is deprecated); psycopg takes the date itself."""
+    if conn.dialect.name == "sqlite":
+        return day.isoformat()
+    return day
+
+
+def _placeholder(conn: Connection) -> str:
+    style = conn.dialect.paramstyle
+    if style in ("pyformat", "format"):
+        return "%({})s"
+    return ":{}"  # named; sqlite3 also accepts it where its default style is qmark
+
+
+# SQLite reads the index through its page cache (2 MB by default, per connection): a
+# search in a new area then costs a system call per page. Memory-mapping the file and a
+# larger cache make those reads plain memory accesses. Set once per DBAPI connection.
+SQLITE_PRAGMAS = ("PRAGMA mmap_size = 1073741824", "PRAGMA cache_size = -65536")
+
+
+def prepare(conn: Connection) -> None:
+    """Per-connection tuning for the search (idempotent)."""
+    if conn.dialect.name != "sqlite" or conn.info.get("search_tuned"):
+        return
+    for pragma in SQLITE_PRAGMAS:
+        conn.exec_driver_sql(pragma).close()
+    conn.info["search_tuned"] = True
+
+
+def fetch_rows(conn: Connection, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """Run ``sql`` (``{name}`` placeholders) with ``params`` and return all rows as
+    DBAPI tuples, in one go.
+
+    Straight on the DBAPI connection under ``conn`` (same connection, same transaction):
+    these are read-only statements on the search's hot path, where SQLAlchemy's result
+    machinery cost about as much as a small query itself. (So they bypass its statement
+    logging and events.)"""
+    prepare(conn)
+    mark = _placeholder(conn)
+    text = sql.format_map({name: mark.format(name) for name in params})
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(text, dict(params))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+# --------------------------------------------------------------------------- conditions
+
+# The columns the prefilter returns, all in the covering index ix_places_match (the
+# prefilter reads no table row): id, coordinate, hours, match code. The few facts the
+# matcher needs besides are read for the shortlist only (each column the prefilter
+# returns costs per row; the shortlist is ~70 rows).
+SCAN_COLUMNS = (
+    "id",
+    "lat",
+    "lon",
+    "min_hours_week",
+    "usual_hours_week",
+    "lower_start_allowed",
+    "match_code",
+)
+# What the matcher needs of a shortlisted place besides the prefilter's columns (the
+# first nine), then what the page shows of it: read for the shortlist only, in one query
+# with the employer's name and this month's new proposals (the intake cap).
+SHORTLIST_COLUMNS = (
+    "p.id",
+    "p.kind",
+    "p.sector",
+    "p.function",
+    "p.available_until",
+    "p.ongoing",
+    "p.slots",
+    "p.taken_slots",
+    "p.employer_id",
+    "p.title",
+    "COALESCE(NULLIF(e.trade_name, ''), e.legal_name)",
+    "p.town",
+    "p.postcode",
+    "p.lat",
+    "p.lon",
+    "p.min_hours_week",
+    "p.usual_hours_week",
+    "p.lower_start_allowed",
+    "p.completeness",
+    "p.last_confirmed_at",
+    "p.created_at",
+    "p.intake_cap_per_month",
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where to look: the networks the candidate's search may use, and extra filters."""
+
+    network_ids: frozenset[int]
+    sector: str | None = None
+
+
+def padded(values: list[Any]) -> list[Any]:
+    """``values`` (not empty) with the last repeated up to :func:`padded_size`: the
+    same ``IN`` list."""
+    return values + [values[-1]] * (padded_size(len(values)) - len(values))
+
+
+@functools.lru_cache(maxsize=256)
+def conflict_free_sql(key: tuple, person: float | None) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """A SQL condition that holds for every place without a conflict (and, being derived
+    from the same comparisons, fails only for places with one, unless their conflict
+    bits are unset): the conflict bits tested against this capacity's masks, and the
+    hours rule; ``""`` when nothing can conflict. Returns the condition (``{name}``
+    placeholders) and the values to bind. The cheap capacity precheck of the prefilter:
+    integer tests on columns of the covering index, the same portable SQL everywhere."""
+    terms = []
+    bound = []
+    for i, (column, mask) in enumerate(zip(CONFLICT_BIT_COLUMNS, conflict_masks(key), strict=True)):
+        if mask:
+            terms.append(f"({column} & {{cmask{i}}}) = 0")
+            bound.append((f"cmask{i}", mask))
+    if person is not None and math.isfinite(person):
+        terms.append(
+            "(COALESCE(min_hours_week, usual_hours_week, 0) <= {person}"
+            " OR lower_start_allowed = {yes})"
+        )
+    return " AND ".join(terms), tuple(bound)
+
+
+def _at_most_bits_sql(value: str, k: int) -> str:
+    """SQL that ``value`` (an integer expression) has at most ``k`` bits set: clearing
+    the lowest set bit (``x & (x - 1)``) ``k`` times leaves zero. Portable integer SQL."""
+    for _ in range(k):
+        value = f"({value} & ({value} - 1))"
+    return f"{value} = 0"
+
+
+@functools.lru_cache(maxsize=256)
+def near_miss_tiers_sql(key: tuple) -> tuple[str, ...]:
+    """SQL conditions for the near-miss reads of places with a conflict, in rank order.
+    A place's conflicting positions are the bits its conflict bits share with this
+    capacity's masks (the hours aside), so:
+
+    - the first holds for every place with at most one conflict (at most one shared bit
+      in all; a place with unset bits passes);
+    - the second for every other place with at most ``MAX_NEAR_MISS_CONFLICTS`` (the most
+      a near miss has): no column shares more bits than that.
+
+    Necessary conditions, not exact ones: the search scores every row it reads. Every
+    place with one conflict ranks before every place with two, so the second read is
+    needed only when the first leaves the result short. ``("",)`` when no bit can
+    conflict (only the hours can). The masks are the parameters ``cmask0``, ... that
+    the :func:`conflict_free_sql` binds, so the statement text does not change with them."""
+    shared = [  # the masks as the parameters conflict_free_sql binds
+        f"({column} & {{cmask{i}}})"
+        for i, (column, mask) in enumerate(
+            zip(CONFLICT_BIT_COLUMNS, conflict_masks(key), strict=True)
+        )
+        if mask
+    ]
+    if not shared:
+        return ("",)
+    one = " AND ".join(_at_most_bits_sql(x, 1) for x in shared)
+    if len(shared) > 1:  # and at most one column shares a bit
+        one += " AND " + " + ".join(f"CASE WHEN {x} = 0 THEN 0 ELSE 1 END" for x in shared)
+        one += " <= 1"
+    few = " AND ".join(_at_most_bits_sql(x, MAX_NEAR_MISS_CONFLICTS) for x in shared)
+    return (one, f"NOT ({one}) AND {few}")
+
+
+def disk_sql(prefix: str, *, lon_range: bool = True) -> str:
+    """The box and planar lower bound of a disk (parameters from
+    :func:`geometry.disk_params`); without ``lon_range`` when the index seeks already
+    bound it."""
+    p = prefix
+    return (
+        (f"lon BETWEEN {{{p}min_lon}} AND {{{p}max_lon}} AND " if lon_range else "")
+        + f"lat BETWEEN {{{p}min_lat}} AND {{{p}max_lat}}"
+        " AND ((lat - {lat0}) * {ky}) * ((lat - {lat0}) * {ky})"
+        f" + ((lon - {{lon0}}) * {{{p}kx}}) * ((lon - {{lon0}}) * {{{p}kx}}) <= {{{p}r2}}"
+    )
+
+
+# --------------------------------------------------------------------------- prefilter
+
+
+def _strips_sql(params: dict[str, Any], rows: list[tuple[int, float, float]]) -> str:
+    """The ``VALUES`` list of the index seeks, bound as parameters."""
+    out = []
+    for i, (band, lo, hi) in enumerate(rows):
+        params[f"sb{i}"], params[f"sl{i}"], params[f"sh{i}"] = band, lo, hi
+        out.append(f"({{sb{i}}}, {{sl{i}}}, {{sh{i}}})")
+    return ", ".join(out)
+
+
+def _network_sql(params: dict[str, Any], scope: Scope, aliased: bool) -> str:
+    """Offered to one of the networks: the place's network bits (one integer test),
+    confirmed in ``place_networks`` where a bit may stand for another network too
+    (``aliased``), or where a place was written without its bits."""
+    ids = sorted(scope.network_ids)
+    networks = in_list(params, "net", padded(ids))
+    params["net_mask"] = network_bits(ids)
+    member = (
+        "EXISTS (SELECT 1 FROM place_networks WHERE place_id = places.id"  # noqa: S608
+        f" AND network_id IN ({networks}))"
+    )
+    return (
+        "((network_bits & {net_mask}) <> 0"
+        + (" AND " + member if aliased else "")
+        + " OR network_bits = 0 AND "
+        + member
+        + ")"
+    )
+
+
+def _filters_sql(conn: Connection, params: dict[str, Any], facts: SearchFacts, scope: Scope) -> str:
+    """The optional sector; never the candidate's home employer; only places whose
+    period has not ended (``matching.excluded``): all columns of the covering index."""
+    out = ""
+    if scope.sector:
+        params["sector"] = scope.sector
+        out += " AND sector = {sector}"
+    if facts.home_employer_id is not None:
+        params["home_employer"] = facts.home_employer_id
+        out += " AND employer_id <> {home_employer}"
+    if facts.today is not None:
+        params["today"] = date_param(conn, facts.today)
+        out += " AND (available_until IS NULL OR available_until >= {today})"
+    return out
+
+
+def prefilter(
+    conn: Connection,
+    facts: SearchFacts,
+    scope: Scope,
+    radius_km: float,
+    extra: str = "",
+    bound: Sequence[tuple[str, Any]] = (),
+    inner_km: float | None = None,
+    *,
+    aliased: bool = True,
+) -> list[tuple[Any, ...]]:
+    """The rows (``SCAN_COLUMNS``) of the open places with a free slot, of an accepted
+    kind, in the candidate's networks, inside the latitude band and the (1/cos(latitude)
+    widened) longitude band around the circle of ``radius_km``, inside a planar lower
+    bound of that circle, and meeting ``extra`` (the capacity precheck, SQL text with
+    ``{name}`` placeholders for the parameters below and those ``bound`` adds).
+
+    With ``inner_km``, the rows this prefilter returns for ``inner_km`` (same arguments
+    otherwise) are left out: the same box and planar conditions, negated, on the same
+    bound values, so the two reads are disjoint and together hold every row of this one
+    without ``inner_km`` (the box and disk of ``radius_km`` contain those of
+    ``inner_km``): the ring search relies on it. The index seeks skip the inner disk's
+    interior (:func:`geometry.strip_rows`), so a ring read scans little more than its
+    ring. ``aliased`` (see :func:`aliased_networks`): whether the network bits need
+    confirming in ``place_networks``; when in doubt, True is always correct.
+    """
+    lat0, lon0 = facts.home
+    params: dict[str, Any] = {
+        **disk_params(facts.home, radius_km, ""),
+        "lat0": lat0,
+        "lon0": lon0,
+        "ky": geo.KM_PER_DEGREE_LAT,
+        "status": PlaceStatus.OPEN.value,
+        "person": capacity_week_hours(facts.capacity),
+        "yes": True,
+        **dict(bound),
+    }
+    kinds = in_list(params, "kind", padded(sorted(facts.kinds)))
+    inner, hole = "", None
+    if inner_km is not None:
+        params.update(disk_params(facts.home, inner_km, "i_"))
+        inner = " AND NOT (" + disk_sql("i_") + ")"
+        hole = geo.bounding_box(facts.home, inner_km)
+    strips = _strips_sql(
+        params, strip_rows(params, facts.home, geo.bounding_box(facts.home, radius_km), hole)
+    )
+    # the cheap, selective integer tests (capacity, network) right after the index seek
+    then = " AND ".join(t for t in (extra, _network_sql(params, scope, aliased)) if t)
+    sql = (
+        f"WITH strips (s_band, s_lo, s_hi) AS (VALUES {strips})"  # noqa: S608 - placeholders
+        f" SELECT {', '.join(SCAN_COLUMNS)} FROM strips CROSS JOIN {places_source(conn)}"
+        " WHERE status = {status} AND kind IN (" + kinds + ")"
+        " AND lat_band = s_band AND lon BETWEEN s_lo AND s_hi"
+        + f" AND {then} AND "
+        + disk_sql("", lon_range=False)
+        + inner
+        + " AND slots > taken_slots"
+        + _filters_sql(conn, params, facts, scope)
+    )
+    return fetch_rows(conn, sql, params)
+
+
+# --------------------------------------------------------------------------- other reads
+
+
+def _datetime_param(conn: Connection, moment: dt.datetime) -> Any:
+    """A time as the driver compares it with a ``DateTime`` column: SQLAlchemy stores
+    times on SQLite as UTC ISO text with a space and microseconds."""
+    if conn.dialect.name == "sqlite":
+        return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return moment
+
+
+def as_date(value: Any) -> dt.date | None:
+    """A date column's raw value (ISO text on SQLite) as a date."""
+    return dt.date.fromisoformat(value) if type(value) is str else value
+
+
+def as_datetime(value: Any) -> dt.datetime | None:
+    """A time column's raw value (ISO text on SQLite) as an aware time (UTC if naive)."""
+    if type(value) is str:
+        value = dt.datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def read_shortlist(
+    conn: Connection, ids: Sequence[int], since: dt.datetime | None = None
+) -> dict[int, tuple[Any, ...]]:
+    """``SHORTLIST_COLUMNS`` of the shortlisted places, by id, in one query, each row
+    ending with the count of proposals since ``since`` (0 without it). On the DBAPI
+    cursor: dates and times come back as the driver gives them (ISO text on SQLite),
+    see :func:`as_date` and :func:`as_datetime`."""
+    params: dict[str, Any] = {}
+    listed = in_list(params, "id", list(ids))
+    intake = "0"
+    if since is not None:
+        params["since"] = _datetime_param(conn, since)
+        intake = (
+            "(SELECT count(*) FROM placements pl"
+            " WHERE pl.place_id = p.id AND pl.proposed_at >= {since})"
+        )
+    sql = (
+        f"SELECT {', '.join(SHORTLIST_COLUMNS)}, {intake} FROM places p"  # noqa: S608
+        f" JOIN employers e ON e.id = p.employer_id WHERE p.id IN ({listed})"
+    )
+    return {row[0]: row for row in fetch_rows(conn, sql, params)}
+
+
+_RECODE_COLUMNS = (
+    Place.id,
+    Place.demands,
+    Place.exposures,
+    Place.offers_conditions,
+    Place.min_hours_week,
+    Place.usual_hours_week,
+    Place.lower_start_allowed,
+)
+
+
+def read_for_recode(conn: Connection, ids: Sequence[int]) -> list[Any]:
+    """The demand columns of places whose match code must be re-encoded."""
+    return list(conn.execute(select(*_RECODE_COLUMNS).where(Place.id.in_(list(ids)))))
+
+
+def aliased_networks(conn: Connection, ids: Sequence[int]) -> bool:
+    """Whether another network shares a network bit with one of ``ids`` (only possible
+    once network ids reach 63), so the bits alone do not decide membership. Read on every
+    search: networks can be added at any time, and the query is a single index probe."""
+    if max(ids, default=0) < NETWORK_BITS:
+        ((highest,),) = fetch_rows(conn, "SELECT max(id) FROM networks", {})
+        return (highest or 0) >= NETWORK_BITS
+    return True
+
+
+RING_MIN_PLACES = 250_000  # fewer places (by max id): one read costs less than rings
+
+
+class TableFacts(NamedTuple):
+    max_id: int  # the table's size, roughly: the expanding disks pay on large tables
+    stale_codes: bool  # some match code has another length: written for another catalogue
+
+    @property
+    def large(self) -> bool:
+        return self.max_id >= RING_MIN_PLACES
+
+
+def table_facts(conn: Connection) -> TableFacts:
+    """Facts about the places table, read once per connection and catalogue version.
+    ``large`` is a heuristic, never a correctness matter. ``stale_codes`` is: a code of
+    another length was written for another catalogue, so its conflict bits cannot be
+    trusted either, and the search then reads without the bit precheck (every place
+    scored from its re-encoded code) until ``flask --app registry places recode`` has
+    refreshed them."""
+    version = catalogue_version()
+    cached = conn.info.get("search_table_facts")
+    if cached is None or cached[0] != version:
+        size = conn.execute(select(func.max(Place.id))).scalar() or 0
+        stale = conn.execute(
+            select(Place.id)
+            .where(func.length(Place.match_code).not_in((0, match_code_length())))
+            .limit(1)
+        ).first()
+        cached = conn.info["search_table_facts"] = (version, TableFacts(size, stale is not None))
+    return cached[1]
