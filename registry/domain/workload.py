@@ -23,6 +23,9 @@ Conventions:
 - Place demand per dimension: a ``Demand``; an absent key or ``band=None`` is *not
   stated* (unknown). Optional (extended FML) dimensions a place did not state are skipped:
   they neither count as unknown nor against completeness.
+
+Size (over 500 lines): the catalogue is data; most lines are the dimensions, flags
+and hours bands with their labels.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ names, never values, so the audit trail itself holds no personal data.
 
 A candidate someone may not see at all is reported as *not found* (never "forbidden"),
 so ids cannot be probed.
+
+Size (over 500 lines): every use case that reads or changes candidate health data is
+here, so their visibility checks and audit events can be reviewed in one module.
 """
 
 from __future__ import annotations

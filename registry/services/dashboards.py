@@ -29,6 +29,9 @@ The research export has one row per placement with any of those events in the pe
 random ids made for that export only, week numbers relative to the candidate's first day
 of sickness instead of dates and no names, notes, postcodes or employers; its totals equal
 the dashboard's figures (see :func:`research_totals`).
+
+Size (over 500 lines): the employer and coordinator dashboards share their period
+queries and the exports reuse them; kept together so the figures cannot drift apart.
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ An import is always analysed first (a dry run with a row-by-row report: created,
 updated, unchanged, or rejected with the reason per cell). The real import writes all
 rows in one transaction, or nothing when any row is rejected. Rows are matched on
 ``external_ref`` per employer, so importing the same file again changes nothing.
+
+Size (over 500 lines): the column layout, CSV and XLSX parsing, the per-cell report
+and the export are one round trip; split, one file format would span several modules.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ at once cannot both win, (3) reserves or releases the place's slot with an atomi
 conditional UPDATE on ``places.taken_slots`` (never read-then-write), (4) appends the
 ledger postings the new facts call for, and (5) writes the transition, the audit trail
 and the notifications.
+
+Size (over 500 lines): the whole placement life cycle, whose steps share the
+transaction pattern above.
 """
 
 from __future__ import annotations

@@ -12,6 +12,9 @@ match search reads (``registry.search.codec``). Status moves:
 Open places must be confirmed by their employer every N days (the smallest
 ``freshness_days`` among the place's networks). The daily sweep reminds at N-7 days and
 pauses at N days, with a message in the outbox.
+
+Size (over 500 lines): every use case of a place's life cycle shares the input
+checks, the status rules and the derived search columns kept here.
 """
 
 from __future__ import annotations

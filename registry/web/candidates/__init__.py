@@ -1,6 +1,10 @@
 """Candidates: the coach's pages, the coordinator's pseudonymous overview and the home
 employer's view. Thin views: every read and change goes through
-``registry.services.candidates``, which checks the visibility rules and audits."""
+``registry.services.candidates``, which checks the visibility rules and audits.
+
+Size (over 500 lines): the three audiences' candidate pages share the candidate form
+handling.
+"""
 
 from __future__ import annotations
 
