@@ -49,6 +49,7 @@ from registry.services import candidates as svc
 from registry.services import labels as enum_labels
 from registry.services import placements as placement_svc
 from registry.services.errors import ValidationFailed
+from registry.web.employers.picker import sorted_choices
 from registry.web.forms import (
     SBI_SECTIONS,
     FiniteFloatField,
@@ -209,9 +210,10 @@ class CandidateForm(FlaskForm):
 def _candidate_form(ctx, obj=None) -> CandidateForm:
     form = CandidateForm(obj=obj)
     employers = svc.home_employer_choices(ctx)
-    form.home_employer_id.choices = [(0, _("Choose an employer"))] + [
-        (e.id, f"{e.name} ({e.kvk_number})") for e, _nets in employers
-    ]
+    # Sorted by the name shown (issue 14).
+    form.home_employer_id.choices = [(0, _("Choose an employer"))] + sorted_choices(
+        e for e, _nets in employers
+    )
     form.network_ids.choices = [(n.id, n.name) for n in svc.network_choices(ctx)]
     if obj is not None and request.method == "GET":
         form.network_ids.data = [n.id for n in obj.networks]

@@ -121,3 +121,7 @@ def edit(employer_id: int):
     return render_template("employers/form.html", form=form, employer=employer), (
         422 if form.errors else 200
     )
+
+
+# The searchable employer picker (issue 14) adds its route to this blueprint.
+from registry.web.employers import picker as _picker  # noqa: E402, F401

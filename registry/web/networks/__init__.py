@@ -14,6 +14,7 @@ from registry.models import MembershipStatus, NetworkKind
 from registry.services import organisations as orgs
 from registry.services.errors import ValidationFailed
 from registry.web import confirm as confirm_page
+from registry.web.employers.picker import sorted_choices
 from registry.web.forms import IntSelectField
 from registry.web.helpers import apply_errors, service_context
 
@@ -145,11 +146,9 @@ def show(network_id: int):
     if may_manage:
         add_form = AddMemberForm()
         present = {m.employer_id for m in members}
-        add_form.employer_id.choices = [
-            (e.id, f"{e.legal_name} ({e.kvk_number})")
-            for e in orgs.list_employers(ctx)
-            if e.id not in present
-        ]
+        add_form.employer_id.choices = sorted_choices(  # by the shown name (issue 14)
+            e for e in orgs.list_employers(ctx) if e.id not in present
+        )
     return render_template(
         "networks/show.html",
         network=network,
