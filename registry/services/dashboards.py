@@ -43,11 +43,12 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import lazyload, selectinload
 
 from registry.domain import ledger as ledger_rules
 from registry.domain import statistics as stats
@@ -64,19 +65,24 @@ from registry.domain.permissions import (
 from registry.domain.placement import STARTED_STATUSES, Outcome, Status, weeks_between
 from registry.models import (
     Candidate,
+    CapacityProfile,
+    Consent,
     Employer,
     LedgerEntryRecord,
     Membership,
     MembershipStatus,
     Network,
     Place,
+    PlaceKind,
     Placement,
     PlaceStatus,
     TrajectoryStatus,
+    candidate_networks,
+    place_networks,
 )
 from registry.services import formatting, labels
 from registry.services import ledger as ledger_service
-from registry.services.candidates import candidate_facts, clock_of, current_profile, is_stale
+from registry.services.candidates import candidate_facts, clock_of, is_stale
 from registry.services.context import Context
 from registry.services.errors import NotFound, ServiceError
 from registry.services.organisations import employer_facts
@@ -370,7 +376,7 @@ class NetworkDashboard:
     candidates: list[UrgentCandidate]
     hidden_candidates: int  # active candidates the viewer may not see (a count only)
     stale_listings: list[StaleListing]
-    placements: list[Placement] = field(repr=False, default_factory=list)
+    placements: list[PlacementFigure] = field(repr=False, default_factory=list)
 
     @property
     def warnings(self) -> list[MemberRow]:
@@ -386,19 +392,72 @@ def get_dashboard_network(ctx: Context, network_id: int) -> Network:
     return network
 
 
-def _network_placements(ctx: Context, network: Network) -> list[Placement]:
-    return list(
-        ctx.session.scalars(
-            select(Placement)
-            .where(Placement.network_id == network.id)
-            .options(selectinload(Placement.candidate), selectinload(Placement.place))
-            .order_by(Placement.id)
+@dataclass(frozen=True, slots=True)
+class _Side:
+    """What the figures read of a placement's candidate or place."""
+
+    created_at: dt.datetime | None = None
+    first_sick_day: dt.date | None = None
+    kind: PlaceKind | None = None
+    sector: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlacementFigure:
+    """A placement as the network figures and the research export read it: plain columns
+    read in one query, not ORM objects (issue 17: a network has thousands)."""
+
+    id: int
+    network_id: int
+    host_employer_id: int
+    home_employer_id: int
+    candidate_id: int
+    status: Status
+    proposed_at: dt.datetime
+    started_on: dt.date | None
+    ended_on: dt.date | None
+    outcome: Outcome | None
+    distance_km: float | None
+    candidate: _Side
+    place: _Side
+
+
+def _network_placements(ctx: Context, network: Network) -> list[PlacementFigure]:
+    rows = ctx.session.execute(
+        select(
+            Placement.id,
+            Placement.network_id,
+            Placement.host_employer_id,
+            Placement.home_employer_id,
+            Placement.candidate_id,
+            Placement.status,
+            Placement.proposed_at,
+            Placement.started_on,
+            Placement.ended_on,
+            Placement.outcome,
+            Placement.distance_km,
+            Candidate.created_at,
+            Candidate.first_sick_day,
+            Place.kind,
+            Place.sector,
         )
+        .join(Candidate, Candidate.id == Placement.candidate_id)
+        .join(Place, Place.id == Placement.place_id)
+        .where(Placement.network_id == network.id)
+        .order_by(Placement.id)
     )
+    return [
+        PlacementFigure(
+            *row[:11],
+            candidate=_Side(created_at=row[11], first_sick_day=row[12]),
+            place=_Side(kind=row[13], sector=row[14]),
+        )
+        for row in rows
+    ]
 
 
 def _period_balances(
-    placements: Iterable[Placement], period: stats.Period
+    placements: Iterable[PlacementFigure], period: stats.Period
 ) -> dict[tuple[int, int], Balance]:
     """The ledger postings of these placements whose business day lies in the period."""
     entries = []
@@ -411,7 +470,7 @@ def _period_balances(
 
 
 def _members(
-    ctx: Context, network: Network, placements: list[Placement], period
+    ctx: Context, network: Network, placements: list[PlacementFigure], period
 ) -> list[MemberRow]:
     memberships = {
         m.employer_id: m.status
@@ -452,8 +511,8 @@ def _members(
     return rows
 
 
-def _median_to_first_start(placements: list[Placement], period) -> tuple[float | None, int]:
-    first: dict[int, tuple[dt.date, Candidate]] = {}
+def _median_to_first_start(placements: list[PlacementFigure], period) -> tuple[float | None, int]:
+    first: dict[int, tuple[dt.date, _Side]] = {}
     for p in placements:
         if p.started_on is None:
             continue
@@ -468,18 +527,70 @@ def _median_to_first_start(placements: list[Placement], period) -> tuple[float |
     return stats.median(days), len(days)
 
 
+def _network_candidates(ctx: Context, network: Network) -> list[SimpleNamespace]:
+    """The network's active candidates with what the permission rules, the clock and the
+    stale flag read (their networks, consents and current profile), in four plain queries
+    instead of thousands of ORM objects (issue 17). Duck-typed for ``candidate_facts``,
+    ``clock_of`` and ``is_stale``, so those rules stay in one place."""
+    in_network = (
+        select(candidate_networks.c.candidate_id)
+        .where(candidate_networks.c.network_id == network.id)
+        .scalar_subquery()
+    )
+    active = (Candidate.status == TrajectoryStatus.ACTIVE) & Candidate.id.in_(in_network)
+    columns = (
+        Candidate.id,
+        Candidate.pseudonym,
+        Candidate.coach_organisation_id,
+        Candidate.home_employer_id,
+        Candidate.status,
+        Candidate.first_sick_day,
+        Candidate.end_week,
+        Candidate.second_track_start,
+    )
+    out = {
+        row[0]: SimpleNamespace(
+            **dict(zip([c.key for c in columns], row, strict=True)),
+            networks=[],
+            consents=[],
+            profile=None,
+        )
+        for row in ctx.session.execute(select(*columns).where(active))
+    }
+    for cid, nid in ctx.session.execute(
+        select(candidate_networks.c.candidate_id, candidate_networks.c.network_id)
+        .join(Candidate, Candidate.id == candidate_networks.c.candidate_id)
+        .where(active)
+    ):
+        out[cid].networks.append(SimpleNamespace(id=nid))
+    for cid, scope, network_ids, host in ctx.session.execute(
+        select(Consent.candidate_id, Consent.scope, Consent.network_ids, Consent.host_employer_id)
+        .join(Candidate, Candidate.id == Consent.candidate_id)
+        .where(active, Consent.withdrawn_at.is_(None))
+        .order_by(Consent.id)
+    ):
+        out[cid].consents.append(
+            SimpleNamespace(
+                scope=scope, network_ids=network_ids, host_employer_id=host, withdrawn_at=None
+            )
+        )
+    for cid, review_on in ctx.session.execute(
+        select(CapacityProfile.candidate_id, CapacityProfile.review_on)
+        .join(Candidate, Candidate.id == CapacityProfile.candidate_id)
+        .where(active, CapacityProfile.is_current.is_(True))
+        .order_by(CapacityProfile.id)
+    ):
+        out[cid].profile = SimpleNamespace(review_on=review_on)
+    return list(out.values())
+
+
 def _candidates(ctx: Context, network: Network, today: dt.date):
     actor = ctx.actor
     rows, hidden, ids, stale_count = [], 0, [], 0
-    candidates = ctx.session.scalars(
-        select(Candidate)
-        .where(Candidate.status == TrajectoryStatus.ACTIVE)
-        .where(Candidate.networks.any(Network.id == network.id))
-        .options(selectinload(Candidate.profiles), selectinload(Candidate.consents))
-    ).all()
+    candidates = _network_candidates(ctx, network)
     wanted = {FieldGroup.FIT_SUMMARY, FieldGroup.TRAJECTORY_STATUS}
     for candidate in candidates:
-        profile = current_profile(candidate)
+        profile = candidate.profile
         stale = is_stale(profile, today)
         stale_count += stale
         facts = candidate_facts(candidate)
@@ -492,6 +603,7 @@ def _candidates(ctx: Context, network: Network, today: dt.date):
         rows.append(
             (
                 clock.urgency,
+                candidate.id,
                 UrgentCandidate(
                     candidate.pseudonym,
                     clock.current_week,
@@ -503,37 +615,74 @@ def _candidates(ctx: Context, network: Network, today: dt.date):
                 ),
             )
         )
-        ids.append(candidate.id)
-    rows.sort(key=lambda r: (r[0], r[1].pseudonym))
-    return [r[1] for r in rows], hidden, ids, len(candidates), stale_count
+    # The most urgent are listed (and audited as shown); the figures count them all.
+    rows.sort(key=lambda r: (r[0], r[2].pseudonym))
+    rows = rows[:CANDIDATES_SHOWN]
+    ids = [r[1] for r in rows]
+    return [r[2] for r in rows], hidden, ids, len(candidates), stale_count
+
+
+STALE_LISTINGS_SHOWN = 50  # the most overdue; the figure counts them all
+CANDIDATES_SHOWN = 50  # the most urgent; the figure counts them all
 
 
 def _places(ctx: Context, network: Network, now: dt.datetime):
-    places = ctx.session.scalars(
-        select(Place)
-        .where(Place.networks.any(Network.id == network.id))
-        .where(Place.status.in_((PlaceStatus.OPEN, PlaceStatus.FULL)))
-        .options(selectinload(Place.employer))
-        .order_by(Place.id)
-    ).all()
-    open_places = [p for p in places if p.status is PlaceStatus.OPEN]
+    """Open and full places counted in the database; the stale open listings (not
+    confirmed within the network's period) most overdue first, the first
+    ``STALE_LISTINGS_SHOWN`` of them loaded (issue 17: a network has thousands of places)."""
+    offered = (
+        select(place_networks.c.place_id)
+        .where(place_networks.c.network_id == network.id)
+        .scalar_subquery()
+    )
     period = dt.timedelta(days=network.freshness_days or 60)
+    confirmed = func.coalesce(Place.last_confirmed_at, Place.created_at)
+    stale_clause = (Place.status == PlaceStatus.OPEN) & (confirmed <= now - period)
+    counts: dict[PlaceStatus, int] = {}
+    free = stale_total = 0
+    for status, count, free_slots, stale_count in ctx.session.execute(
+        select(
+            Place.status,
+            func.count(Place.id),
+            func.sum(Place.slots - Place.taken_slots),
+            func.sum(case((stale_clause, 1), else_=0)),
+        )
+        .where(Place.id.in_(offered), Place.status.in_((PlaceStatus.OPEN, PlaceStatus.FULL)))
+        .group_by(Place.status)
+    ):
+        counts[status] = count
+        stale_total += int(stale_count or 0)
+        if status is PlaceStatus.OPEN:
+            free = int(free_slots or 0)
+    overdue = (
+        select(Place)
+        .where(Place.id.in_(offered), stale_clause)
+        .order_by(confirmed, Place.title, Place.id)
+    )
     stale = []
-    for place in open_places:
+    for place in ctx.session.scalars(
+        overdue.options(selectinload(Place.employer), lazyload(Place.networks)).limit(
+            STALE_LISTINGS_SHOWN
+        )
+    ):
         base = confirmed_base(place)
-        if base is not None and now - base >= period:
-            stale.append(
-                StaleListing(
-                    place.id,
-                    place.title,
-                    place.employer.name,
-                    _date(place.last_confirmed_at),
-                    (now - base - period).days,
-                )
+        stale.append(
+            StaleListing(
+                place.id,
+                place.title,
+                place.employer.name,
+                _date(place.last_confirmed_at),
+                (now - base - period).days,
             )
+        )
     stale.sort(key=lambda s: (-s.days_overdue, s.title))
-    free = sum(max(0, p.slots - p.taken_slots) for p in open_places)
-    return len(open_places), len(places) - len(open_places), free, stale
+    return (
+        counts.get(PlaceStatus.OPEN, 0),
+        counts.get(PlaceStatus.FULL, 0),
+        int(free or 0),
+        stale,
+        stale_total,
+    )
 
 
 def network_dashboard(
@@ -561,7 +710,7 @@ def network_dashboard(
     outcomes = {o: sum(p.outcome is o for p in completed) for o in Outcome}
     median_days, counted = _median_to_first_start(placements, period)
     candidates, hidden, shown_ids, active, stale_profiles = _candidates(ctx, network, today)
-    open_places, full_places, free_slots, stale = _places(ctx, network, ctx.now())
+    open_places, full_places, free_slots, stale, stale_total = _places(ctx, network, ctx.now())
 
     figures = NetworkFigures(
         proposals=len(proposed),
@@ -582,7 +731,7 @@ def network_dashboard(
         open_places=open_places,
         full_places=full_places,
         free_slots=free_slots,
-        stale_listings=len(stale),
+        stale_listings=stale_total,
         active_candidates=active,
         stale_profiles=stale_profiles,
     )

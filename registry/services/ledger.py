@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from registry.domain import ledger as rules
@@ -63,8 +63,26 @@ def stored_rows(
     return list(session.scalars(query))
 
 
-def stored_entries(session: Session, **filters: int | None) -> list[LedgerEntry]:
-    return [_entry(row) for row in stored_rows(session, **filters)]
+def stored_entries(
+    session: Session,
+    *,
+    placement_id: int | None = None,
+    network_id: int | None = None,
+    employer_id: int | None = None,
+) -> list[LedgerEntry]:
+    """The stored postings as domain entries, read as plain columns (no ORM objects: a
+    network's ledger has tens of thousands of rows, issue 17)."""
+    r = LedgerEntryRecord
+    query = select(
+        r.network_id, r.placement_id, r.employer_id, r.unit, r.amount, r.kind, r.reverses_id, r.id
+    ).order_by(r.id)
+    if placement_id is not None:
+        query = query.where(r.placement_id == placement_id)
+    if network_id is not None:
+        query = query.where(r.network_id == network_id)
+    if employer_id is not None:
+        query = query.where(r.employer_id == employer_id)
+    return [LedgerEntry(*row) for row in session.execute(query)]
 
 
 def _append(
@@ -122,8 +140,23 @@ def repair(session: Session, on: dt.date) -> list[LedgerEntryRecord]:
 
 
 def balances(session: Session, network_id: int | None = None) -> dict[tuple[int, int], Balance]:
-    """Balance per (network_id, employer_id)."""
-    return rules.balances(stored_entries(session, network_id=network_id))
+    """Balance per (network_id, employer_id), summed in the database: one row per employer,
+    unit and side instead of every posting (issue 17). ``rules.balances`` only adds amounts
+    per side, so summing same-side postings first gives the same balances."""
+    r = LedgerEntryRecord
+    reversal = case((r.kind == rules.EntryKind.REVERSAL, 1), else_=0)
+    positive = case((r.amount > 0, 1), else_=0)
+    query = select(r.network_id, r.employer_id, r.unit, reversal, positive, func.sum(r.amount))
+    if network_id is not None:
+        query = query.where(r.network_id == network_id)
+    query = query.group_by(r.network_id, r.employer_id, r.unit, reversal, positive)
+    sums = [
+        LedgerEntry(net, 0, employer, rules.Unit(unit), int(total),
+                    rules.EntryKind.REVERSAL if rev else rules.EntryKind.START)
+        for net, employer, unit, rev, _pos, total in session.execute(query)
+        if total
+    ]  # fmt: skip
+    return rules.balances(sums)
 
 
 def balance_of(session: Session, network_id: int, employer_id: int) -> Balance:

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from registry.domain import ledger as ledger_rules
 from registry.domain import placement as lifecycle
@@ -55,7 +56,7 @@ from registry.models import (
 )
 from registry.services import free_text as shared_text
 from registry.services import ledger as ledger_service
-from registry.services import notifications
+from registry.services import notifications, paging
 from registry.services.context import Context
 from registry.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
@@ -115,6 +116,31 @@ def list_placements(
     candidate_id: int | None = None,
 ) -> list[Placement]:
     """Placements the actor is a party to, newest first (optionally of one candidate)."""
+    query = _placements_query(ctx, statuses, candidate_id)
+    return [] if query is None else list(ctx.session.scalars(query.limit(500)))
+
+
+def placements_page(
+    ctx: Context, statuses: tuple[Status, ...] | None = None, page: int = 1
+) -> paging.Page[Placement]:
+    """One page (50) of :func:`list_placements`, with what the list shows loaded."""
+    query = _placements_query(ctx, statuses, None)
+    if query is None:
+        return paging.Page([], 1, paging.PAGE_SIZE, 0)
+    return paging.paginate(ctx.session, query.options(*_LIST_LOADS), page)
+
+
+_LIST_LOADS = (
+    selectinload(Placement.candidate),
+    selectinload(Placement.place),
+    selectinload(Placement.host_employer),
+    selectinload(Placement.network),
+)
+
+
+def _placements_query(
+    ctx: Context, statuses: tuple[Status, ...] | None, candidate_id: int | None
+) -> Select | None:
     actor = ctx.require(Action.NETWORK_LIST)
     query = select(Placement).order_by(Placement.proposed_at.desc(), Placement.id.desc())
     if candidate_id is not None:
@@ -131,25 +157,43 @@ def list_placements(
         if actor.is_(Role.COORDINATOR) and actor.coordinated_network_ids:
             clauses.append(Placement.network_id.in_(actor.coordinated_network_ids))
         if not clauses:
-            return []
+            return None
         query = query.where(or_(*clauses))
-    return list(ctx.session.scalars(query.limit(500)))
+    return query
 
 
 def host_inbox(ctx: Context) -> list[Placement]:
     """Open proposals for the places of the actor's employers, oldest first."""
+    query = _inbox_query(ctx)
+    return [] if query is None else list(ctx.session.scalars(query))
+
+
+def inbox_page(ctx: Context, page: int = 1) -> paging.Page[Placement]:
+    """One page (50) of :func:`host_inbox`, with the candidate and place loaded."""
+    query = _inbox_query(ctx)
+    if query is None:
+        return paging.Page([], 1, paging.PAGE_SIZE, 0)
+    loads = (selectinload(Placement.candidate), selectinload(Placement.place))
+    return paging.paginate(ctx.session, query.options(*loads), page)
+
+
+def inbox_count(ctx: Context) -> int:
+    """How many proposals wait in the actor's inbox (capped like every list count)."""
+    query = _inbox_query(ctx)
+    return 0 if query is None else paging.count_capped(ctx.session, query)
+
+
+def _inbox_query(ctx: Context) -> Select | None:
     actor = ctx.require(Action.NETWORK_LIST)
     if not (actor.is_(Role.EMPLOYER) and actor.employer_ids):
-        return []
-    return list(
-        ctx.session.scalars(
-            select(Placement)
-            .where(
-                Placement.host_employer_id.in_(actor.employer_ids),
-                Placement.status == Status.PROPOSED,
-            )
-            .order_by(Placement.proposed_at, Placement.id)
+        return None
+    return (
+        select(Placement)
+        .where(
+            Placement.host_employer_id.in_(actor.employer_ids),
+            Placement.status == Status.PROPOSED,
         )
+        .order_by(Placement.proposed_at, Placement.id)
     )
 
 

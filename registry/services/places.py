@@ -69,7 +69,7 @@ from registry.models import (
     place_networks,
 )
 from registry.search import codec
-from registry.services import mail
+from registry.services import mail, paging
 from registry.services.context import Context
 from registry.services.errors import Conflict, NotFound, ValidationFailed
 from registry.services.value_checks import (
@@ -1052,15 +1052,30 @@ class HistoryEntry:
 def place_history(ctx: Context, place_id: int) -> list[HistoryEntry]:
     """The audit trail of a place, newest first."""
     place = get_place(ctx, place_id, Action.PLACE_HISTORY)
-    rows = ctx.session.execute(
+    rows = ctx.session.execute(_history_query(place)).all()
+    return [
+        HistoryEntry(_aware(e.at), e.action, name or "", dict(e.detail or {})) for e, name in rows
+    ]
+
+
+def place_history_page(ctx: Context, place_id: int, page: int = 1) -> paging.Page[HistoryEntry]:
+    """One page (50) of :func:`place_history` (issue 17)."""
+    place = get_place(ctx, place_id, Action.PLACE_HISTORY)
+    found = paging.paginate(ctx.session, _history_query(place), page, scalars=False)
+    entries = [
+        HistoryEntry(_aware(e.at), e.action, name or "", dict(e.detail or {}))
+        for e, name in found.items
+    ]
+    return paging.Page(entries, found.page, found.per_page, found.total)
+
+
+def _history_query(place: Place) -> Select:
+    return (
         select(AuditEvent, User.display_name)
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(AuditEvent.object_type == "place", AuditEvent.object_id == place.id)
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    ).all()
-    return [
-        HistoryEntry(_aware(e.at), e.action, name or "", dict(e.detail or {})) for e, name in rows
-    ]
+    )
 
 
 # --- lists ---------------------------------------------------------------------------------

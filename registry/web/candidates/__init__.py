@@ -47,6 +47,7 @@ from registry.models import (
 )
 from registry.services import candidates as svc
 from registry.services import labels as enum_labels
+from registry.services import paging
 from registry.services import placements as placement_svc
 from registry.services.errors import ValidationFailed
 from registry.web.employers.picker import sorted_choices
@@ -590,12 +591,13 @@ def erase(candidate_id: int):
 @login_required
 def history(candidate_id: int):
     ctx = service_context()
-    entries = svc.access_history(ctx, candidate_id)
     view = svc.get_candidate(ctx, candidate_id)
+    page = svc.access_history_page(ctx, candidate_id, paging.page_number(request.args))
     return render_template(
         "candidates/history.html",
         c=view,
-        entries=entries,
+        entries=page.items,
+        page=page,
         action_labels=ACTION_LABELS,
         **_template_globals(),
     )

@@ -32,6 +32,7 @@ from registry.domain import workload
 from registry.domain.permissions import Action
 from registry.domain.placement import Party, Status
 from registry.services import labels as enum_labels
+from registry.services import paging
 from registry.services import placements as svc
 from registry.services.documents import certificate_available
 from registry.services.errors import ServiceError, ValidationFailed
@@ -171,10 +172,12 @@ def index():
     ctx = service_context()
     status = request.args.get("status")
     statuses = (Status(status),) if status in {s.value for s in Status} else None
+    page = svc.placements_page(ctx, statuses, paging.page_number(request.args))
     return render_template(
         "placements/index.html",
-        placements=svc.list_placements(ctx, statuses),
-        inbox=svc.host_inbox(ctx),
+        placements=page.items,
+        page=page,
+        inbox_count=svc.inbox_count(ctx),
         status=status,
     )
 
@@ -183,9 +186,14 @@ def index():
 @login_required
 def inbox():
     ctx = service_context()
-    items = [(p, svc.urgency(p.candidate, ctx.today())) for p in svc.host_inbox(ctx)]
+    page = svc.inbox_page(ctx, paging.page_number(request.args))
+    items = [(p, svc.urgency(p.candidate, ctx.today())) for p in page.items]
     return render_template(
-        "placements/inbox.html", items=items, decline_labels=DECLINE_LABELS, form=MoveForm()
+        "placements/inbox.html",
+        items=items,
+        page=page,
+        decline_labels=DECLINE_LABELS,
+        form=MoveForm(),
     )
 
 

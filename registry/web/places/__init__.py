@@ -33,6 +33,7 @@ from flask_login import login_required
 from registry.domain.permissions import Action
 from registry.domain.workload import dimensions_by_section
 from registry.models import PlaceStatus
+from registry.services import paging
 from registry.services import place_import as importer
 from registry.services import places as svc
 from registry.services.errors import PermissionDenied, ValidationFailed
@@ -251,9 +252,9 @@ def preview(place_id: int):
 @login_required
 def history(place_id: int):
     ctx = service_context()
-    entries = svc.place_history(ctx, place_id)
-    place = svc.get_place(ctx, place_id, Action.PLACE_HISTORY)
-    return render_template("places/history.html", place=place, entries=entries)
+    place = svc.get_place(ctx, place_id, Action.PLACE_HISTORY)  # held: loaded once
+    page = svc.place_history_page(ctx, place_id, paging.page_number(request.args))
+    return render_template("places/history.html", place=place, entries=page.items, page=page)
 
 
 def _one_click(place_id: int, service, message: str):
