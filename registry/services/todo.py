@@ -36,9 +36,11 @@ from registry.models import (
     PlaceStatus,
     TrajectoryStatus,
     User,
+    candidate_networks,
     place_networks,
 )
 from registry.models.organisations import ANSWER_DEADLINE_DAYS
+from registry.models.search import SearchVisit
 from registry.services import ledger as ledger_service
 from registry.services.context import Context
 from registry.services.places import DEFAULT_FRESHNESS_DAYS, REMINDER_DAYS_BEFORE
@@ -232,6 +234,12 @@ def coach_items(ctx: Context) -> list[TodoItem]:
         ),
     )
     near_end = _count(ctx, select(func.count(Candidate.id)).where(near_end_clause(today, active)))
+    new_places = _count(
+        ctx,
+        select(func.count(func.distinct(SearchVisit.candidate_id)))
+        .join(Candidate, Candidate.id == SearchVisit.candidate_id)
+        .where(SearchVisit.user_id == actor.user_id, active, new_places_clause()),
+    )
     return [
         TodoItem(
             "proposals_waiting",
@@ -269,6 +277,14 @@ def coach_items(ctx: Context) -> list[TodoItem]:
             _l("The list shows the most urgent first."),
         ),
         TodoItem(
+            "new_places",
+            _l("Candidates with new places in their networks since your last search for them"),
+            new_places,
+            "candidates.index",
+            {},
+            _l("Search again to see which of them match."),
+        ),
+        TodoItem(
             "stale_profiles",
             _l("Capacity profiles past their review date"),
             stale,
@@ -276,6 +292,19 @@ def coach_items(ctx: Context) -> list[TodoItem]:
             {"flag": "stale"},
         ),
     ]
+
+
+def new_places_clause() -> ColumnElement:
+    """SQL (with SearchVisit and Candidate): an open place of another employer, offered in
+    one of the candidate's networks, created after the coach last searched for them."""
+    return exists().where(
+        candidate_networks.c.candidate_id == SearchVisit.candidate_id,
+        place_networks.c.network_id == candidate_networks.c.network_id,
+        Place.id == place_networks.c.place_id,
+        Place.status == PlaceStatus.OPEN,
+        Place.employer_id != Candidate.home_employer_id,
+        Place.created_at > SearchVisit.searched_at,
+    )
 
 
 def near_end_clause(today: dt.date, base: ColumnElement) -> ColumnElement:

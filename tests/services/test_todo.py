@@ -216,3 +216,22 @@ def test_proposed_placements_are_not_overdue_once_answered(world, session, make_
     session.commit()
     after = make_ctx(world.coordinator_b, clock=lambda: at_day(dt.date(2026, 12, 14)))
     assert _items(todo.coordinator_items(after))["proposals_overdue"] == 0
+
+
+def test_new_places_since_the_coachs_last_search(world, session, make_ctx):
+    from registry.models.search import SearchVisit
+
+    cand = candidate(session, world.org, world.emp_a, [world.net_b])
+    searched = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
+    session.add(SearchVisit(user_id=world.coach.id, candidate_id=cand.id, searched_at=searched))
+    place(session, world.emp_b, [world.net_b], created_at=searched - dt.timedelta(days=1))
+    place(session, world.emp_a, [world.net_b])  # the home employer's: never counted
+    place(session, world.emp_b, [world.net_a])  # not in the candidate's networks
+    session.commit()
+    ctx = make_ctx(world.coach)
+    assert _items(todo.coach_items(ctx))["new_places"] == 0
+    place(session, world.emp_b, [world.net_b])  # new since the search
+    place(session, world.emp_b, [world.net_b])
+    session.commit()
+    assert _items(todo.coach_items(ctx))["new_places"] == 1  # candidates, not places
+    assert _items(todo.coach_items(make_ctx(world.coach2)))["new_places"] == 0
