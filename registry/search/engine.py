@@ -63,13 +63,12 @@ def _read(
     ``near_limit`` and ``combined`` of :func:`rings.read_rows`)."""
     conn = session.connection()
     key = capacity_key(facts.capacity)
-    aliased = sql.aliased_networks(conn, sorted(scope.network_ids))
 
     def recode(ids: Sequence[int]) -> dict[int, str]:
         return fresh_codes(sql.read_for_recode(conn, ids))
 
     def read(radius: float, extra: str = "", bound=(), inner: float | None = None) -> Scored:
-        rows = sql.prefilter(conn, facts, scope, radius, extra, bound, inner, aliased=aliased)
+        rows = sql.prefilter(conn, facts, scope, radius, extra, bound, inner)
         stats.rows_read += len(rows)
         return score(rows, facts, stats, key, recode)
 

@@ -263,21 +263,26 @@ def _strips_sql(params: dict[str, Any], rows: list[tuple[int, float, float]]) ->
     return ", ".join(out)
 
 
-def _network_sql(params: dict[str, Any], scope: Scope, aliased: bool) -> str:
+def _network_sql(params: dict[str, Any], scope: Scope) -> str:
     """Offered to one of the networks: the place's network bits (one integer test),
-    confirmed in ``place_networks`` where a bit may stand for another network too
-    (``aliased``), or where a place was written without its bits."""
+    confirmed in ``place_networks`` where a bit may stand for another network too (once
+    a network id reaches 63: the uncorrelated ``max(id)`` is evaluated once per
+    statement, so the check costs no round trip of its own), or where a place was
+    written without its bits."""
     ids = sorted(scope.network_ids)
     networks = in_list(params, "net", padded(ids))
     params["net_mask"] = network_bits(ids)
+    params["net_bits"] = NETWORK_BITS
     member = (
         "EXISTS (SELECT 1 FROM place_networks WHERE place_id = places.id"  # noqa: S608
         f" AND network_id IN ({networks}))"
     )
+    aliased = "" if max(ids) >= NETWORK_BITS else "(SELECT max(id) FROM networks) < {net_bits} OR "
     return (
-        "((network_bits & {net_mask}) <> 0"
-        + (" AND " + member if aliased else "")
-        + " OR network_bits = 0 AND "
+        "((network_bits & {net_mask}) <> 0 AND ("
+        + aliased
+        + member
+        + ") OR network_bits = 0 AND "
         + member
         + ")"
     )
@@ -307,8 +312,6 @@ def prefilter(
     extra: str = "",
     bound: Sequence[tuple[str, Any]] = (),
     inner_km: float | None = None,
-    *,
-    aliased: bool = True,
 ) -> list[tuple[Any, ...]]:
     """The rows (``SCAN_COLUMNS``) of the open places with a free slot, of an accepted
     kind, in the candidate's networks, inside the latitude band and the (1/cos(latitude)
@@ -322,8 +325,7 @@ def prefilter(
     without ``inner_km`` (the box and disk of ``radius_km`` contain those of
     ``inner_km``): the ring search relies on it. The index seeks skip the inner disk's
     interior (:func:`geometry.strip_rows`), so a ring read scans little more than its
-    ring. ``aliased`` (see :func:`aliased_networks`): whether the network bits need
-    confirming in ``place_networks``; when in doubt, True is always correct.
+    ring.
     """
     lat0, lon0 = facts.home
     params: dict[str, Any] = {
@@ -346,7 +348,7 @@ def prefilter(
         params, strip_rows(params, facts.home, geo.bounding_box(facts.home, radius_km), hole)
     )
     # the cheap, selective integer tests (capacity, network) right after the index seek
-    then = " AND ".join(t for t in (extra, _network_sql(params, scope, aliased)) if t)
+    then = " AND ".join(t for t in (extra, _network_sql(params, scope)) if t)
     sql = (
         f"WITH strips (s_band, s_lo, s_hi) AS (VALUES {strips})"  # noqa: S608 - placeholders
         f" SELECT {', '.join(SCAN_COLUMNS)} FROM strips CROSS JOIN {places_source(conn)}"
@@ -423,16 +425,6 @@ _RECODE_COLUMNS = (
 def read_for_recode(conn: Connection, ids: Sequence[int]) -> list[Any]:
     """The demand columns of places whose match code must be re-encoded."""
     return list(conn.execute(select(*_RECODE_COLUMNS).where(Place.id.in_(list(ids)))))
-
-
-def aliased_networks(conn: Connection, ids: Sequence[int]) -> bool:
-    """Whether another network shares a network bit with one of ``ids`` (only possible
-    once network ids reach 63), so the bits alone do not decide membership. Read on every
-    search: networks can be added at any time, and the query is a single index probe."""
-    if max(ids, default=0) < NETWORK_BITS:
-        ((highest,),) = fetch_rows(conn, "SELECT max(id) FROM networks", {})
-        return (highest or 0) >= NETWORK_BITS
-    return True
 
 
 RING_MIN_PLACES = 250_000  # fewer places (by max id): one read costs less than rings
