@@ -16,7 +16,8 @@ def test_coach_registers_a_candidate_with_a_profile(page, base_url):
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
-    page.goto(f"{base_url}/candidates/")
+    # From the home page, a to-do list (issue 14).
+    page.get_by_role("link", name="Your candidates, most urgent first").click()
     expect(page.get_by_role("heading", name="Candidates", exact=True)).to_be_visible()
     check_a11y(page)
 

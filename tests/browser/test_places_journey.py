@@ -23,7 +23,10 @@ def to_english(page) -> None:
 def test_employer_posts_a_place_and_the_reviewing_coordinator_publishes_it(page, base_url):
     login(page, base_url, "werkgever@voorbeeld.nl")
     to_english(page)
-    page.goto(f"{base_url}/places/new")
+    # The journey starts from the home page, a to-do list (issue 14).
+    expect(page.get_by_role("heading", name="Employer: to do")).to_be_visible()
+    check_a11y(page)
+    page.get_by_role("link", name="Post a new place").first.click()
     check_a11y(page)
     page.get_by_role("link", name="Care assistant").click()
     expect(page.get_by_text("Never enter personal or medical data.")).to_be_visible()
@@ -51,7 +54,9 @@ def test_employer_posts_a_place_and_the_reviewing_coordinator_publishes_it(page,
 
     login(page, base_url, "coordinator@voorbeeld.nl")
     to_english(page)
-    page.goto(f"{base_url}/curation/places?status=submitted")
+    check_a11y(page)  # the home page says places wait for review
+    page.get_by_role("link", name=re.compile("Places waiting for review")).click()
+    expect(page.get_by_role("link", name="To review")).to_have_count(0)  # the current view
     check_a11y(page)
     page.get_by_role("link", name=TITLE).click()
     expect(page.get_by_text("This place waits for your review.")).to_be_visible()
