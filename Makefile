@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app registry
 STAMP := $(VENV)/.installed
 export REGISTRY_ENV ?= development
 
-.PHONY: run test install translations translations-update migrate seed lint format bench clean
+.PHONY: run test install translations translations-update migrate seed lint format bench loadtest clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ test: translations
 
 bench: translations
 	$(BIN)/python -m bench.match_search
+
+# Pages at national scale (issue 17): PostgreSQL database registry_scale on the local server
+# (created and filled by `flask seed scale` when missing), gunicorn with 4 workers, Redis for
+# the rate limits, Locust headless for 60 s at 16 users. Needs PostgreSQL and Redis running.
+loadtest: translations
+	$(BIN)/python -m bench.loadtest
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

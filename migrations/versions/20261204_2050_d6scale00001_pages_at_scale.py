@@ -7,7 +7,7 @@ Create Date: 2026-12-04 20:50:00
 """
 
 import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+from alembic import op
 
 revision = "d6scale00001"
 down_revision = "d5srch000001"
@@ -16,8 +16,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("places", schema=None) as batch_op:
+        batch_op.create_index("ix_places_status_created", ["status", "created_at"], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("places", schema=None) as batch_op:
+        batch_op.drop_index("ix_places_status_created")

@@ -127,3 +127,9 @@ class Place(TimestampMixin, Base):
 
     employer: Mapped[Employer] = relationship()
     networks: Mapped[list[Network]] = relationship(secondary=place_networks, lazy="selectin")
+
+
+# Open places by creation time (issue 17): the to-do count "new places since your last
+# search" and "newest first" lists seek the few recent open places instead of scanning a
+# network's thousands. Migration d6scale00001.
+ix_places_status_created = Index("ix_places_status_created", Place.status, Place.created_at)

@@ -25,7 +25,7 @@ from registry.models import (
     User,
     UserRole,
 )
-from registry.services import mail, sessions, throttle
+from registry.services import mail, paging, sessions, throttle
 from registry.services.context import Context
 from registry.services.errors import NotFound, ServiceError, ValidationFailed
 
@@ -357,6 +357,13 @@ def get_user(ctx: Context, user_id: int) -> User:
 def list_users(ctx: Context) -> list[User]:
     ctx.require(Action.USER_MANAGE)
     return list(ctx.session.scalars(select(User).order_by(func.lower(User.display_name))))
+
+
+def users_page(ctx: Context, page: int = 1) -> paging.Page[User]:
+    """One page (50) of the users by name (issue 17)."""
+    ctx.require(Action.USER_MANAGE)
+    query = select(User).order_by(func.lower(User.display_name), User.id)
+    return paging.paginate(ctx.session, query, page)
 
 
 def set_language(ctx: Context, user: User, language: str) -> None:

@@ -29,7 +29,7 @@ from registry.models import (
     network_coordinators,
 )
 from registry.models.base import utcnow
-from registry.services import mail
+from registry.services import mail, paging
 from registry.services.context import Context
 from registry.services.errors import NotFound
 
@@ -374,6 +374,18 @@ def inbox(ctx: Context, limit: int = 100) -> list[Notification]:
             .limit(limit)
         )
     )
+
+
+def inbox_page(ctx: Context, page: int = 1) -> paging.Page[Notification]:
+    """One page (50) of the actor's notifications, newest first (issue 17)."""
+    if ctx.actor is None:
+        return paging.Page([], 1, paging.PAGE_SIZE, 0)
+    query = (
+        select(Notification)
+        .where(Notification.user_id == ctx.actor_id)
+        .order_by(Notification.id.desc())
+    )
+    return paging.paginate(ctx.session, query, page)
 
 
 def unread_count(session: Session, user_id: int) -> int:

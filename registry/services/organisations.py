@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from registry.domain.geo import parse_postcode
 from registry.domain.permissions import (
@@ -28,7 +28,9 @@ from registry.models import (
     Network,
     NetworkKind,
     SizeClass,
+    User,
 )
+from registry.services import paging
 from registry.services.context import Context
 from registry.services.errors import NotFound, ValidationFailed
 
@@ -249,6 +251,20 @@ def list_employers(ctx: Context) -> list[Employer]:
     ]
 
 
+def employers_page(ctx: Context, page: int = 1) -> paging.Page[Employer]:
+    """One page (50) of :func:`list_employers`: an administrator's in the database, anyone
+    else's from the employers of their own networks (issue 17)."""
+    actor = ctx.require(Action.NETWORK_LIST)
+    if actor.is_(Role.ADMIN):
+        query = select(Employer).order_by(Employer.legal_name, Employer.id)
+        return paging.paginate(ctx.session, query, page)
+    visible = list_employers(ctx)
+    per = paging.PAGE_SIZE
+    pages = max(1, -(-len(visible) // per))
+    page = min(max(1, page), pages)
+    return paging.Page(visible[(page - 1) * per : page * per], page, per, len(visible))
+
+
 # --- memberships -------------------------------------------------------------------------
 
 
@@ -376,3 +392,19 @@ def get_coach_organisation(ctx: Context, org_id: int) -> CoachOrganisation:
 def list_coach_organisations(ctx: Context) -> list[CoachOrganisation]:
     ctx.require(Action.COACH_ORG_MANAGE)
     return list(ctx.session.scalars(select(CoachOrganisation).order_by(CoachOrganisation.name)))
+
+
+def coach_organisations_page(ctx: Context, page: int = 1) -> paging.Page[CoachOrganisation]:
+    """One page (50) of the coach organisations with their coaches loaded in one statement
+    (the list shows how many; issue 17)."""
+    ctx.require(Action.COACH_ORG_MANAGE)
+    query = (
+        select(CoachOrganisation)
+        .order_by(CoachOrganisation.name, CoachOrganisation.id)
+        .options(
+            selectinload(CoachOrganisation.coaches).options(
+                lazyload(User.roles), lazyload(User.coordinated_networks), lazyload(User.employers)
+            )
+        )
+    )
+    return paging.paginate(ctx.session, query, page)

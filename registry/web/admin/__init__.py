@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from registry.domain.permissions import Action, Role
 from registry.models import CoachOrganisationKind
-from registry.services import accounts, todo, two_factor
+from registry.services import accounts, paging, todo, two_factor
 from registry.services import labels as enum_labels
 from registry.services import organisations as orgs
 from registry.services.errors import ValidationFailed
@@ -79,9 +79,15 @@ def users():
     ctx = service_context()
     show = request.args.get("show", "")[:20]
     found = todo.follow_up_users(ctx, show) if show else None
+    page = (
+        paging.Page(found, 1, max(1, len(found)), len(found))
+        if found is not None
+        else accounts.users_page(ctx, paging.page_number(request.args))
+    )
     return render_template(
         "admin/users.html",
-        users=found if found is not None else accounts.list_users(ctx),
+        users=found if found is not None else page.items,
+        page=page,
         roles=ROLE_LABELS,
         show=show if found is not None else "",
     )
@@ -151,8 +157,9 @@ def reset_two_factor(user_id: int):
 @login_required
 def coach_orgs():
     ctx = service_context()
+    page = orgs.coach_organisations_page(ctx, paging.page_number(request.args))
     return render_template(
-        "admin/coach_orgs.html", orgs=orgs.list_coach_organisations(ctx), kinds=ORG_KIND_LABELS
+        "admin/coach_orgs.html", orgs=page.items, page=page, kinds=ORG_KIND_LABELS
     )
 
 

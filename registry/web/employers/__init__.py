@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -14,6 +14,7 @@ from registry.domain.permissions import Action, Role
 from registry.models import SizeClass
 from registry.services import labels as enum_labels
 from registry.services import organisations as orgs
+from registry.services import paging
 from registry.services.errors import ValidationFailed
 from registry.web.forms import SBI_SECTIONS, dutch_postcode, kvk_number
 from registry.web.helpers import apply_errors, service_context
@@ -62,7 +63,8 @@ class EmployerForm(FlaskForm):
 @login_required
 def index():
     ctx = service_context()
-    return render_template("employers/index.html", employers=orgs.list_employers(ctx))
+    page = orgs.employers_page(ctx, paging.page_number(request.args))
+    return render_template("employers/index.html", employers=page.items, page=page)
 
 
 @bp.route("/new", methods=["GET", "POST"])

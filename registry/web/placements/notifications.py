@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -11,6 +11,7 @@ from wtforms import SelectField
 
 from registry.models import DeliveryMode
 from registry.services import notifications as service
+from registry.services import paging
 from registry.web.helpers import service_context
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -37,9 +38,11 @@ class ReadForm(FlaskForm):
 def index():
     ctx = service_context()
     form = PreferenceForm(mode=service.preference(ctx.session, ctx.actor_id).value)
+    page = service.inbox_page(ctx, paging.page_number(request.args))
     return render_template(
         "placements/notifications.html",
-        notes=service.inbox(ctx),
+        notes=page.items,
+        page=page,
         form=form,
         read_form=ReadForm(),
     )
