@@ -41,17 +41,32 @@ def test_coach_searches_places_for_a_candidate(page, base_url, live_server):
     for section in ("#h-matches", "#h-signals", "#h-near"):
         expect(page.locator(section)).to_be_visible()
     expect(page.locator("#search-map.leaflet-container")).to_be_visible()
-    # The travel radius, the candidate's area and the result markers are drawn as
-    # vectors, and no script error occurred while drawing them.
+    # The travel radius and the candidate's area are drawn as vectors, the results as
+    # markers carrying the legend's symbols (issue 15), without a script error.
     expect(page.locator("#search-map path.leaflet-interactive").first).to_be_attached()
-    assert page.locator("#search-map path.leaflet-interactive").count() >= 3
+    assert page.locator("#search-map path.leaflet-interactive").count() >= 2
     assert not page_errors, page_errors
-    hits = page.locator(".search-hit")
-    if hits.count():
-        first = hits.first.locator("details")
-        first.locator("summary").click()
-        expect(first.locator("table.explanation")).to_be_visible()
-        expect(first.locator(".marker").first).to_be_visible()
+    rows = page.locator("tr.hit")
+    if rows.count():
+        assert page.locator("#search-map .map-marker").count() == rows.count()
+        # matches are drawn above near misses
+        z = page.eval_on_selector_all(
+            "#search-map .leaflet-marker-icon:has(.map-marker)",
+            "els => els.map(e => [e.querySelector('.map-marker').className, +e.style.zIndex])",
+        )
+        match_z = [v for c, v in z if "map-marker-match" in c]
+        near_z = [v for c, v in z if "map-marker-near_miss" in c]
+        if match_z and near_z:
+            assert min(match_z) > max(near_z)
+        # opening a row loads its explanation in place (htmx), conflicts first
+        first = rows.first
+        place_id = first.get_attribute("id").removeprefix("place-")
+        first.locator("th a").click()
+        expect(page.locator(f"#why-{place_id} .explanation-panel")).to_be_visible()
+        expect(page).to_have_url(re.compile(r"/search($|\?)"))  # stayed on the list
+        # a marker opens its row
+        page.locator("#search-map .map-marker").last.click(force=True)
+        expect(page.locator("tr.hit.is-current")).to_have_count(1)
     check_a11y(page)
 
     page.fill("#km", "5")
