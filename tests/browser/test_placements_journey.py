@@ -169,6 +169,11 @@ def _in_dutch(page) -> None:
 def _submit_move(page, target: str) -> None:
     page.locator(f"form.move-form:has(input[name=target][value={target}]) button").click()
     page.wait_for_load_state()
+    confirm = page.locator("button[data-confirmed-action]")
+    if confirm.count():  # a step that cannot be undone is confirmed on a page (issue 14)
+        check_a11y(page)
+        confirm.click()
+        page.wait_for_load_state()
 
 
 def _download_pdf(page, href_part: str) -> bytes:

@@ -94,8 +94,15 @@ def test_journey_propose_accept_start_complete_with_documents(client, session, w
     _as(client, world.contact_a)
     bad = client.post(f"/placements/{placement.id}/move", {"target": "completed"})
     assert bad.status_code == 422  # outcome required
-    done = client.post(
+    asked = client.post(
         f"/placements/{placement.id}/move", {"target": "completed", "outcome": "hired"}
+    )
+    assert asked.status_code == 200 and "data-confirmed-action" in asked.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Placement, placement.id).status is Status.STARTED  # only asked
+    done = client.post(
+        f"/placements/{placement.id}/move",
+        {"target": "completed", "outcome": "hired", "confirmed": "yes"},
     )
     assert done.status_code == 302
     ev = client.post(
@@ -138,7 +145,12 @@ def test_decline_from_the_page_needs_a_reason(client, session, world, make_ctx, 
     assert client.post(f"/placements/{p.id}/move", {"target": "declined"}).status_code == 422
     ok = client.post(
         f"/placements/{p.id}/move",
-        {"target": "declined", "reason": "timing", "reason_text": "Na de zomer"},
+        {
+            "target": "declined",
+            "reason": "timing",
+            "reason_text": "Na de zomer",
+            "confirmed": "yes",
+        },
     )
     assert ok.status_code == 302
     session.expire_all()
@@ -272,3 +284,44 @@ def test_start_date_before_the_acceptance_is_a_field_error(client, session, worl
     assert "field-error" in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(Placement, p.id).status is Status.ACCEPTED
+
+
+def test_declining_is_confirmed_on_a_page_that_names_what_happens(
+    client, session, world, make_ctx, setup
+):
+    """Issue 14: the first post only asks (no script, a plain form), naming the candidate,
+    the place, the reason and who hears it; the verb button takes the step."""
+    pl, cand = setup
+    p = proposal(make_ctx, world.coach, cand, pl, signal_reasons={"lifting": "ok"})
+    client.login(world.contact_a.email)
+    data = {"target": "declined", "reason": "timing", "reason_text": "Na de zomer"}
+    asked = client.post(f"/placements/{p.id}/move", data)
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert cand.pseudonym in html and pl.title in html
+    assert 'name="confirmed" value="yes"' in html and 'name="reason" value="timing"' in html
+    assert "<script" not in html.split("<main", 1)[1]
+    session.expire_all()
+    assert session.get(Placement, p.id).status is Status.PROPOSED
+    assert client.post(f"/placements/{p.id}/move", {**data, "confirmed": "yes"}).status_code == 302
+    session.expire_all()
+    assert session.get(Placement, p.id).status is Status.DECLINED
+
+
+def test_no_confirmation_page_for_a_step_the_user_may_not_take(
+    client, session, world, make_ctx, setup
+):
+    pl, cand = setup
+    p = proposal(make_ctx, world.coach, cand, pl, signal_reasons={"lifting": "ok"})
+    client.login(world.coach.email)  # the coach may withdraw, not decline
+    refused = client.post(f"/placements/{p.id}/move", {"target": "declined", "reason": "timing"})
+    assert refused.status_code in (403, 409)
+    asked = client.post(f"/placements/{p.id}/move", {"target": "withdrawn"})
+    assert asked.status_code == 200 and "data-confirmed-action" in asked.get_data(as_text=True)
+    _as(client, world.contact_b)  # not a party at all
+    assert (
+        client.post(
+            f"/placements/{p.id}/move", {"target": "withdrawn", "confirmed": "yes"}
+        ).status_code
+        == 403
+    )

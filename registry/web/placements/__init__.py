@@ -36,6 +36,7 @@ from registry.services import paging
 from registry.services import placements as svc
 from registry.services.documents import certificate_available
 from registry.services.errors import ServiceError, ValidationFailed
+from registry.web import confirm as confirm_page
 from registry.web.forms import FiniteDecimalField, bounded_id
 from registry.web.helpers import apply_errors, service_context
 
@@ -318,6 +319,8 @@ def move(placement_id: int):
     form = _move_form_for(target)
     if not form.validate_on_submit():
         return _render_show(ctx, placement, {target: form}, status=422)
+    if _needs_confirmation(ctx, placement, target, form):
+        return _confirm_move(placement, target, form)
     try:
         _apply_move(ctx, placement_id, target, form)
     except ValidationFailed as exc:
@@ -452,3 +455,99 @@ def document(placement_id: int, kind: str):
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# --- confirming steps that cannot be undone (issue 14) -------------------------------------
+
+# Steps that end a proposal or a placement, or tell the other parties it ended: the first
+# post shows a page saying what happens and to whom; the second (confirmed) takes the step.
+CONFIRM_TARGETS = frozenset(
+    {Status.DECLINED, Status.WITHDRAWN, Status.CANCELLED, Status.COMPLETED, Status.ENDED_EARLY}
+)
+# What the service requires before the step (missing: it answers with the field error).
+REQUIRED_FOR = {
+    Status.DECLINED: "reason",
+    Status.ENDED_EARLY: "reason",
+    Status.COMPLETED: "outcome",
+}
+
+
+def _needs_confirmation(ctx, placement, target: Status, form: MoveForm) -> bool:
+    if target not in CONFIRM_TARGETS or request.form.get("confirmed") == "yes":
+        return False
+    required = REQUIRED_FOR.get(target)
+    if required and not getattr(form, required).data:
+        return False
+    return target in svc.allowed_moves(ctx, placement)  # otherwise the service refuses
+
+
+def _consequences(placement, target: Status, form: MoveForm) -> list[object]:
+    names = {"pseudonym": placement.candidate.pseudonym, "place": placement.place.title}
+    reason = dict(form.reason.choices).get(form.reason.data) if form.reason.data else None
+    lines: list[object] = []
+    if target is Status.DECLINED:
+        lines = [
+            _l("The coach hears that you declined the proposal of %(pseudonym)s.", **names),
+            _l("The proposal cannot be answered again; the coach may propose someone else."),
+        ]
+    elif target is Status.WITHDRAWN:
+        lines = [
+            _l("The host hears that the proposal for %(place)s was withdrawn.", **names),
+            _l("The proposal ends; you can make a new one later."),
+        ]
+    elif target is Status.CANCELLED:
+        lines = [
+            _l("The placement of %(pseudonym)s at %(place)s does not go ahead.", **names),
+            _l("The coach, the host and the home employer hear it; the slot is free again."),
+        ]
+    elif target is Status.COMPLETED:
+        outcome = dict(form.outcome.choices).get(form.outcome.data, "")
+        lines = [
+            _l("The placement of %(pseudonym)s at %(place)s is completed.", **names),
+            _l("Outcome: %(outcome)s.", outcome=outcome),
+            _l(
+                "The coach, the host and the home employer hear it; the weeks count in the "
+                "reciprocity balance, and the evaluation and the certificate follow."
+            ),
+        ]
+    elif target is Status.ENDED_EARLY:
+        lines = [
+            _l("The placement of %(pseudonym)s at %(place)s ends early.", **names),
+            _l(
+                "The coach, the host and the home employer hear it; the weeks so far count "
+                "in the reciprocity balance."
+            ),
+        ]
+    if reason:
+        lines.append(_l("Reason: %(reason)s.", reason=reason))
+    lines.append(_l("This cannot be undone."))
+    return lines
+
+
+CONFIRM_TITLES = {
+    Status.DECLINED: _l("Decline the proposal of %(pseudonym)s for %(place)s?"),
+    Status.WITHDRAWN: _l("Withdraw the proposal of %(pseudonym)s for %(place)s?"),
+    Status.CANCELLED: _l("Cancel the placement of %(pseudonym)s at %(place)s?"),
+    Status.COMPLETED: _l("Complete the placement of %(pseudonym)s at %(place)s?"),
+    Status.ENDED_EARLY: _l("End the placement of %(pseudonym)s at %(place)s early?"),
+}
+
+
+def _confirm_move(placement, target: Status, form: MoveForm):
+    names = {"pseudonym": placement.candidate.pseudonym, "place": placement.place.title}
+    fields = {"target": target.value, "confirmed": "yes"}
+    for name in ("reason", "reason_text", "outcome"):
+        if getattr(form, name).data:
+            fields[name] = getattr(form, name).data
+    if form.on.data:
+        fields["on"] = form.on.data.isoformat()
+    return confirm_page.render(
+        confirm_page.Confirmation(
+            title=str(CONFIRM_TITLES[target]) % names,
+            consequences=_consequences(placement, target, form),
+            action=url_for(".move", placement_id=placement.id),
+            verb=ACTION_LABELS[target],
+            cancel=url_for(".show", placement_id=placement.id),
+            fields=fields,
+        )
+    )
