@@ -104,3 +104,18 @@ def test_every_place_field_the_history_names_has_a_label():
     from registry.services.places import SNAPSHOT_FIELDS
 
     assert {*SNAPSHOT_FIELDS, "networks"} <= set(labels.PLACE_FIELD)
+
+
+@pytest.mark.parametrize(
+    ("count", "dutch"),
+    [(1, "1 voordracht wacht op je antwoord"), (3, "3 voordrachten wachten op je antwoord")],
+)
+def test_a_count_meets_its_noun_in_the_right_number(app, count, dutch):
+    from flask import render_template_string
+
+    template = (
+        '{{ ngettext("%(num)s proposal waits for your answer", '
+        '"%(num)s proposals wait for your answer", n) }}'
+    )
+    with app.test_request_context(), force_locale("nl"):
+        assert render_template_string(template, n=count) == dutch
