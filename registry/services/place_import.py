@@ -33,6 +33,7 @@ from sqlalchemy import select
 from registry.domain.permissions import Action
 from registry.domain.workload import CONDITIONS, EXPOSURES, Demand, all_dimensions
 from registry.models import Place, PlaceKind, PlaceStatus
+from registry.services import labels
 from registry.services import places as svc
 from registry.services.context import Context
 from registry.services.errors import Conflict, PermissionDenied, ValidationFailed
@@ -727,41 +728,110 @@ def to_xlsx(header: list[str], rows: Iterable[Mapping[str, Any]], legend: bool =
         sheet.append([_safe(row.get(c)) if row.get(c) is not None else None for c in header])
     sheet.freeze_panes = "A2"
     if legend:
-        _legend(workbook.create_sheet("legend"))
+        _legend(workbook.create_sheet(str(_l("Explanation"))[:31]))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
 
 
-def legend_rows() -> list[tuple[str, str]]:
-    """(column, allowed values) explaining the template."""
-    rows = [
-        ("kind", ", ".join(k.value for k in PlaceKind)),
-        ("networks", str(_l("network names, separated by ;"))),
-        ("schedule_days", ",".join(svc.DAYS)),
-        ("offers", ",".join(svc.OFFERS)),
-        (
-            "exposures",
-            ",".join(f.key for f in EXPOSURES) + " | none | " + str(_l("empty = not stated")),
-        ),
-        (
-            "conditions",
-            ",".join(f.key for f in CONDITIONS) + " | none | " + str(_l("empty = not stated")),
-        ),
-        ("yes/no", "yes, no"),
-        ("dates", "YYYY-MM-DD"),
-    ]
-    for dim in all_dimensions():
-        bands = "; ".join(f"{i} = {b.label_en}" for i, b in enumerate(dim.bands))
-        rows.append((f"demand_{dim.key}", f"{dim.label_en}: {bands}"))
-        rows.append((f"demand_{dim.key}_flags", "incidental, adjustable"))
-    return rows
+COLUMN_HELP = {
+    "external_ref": _l("Your own reference for the place; a row with a known reference updates it"),
+    "kind": _l("Kind of place"),
+    "title": _l("Title"),
+    "function": _l("Function"),
+    "sector": _l("Sector (SBI section)"),
+    "description": _l("Description of the work"),
+    "postcode": _l("Postcode"),
+    "house_number": _l("House number (optional)"),
+    "networks": _l("Offer to networks"),
+    "slots": _l("Places at the same time"),
+    "min_hours_week": _l("Minimum hours per week"),
+    "usual_hours_week": _l("Usual hours per week"),
+    "lower_start_allowed": _l("A lower start with build-up is possible"),
+    "schedule_days": _l("Working days"),
+    "evening_work": _l("Evening work"),
+    "weekend_work": _l("Weekend work"),
+    "available_from": _l("Available from"),
+    "available_until": _l("Available until"),
+    "ongoing": _l("Ongoing (no end date)"),
+    "typical_weeks": _l("Typical duration (weeks)"),
+    "intake_cap_per_month": _l("At most this many new proposals a month"),
+    "offers": _l("What the host offers"),
+    "contact_name": _l("Contact person"),
+    "contact_email": _l("Contact e-mail"),
+    "contact_phone": _l("Contact phone"),
+    "exposures": _l("Physical environment (exposures)"),
+    "conditions": _l("Working conditions the place can offer"),
+}
+YES_NO_COLUMNS = BOOL_COLUMNS
+
+
+def column_help(column: str) -> str:
+    """What an import column means, in the reader's language (the template's second
+    sheet and the import errors name it)."""
+    if column in COLUMN_HELP:
+        return str(COLUMN_HELP[column])
+    if column.startswith("demand_"):
+        key = column.removeprefix("demand_").removesuffix("_flags")
+        dims = {d.key: d for d in all_dimensions()}
+        if key in dims:
+            if column.endswith("_flags"):
+                return str(
+                    _l(
+                        "Workload %(item)s: 'incidental' (only an incidental peak) and/or "
+                        "'adjustable' (the work can be adjusted)",
+                        item=dims[key].label(),
+                    )
+                )
+            return str(_l("Workload: %(item)s", item=dims[key].label()))
+    return ""
+
+
+def _values(column: str) -> str:
+    """The values a column takes, with their meaning in the reader's language."""
+    if column == "kind":
+        return ", ".join(f"{k.value} = {labels.label(labels.PLACE_KIND, k)}" for k in PlaceKind)
+    if column == "networks":
+        return str(_l("network names, separated by ;"))
+    if column == "schedule_days":
+        return ",".join(svc.DAYS)
+    if column == "offers":
+        return ",".join(svc.OFFERS)
+    if column in ("exposures", "conditions"):
+        flags = EXPOSURES if column == "exposures" else CONDITIONS
+        listed = ", ".join(f"{f.key} = {f.label()}" for f in flags)
+        return f"{listed} | none | {_l('empty = not stated')}"
+    if column in YES_NO_COLUMNS:
+        return "yes, no"
+    if column in DATE_COLUMNS:
+        return "YYYY-MM-DD"
+    if column in INT_COLUMNS:
+        return str(_l("a whole number"))
+    if column.startswith("demand_"):
+        if column.endswith("_flags"):
+            return "incidental, adjustable"
+        key = column.removeprefix("demand_")
+        dim = next(d for d in all_dimensions() if d.key == key)
+        return "; ".join(f"{i} = {b.label()}" for i, b in enumerate(dim.bands))
+    return ""
+
+
+def legend_rows() -> list[tuple[str, str, str]]:
+    """(column, what it means, values) for every column of the template."""
+    return [(column, column_help(column), _values(column)) for column in columns()]
 
 
 def _legend(sheet) -> None:
-    sheet.append(["column", "values"])
-    for column, values in legend_rows():
-        sheet.append([column, values])
+    from openpyxl.styles import Font
+
+    sheet.append([str(_l("Column")), str(_l("What it means")), str(_l("Values"))])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in legend_rows():
+        sheet.append([_safe(v) for v in row])
+    sheet.column_dimensions["A"].width = 28
+    sheet.column_dimensions["B"].width = 60
+    sheet.column_dimensions["C"].width = 80
 
 
 def template_file(fmt: str, network_names: list[str]) -> bytes:

@@ -34,6 +34,13 @@ def sector_name(code: str | None) -> str:
     return code or ""
 
 
+def import_column_help(column: str) -> str:
+    """What an import column means (the import report names it next to an error)."""
+    from registry.services.place_import import column_help
+
+    return column_help(column)
+
+
 def register(app: Flask) -> None:
     """Add the filters and the ``labels`` global to the app's Jinja environment, and
     translate the workload catalogue through the message catalogues."""
@@ -54,5 +61,6 @@ def register(app: Flask) -> None:
         label=labels.label,
         fit_summary=labels.fit_summary,
         sector_name=sector_name,
+        import_column_help=import_column_help,
         verdict_count=labels.verdict_count,
     )
