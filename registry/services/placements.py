@@ -59,6 +59,7 @@ from registry.services import ledger as ledger_service
 from registry.services import notifications, paging
 from registry.services.context import Context
 from registry.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from registry.services.value_checks import check_hours_per_week
 
 OPEN_STATUSES = (Status.PROPOSED, Status.ACCEPTED, Status.STARTED)
 MAX_TEXT = 2000
@@ -476,11 +477,35 @@ def _fit_snapshot(match: MatchResult) -> dict[str, Any]:
     }
 
 
+def check_proposal_input(ctx: Context, data: ProposalInput) -> None:
+    """Every problem of a proposal's values at once, also those that need the database
+    (signals to explain, the end week, the candidate's names in the text), without saving
+    (issue 14). Whether the proposal is possible at all is ``check_proposal``'s."""
+    check = check_proposal(ctx, data.candidate_id, data.place_id, data.network_id)
+    if check.problems:
+        return
+    errors = _proposal_errors(ctx, data, check)
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def propose(ctx: Context, data: ProposalInput) -> Placement:
     """A coach proposes a candidate for a place."""
     check = check_proposal(ctx, data.candidate_id, data.place_id, data.network_id)
     if check.problems:
         raise Conflict(check.problems[0])
+    errors = _proposal_errors(ctx, data, check)
+    if errors:
+        raise ValidationFailed(errors)
+    motivation = (data.motivation or "").strip()
+    reasons = {k: (v or "").strip() for k, v in (data.signal_reasons or {}).items()}
+    network = next((n for n in check.networks if n.id == data.network_id), check.networks[0])
+    return _record_proposal(ctx, data, check, network, motivation, reasons)
+
+
+def _proposal_errors(
+    ctx: Context, data: ProposalInput, check: ProposalCheck
+) -> dict[str, list[object]]:
     errors: dict[str, list[object]] = {}
     motivation = (data.motivation or "").strip()
     if not motivation:
@@ -504,9 +529,20 @@ def propose(ctx: Context, data: ProposalInput) -> Placement:
         errors["confirm_past_end"] = [
             _l("This place runs past the candidate's end week: confirm to propose anyway.")
         ]
-    if errors:
-        raise ValidationFailed(errors)
-    network = next((n for n in check.networks if n.id == data.network_id), check.networks[0])
+    hours_problem = check_hours_per_week(data.hours_per_week)  # one rule for hours
+    if hours_problem is not None:
+        errors["hours_per_week"] = [hours_problem]
+    return errors
+
+
+def _record_proposal(
+    ctx: Context,
+    data: ProposalInput,
+    check: ProposalCheck,
+    network: Network,
+    motivation: str,
+    reasons: dict[str, str],
+) -> Placement:
     candidate, place = check.candidate, check.place
     with ctx.transaction():
         placement = Placement(

@@ -325,3 +325,32 @@ def test_no_confirmation_page_for_a_step_the_user_may_not_take(
         ).status_code
         == 403
     )
+
+
+def test_proposal_form_with_four_problems_shows_all_four(client, session, world, setup):
+    """Issue 14: the field checks and the service's checks (the signal's reason, the start
+    date) come back together, and nothing is saved."""
+    import datetime as dt
+
+    from tests.web.test_error_summary import summary
+
+    pl, cand = setup
+    client.login(world.coach.email)
+    url = f"/placements/propose?candidate={cand.id}&place={pl.id}"
+    response = client.post(
+        url,
+        {
+            "motivation": "",  # required
+            "network_id": world.net_a.id,
+            "planned_start": (dt.date.today() - dt.timedelta(days=2)).isoformat(),  # past
+            "hours_per_week": "70",  # more than 60
+            # no reason for the lifting signal
+        },
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    count, links = summary(html)
+    assert count == 4
+    assert set(links) == {"motivation", "planned_start", "hours_per_week"}  # + the signal
+    assert "lifting" in html.split("error-summary", 1)[1].split("</div>", 1)[0]
+    assert session.scalar(select(Placement)) is None

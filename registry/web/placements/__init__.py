@@ -26,7 +26,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from registry.domain import workload
 from registry.domain.permissions import Action
@@ -37,7 +37,8 @@ from registry.services import placements as svc
 from registry.services.documents import certificate_available
 from registry.services.errors import ServiceError, ValidationFailed
 from registry.web import confirm as confirm_page
-from registry.web.forms import FiniteDecimalField, bounded_id
+from registry.web.forms import FiniteDecimalField, bounded_id, validate_all
+from registry.web.forms import hours_per_week as week_hours
 from registry.web.helpers import apply_errors, service_context
 
 bp = Blueprint("placements", __name__, url_prefix="/placements")
@@ -97,7 +98,7 @@ class ProposalForm(FlaskForm):
     network_id = SelectField(_l("Network"), coerce=int)
     planned_start = DateField(_l("Preferred start date"), validators=[Optional()])
     hours_per_week = FiniteDecimalField(
-        _l("Hours per week at the start"), places=1, validators=[Optional(), NumberRange(1, 60)]
+        _l("Hours per week at the start"), places=1, validators=[Optional(), week_hours]
     )
     confirm_past_end = BooleanField(
         _l("I confirm this place may run past the candidate's end week and have discussed it")
@@ -116,10 +117,10 @@ class AgreementForm(FlaskForm):
     planned_start = DateField(_l("Start date"), validators=[Optional()])
     planned_end = DateField(_l("End date"), validators=[Optional()])
     hours_per_week = FiniteDecimalField(
-        _l("Hours per week"), places=1, validators=[Optional(), NumberRange(1, 60)]
+        _l("Hours per week"), places=1, validators=[Optional(), week_hours]
     )
     target_hours_per_week = FiniteDecimalField(
-        _l("Target hours per week"), places=1, validators=[Optional(), NumberRange(1, 60)]
+        _l("Target hours per week"), places=1, validators=[Optional(), week_hours]
     )
     build_up = TextAreaField(_l("Build-up of hours"), validators=[Length(max=2000)])
     tasks = TextAreaField(_l("Tasks"), validators=[Length(max=2000)])
@@ -210,23 +211,25 @@ def propose():
     reasons = {
         k: request.form.get(f"reason_{k}", "") for k in check.signal_keys + check.conflict_keys
     }
-    if form.validate_on_submit():
+
+    def proposal() -> svc.ProposalInput:
+        return svc.ProposalInput(
+            candidate_id=candidate_id,
+            place_id=place_id,
+            motivation=form.motivation.data or "",
+            signal_reasons=reasons,
+            confirm_past_end=form.confirm_past_end.data,
+            network_id=form.network_id.data,
+            planned_start=form.planned_start.data,
+            hours_per_week=float(form.hours_per_week.data)
+            if form.hours_per_week.data is not None
+            else None,
+        )
+
+    # Field checks and the service's checks in one round (issue 14).
+    if validate_all(form, lambda: svc.check_proposal_input(ctx, proposal())):
         try:
-            placement = svc.propose(
-                ctx,
-                svc.ProposalInput(
-                    candidate_id=candidate_id,
-                    place_id=place_id,
-                    motivation=form.motivation.data,
-                    signal_reasons=reasons,
-                    confirm_past_end=form.confirm_past_end.data,
-                    network_id=form.network_id.data,
-                    planned_start=form.planned_start.data,
-                    hours_per_week=float(form.hours_per_week.data)
-                    if form.hours_per_week.data
-                    else None,
-                ),
-            )
+            placement = svc.propose(ctx, proposal())
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
