@@ -178,6 +178,39 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
 
 
+SINGLE = {
+    "coach@voorbeeld.nl": ("/", "/candidates/", "/placements/"),
+    "werkgever@voorbeeld.nl": ("/", "/placements/inbox", "/places/"),
+    "coordinator@voorbeeld.nl": ("/", "/curation/places", "/dashboard/network/1"),
+}
+
+
+def single_user(args: argparse.Namespace) -> list[tuple[str, float]]:
+    """Each role's main pages requested one after another by one person (no concurrency):
+    what a page costs by itself, apart from queueing under load. Median of 3, in ms."""
+    import requests
+
+    base = f"http://{HOST}:{args.port}"
+    out = []
+    for email, urls in SINGLE.items():
+        with requests.Session() as s:
+            page = s.get(f"{base}/auth/login", timeout=30).text
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+            s.post(
+                f"{base}/auth/login",
+                data={"email": email, "password": "demo1234", "csrf_token": token.group(1)},
+                timeout=60,
+            )
+            for url in urls:
+                times = []
+                for _ in range(3):
+                    began = time.perf_counter()
+                    s.get(base + url, timeout=60)
+                    times.append((time.perf_counter() - began) * 1000)
+                out.append((f"{email.split('@')[0]} {url}", sorted(times)[1]))
+    return out
+
+
 def run_locust(env: dict[str, str], args: argparse.Namespace, out: Path) -> dict:
     samples = out / "samples.json"
     env = {**env, "LOADTEST_SAMPLES": str(samples)}
@@ -225,6 +258,9 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def restarts(log: Path, workers: int) -> tuple[int, list[str]]:
+    """Workers booted beyond the first ``workers`` (a crash or a timeout makes gunicorn boot
+    a new one), and the log lines that tell why. The SIGTERMs of our own stop are not
+    counted."""
     text_ = log.read_text(errors="replace") if log.exists() else ""
     booted = text_.count("Booting worker with pid")
     crashes = [
@@ -232,7 +268,8 @@ def restarts(log: Path, workers: int) -> tuple[int, list[str]]:
         for line in text_.splitlines()
         if "Fatal Python error" in line
         or "WORKER TIMEOUT" in line
-        or "was sent SIG" in line
+        or "was sent SIGKILL" in line
+        or "was sent SIGSEGV" in line
         or "exited with code" in line
     ]
     return max(0, booted - workers), crashes
@@ -288,7 +325,7 @@ def report(data: dict, args: argparse.Namespace) -> tuple[dict, list[str]]:
             f"{percentile(signin, 95):8.0f}"
         )
     for name, count in sorted(data.get("refused", {}).items()):
-        print(f"refused by the registry (422, e.g. the slot was just taken): {name}: {count}")
+        print(f"refused by the registry (409/422, a stale choice): {name}: {count}")
     everything = [ms for values in pages.values() for ms in values]
     summary = {
         "requests": len(everything),
@@ -310,11 +347,14 @@ def main() -> int:
     log.write_text("")
     server = start_gunicorn(env, args, log)
     try:
+        alone = single_user(args)
         data = run_locust(env, args, out)
     finally:
         stop(server)
+    load = os.getloadavg()
     restarted, crashes = restarts(log, args.workers)
     ledger_ok, ledger_line, bad_slots = checks(url, env)
+    print("one person alone (median of 3, ms): " + ", ".join(f"{n} {ms:.0f}" for n, ms in alone))
     summary, misses = report(data, args)
     print(
         f"gunicorn workers={args.workers} restarts={restarted}"
@@ -323,6 +363,8 @@ def main() -> int:
     print(f"ledger: {ledger_line}")
     print(f"slot invariant: {'OK' if bad_slots == 0 else f'{bad_slots} places violate it'}")
     print("targets: " + ("met" if not misses else "NOT met: " + "; ".join(misses)))
+    cores = os.cpu_count()
+    print(f"machine: {cores} cores, load average {load[0]:.1f} (1 min), {load[1]:.1f} (5 min)")
     print(f"files: {out}")
     print(
         f"loadtest users={args.users} seconds={args.seconds} requests={summary['requests']} "

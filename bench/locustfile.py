@@ -90,7 +90,7 @@ class _Person(HttpUser):
             return
         data = {**data, "csrf_token": token.group(1)}
         with self.client.post(url, data=data, name=name, catch_response=True) as response:
-            if response.status_code == 422:
+            if response.status_code in (409, 422):
                 REFUSED[name] = REFUSED.get(name, 0) + 1
                 response.success()
             elif response.status_code >= 400:
@@ -106,7 +106,7 @@ class Coach(_Person):
         self.candidates = _ids(
             r'href="/candidates/(\d+)"', self.page("/candidates/", "coach: candidate list")
         )  # noqa: E501
-        self.proposals: list[str] = []
+        self.explanations: list[str] = []
 
     def _candidate(self) -> int:
         return random.choice(self.candidates) if self.candidates else 1
@@ -137,14 +137,19 @@ class Coach(_Person):
             if response.status_code != 200:
                 response.failure(f"{response.status_code}")
                 return
-            links = re.findall(r'href="(/placements/propose\?[^"]+)"', response.text)
-            self.proposals = [link.replace("&amp;", "&") for link in links]
+            links = re.findall(r'href="(/candidates/\d+/search/places/\d+[^"]*)"', response.text)
+            self.explanations = [link.replace("&amp;", "&") for link in links]
 
     @task(2)
     def proposal(self) -> None:
-        if not self.proposals:
+        """Open one result's explanation, then the proposal form; sometimes propose."""
+        if not self.explanations:
             return
-        url = random.choice(self.proposals)
+        explanation = self.page(random.choice(self.explanations), "coach: explanation")
+        links = re.findall(r'href="(/placements/propose\?[^"]+)"', explanation)
+        if not links:
+            return
+        url = links[0].replace("&amp;", "&")
         form = self.page(url, "coach: proposal form")
         if random.random() < 0.35 and "network_id" in form:
             self._propose(url, form)
@@ -161,7 +166,6 @@ class Coach(_Person):
         for key in set(re.findall(r'name="(reason_[a-z_]+)"', form)):
             data[key] = "Besproken met de gastwerkgever; aanpassing mogelijk."
         self.write(url, data, "coach: propose (write)", form)
-        self.proposals.remove(url)
 
 
 class Employer(_Person):

@@ -850,13 +850,21 @@ def list_candidates(ctx: Context, filters: ListFilters = ListFilters()) -> Candi
         (CapacityProfile.candidate_id == Candidate.id) & CapacityProfile.is_current.is_(True),
     )
     ranked = []
+    needs_clock = filters.flag in (Flag.DECIDE, Flag.LATE)
     for cid, status, first, end_week, started, profile_id, review_on in ctx.session.execute(keys):
-        clock = timeline.clock(first, today, end_week, started)
-        stub = CandidateRow(
-            None, clock, profile_id, review_on is not None and review_on < today  # type: ignore[arg-type]
-        )
-        if _row_matches(stub, filters):
-            ranked.append(((status != TrajectoryStatus.ACTIVE, *clock.urgency, cid), cid))
+        last = timeline.end_date(first, end_week)  # the clock's urgency, without milestones
+        if needs_clock or filters.flag:
+            clock = timeline.clock(first, today, end_week, started) if needs_clock else None
+            stub = CandidateRow(
+                None,  # type: ignore[arg-type]
+                clock,  # type: ignore[arg-type]
+                profile_id,
+                review_on is not None and review_on < today,
+            )
+            if not _row_matches(stub, filters):
+                continue
+        urgency = (today > last, (last - today).days)
+        ranked.append(((status != TrajectoryStatus.ACTIVE, *urgency, cid), cid))
     ranked.sort()
     total = len(ranked)
     pages = max(1, -(-total // PAGE_SIZE))
@@ -897,13 +905,15 @@ class OverviewRow:
 @dataclass
 class NetworkOverview:
     network: Network
-    rows: list[OverviewRow]
+    rows: list[OverviewRow]  # the page shown (50, most urgent first)
     not_shared: int  # candidates searching this network without sharing consent (a count)
+    page: paging.Page[OverviewRow] | None = None
 
 
-def network_overview(ctx: Context, network_id: int) -> NetworkOverview:
+def network_overview(ctx: Context, network_id: int, page: int = 1) -> NetworkOverview:
     """The coordinator's pseudonymous overview: candidates whose profile is shared within
-    the network, most urgent first; the others only as a count."""
+    the network, most urgent first, 50 a page (only those shown are audited as listed);
+    the others only as a count."""
     nid = _valid_id(network_id)
     network = ctx.session.get(Network, nid) if nid else None
     if network is None:
@@ -936,15 +946,18 @@ def network_overview(ctx: Context, network_id: int) -> NetworkOverview:
             )
         )
     rows.sort(key=lambda r: r.clock.urgency)
+    per = paging.PAGE_SIZE
+    page = min(max(1, page), max(1, -(-len(rows) // per)))
+    shown = paging.Page(rows[(page - 1) * per : page * per], page, per, len(rows))
     with ctx.read_transaction():
         _audit_listed(
             ctx,
-            [r.id for r in rows],
+            [r.id for r in shown.items],
             (FieldGroup.FIT_SUMMARY, FieldGroup.TRAJECTORY_STATUS),
             list="network",
             network_id=network.id,
         )
-    return NetworkOverview(network, rows, hidden)
+    return NetworkOverview(network, shown.items, hidden, shown)
 
 
 def employer_candidates(ctx: Context, employer_id: int) -> tuple[Employer, list[OverviewRow]]:

@@ -622,7 +622,7 @@ def networks():
 @login_required
 def network(network_id: int):
     ctx = service_context()
-    overview = svc.network_overview(ctx, network_id)
+    overview = svc.network_overview(ctx, network_id, paging.page_number(request.args))
     return render_template(
         "candidates/network.html", overview=overview, today=ctx.today(), **_template_globals()
     )
