@@ -31,13 +31,15 @@ and hours bands with their labels.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import TracebackType
 from typing import NamedTuple
 
 __all__ = [
+    "N_",
+    "set_translator",
     "CONDITIONS",
     "DIMENSIONS",
     "EXPOSURES",
@@ -85,8 +87,32 @@ __all__ = [
 ]
 
 
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for a marker
+    """Mark an English label for extraction into the message catalogues (a no-op here:
+    the domain stays free of Flask; the web and service edge translate it)."""
+    return message
+
+
+Translator = Callable[[str, object], "str | None"]
+_translator: Translator | None = None
+
+
+def set_translator(translator: Translator | None) -> None:
+    """Install the edge's translator: ``(english msgid, locale) -> text``, or None when
+    the catalogue has no translation (then the Dutch text kept here is the fallback)."""
+    global _translator
+    _translator = translator
+
+
 def _pick(locale: object, nl: str, en: str) -> str:
-    """English for an 'en*' locale (str or babel Locale), Dutch otherwise (Dutch first)."""
+    """The label in the locale: through the message catalogue when a translator is
+    installed (the labels are msgids marked with ``N_``); without one, or for a label
+    the catalogue lacks (a dimension registered at run time), English for an 'en*'
+    locale and Dutch otherwise."""
+    if _translator is not None:
+        found = _translator(en, locale)
+        if found:
+            return found
     if locale is not None and str(locale).lower().startswith("en"):
         return en
     return nl
@@ -110,12 +136,12 @@ class Section:
 SECTIONS: dict[str, Section] = {
     s.code: s
     for s in (
-        Section("I", "Persoonlijk functioneren", "Personal functioning"),
-        Section("II", "Sociaal functioneren", "Social functioning"),
-        Section("III", "Fysieke omgevingseisen", "Physical environment"),
-        Section("IV", "Dynamische handelingen", "Dynamic movements"),
-        Section("V", "Statische houdingen", "Static postures"),
-        Section("VI", "Werktijden", "Working hours"),
+        Section("I", "Persoonlijk functioneren", N_("Personal functioning")),
+        Section("II", "Sociaal functioneren", N_("Social functioning")),
+        Section("III", "Fysieke omgevingseisen", N_("Physical environment requirements")),
+        Section("IV", "Dynamische handelingen", N_("Dynamic movements")),
+        Section("V", "Statische houdingen", N_("Static postures")),
+        Section("VI", "Werktijden", N_("Working hours")),
     )
 }
 
@@ -206,21 +232,21 @@ def _bands(*pairs: tuple[str, str]) -> tuple[Band, ...]:
     return tuple(Band(nl, en) for nl, en in pairs)
 
 
-_NONE = ("geen", "none")
-_SOMETIMES = ("soms", "sometimes")
-_REGULARLY = ("regelmatig", "regularly")
+_NONE = ("geen", N_("none"))
+_SOMETIMES = ("soms", N_("sometimes"))
+_REGULARLY = ("regelmatig", N_("regularly"))
 _HOURS_SHORT = (
-    ("minder dan een half uur", "less than half an hour"),
-    ("ongeveer 1 uur", "about 1 hour"),
-    ("ongeveer 4 uur", "about 4 hours"),
-    ("het grootste deel van de dag", "most of the day"),
+    ("minder dan een half uur", N_("less than half an hour")),
+    ("ongeveer 1 uur", N_("about 1 hour")),
+    ("ongeveer 4 uur", N_("about 4 hours")),
+    ("het grootste deel van de dag", N_("most of the day")),
 )
 _KG = (
-    ("tot 2 kg", "up to 2 kg"),
-    ("tot 5 kg", "up to 5 kg"),
-    ("tot 10 kg", "up to 10 kg"),
-    ("tot 15 kg", "up to 15 kg"),
-    ("meer dan 15 kg", "more than 15 kg"),
+    ("tot 2 kg", N_("up to 2 kg")),
+    ("tot 5 kg", N_("up to 5 kg")),
+    ("tot 10 kg", N_("up to 10 kg")),
+    ("tot 15 kg", N_("up to 15 kg")),
+    ("meer dan 15 kg", N_("more than 15 kg")),
 )
 
 DIMENSIONS: tuple[Dimension, ...] = (
@@ -228,99 +254,99 @@ DIMENSIONS: tuple[Dimension, ...] = (
         "attention",
         "I",
         "Aandacht vasthouden bij één taak",
-        "Sustained attention on one task",
+        N_("Sustained attention on one task"),
         _bands(
-            ("korter dan 5 minuten", "less than 5 minutes"),
-            ("korter dan 30 minuten", "less than 30 minutes"),
-            ("30 minuten of langer", "30 minutes or more"),
+            ("korter dan 5 minuten", N_("less than 5 minutes")),
+            ("korter dan 30 minuten", N_("less than 30 minutes")),
+            ("30 minuten of langer", N_("30 minutes or more")),
         ),
     ),
     Dimension(
         "time_pressure",
         "I",
         "Tijdsdruk, deadlines, productiepieken",
-        "Time pressure, deadlines, production peaks",
+        N_("Time pressure, deadlines, production peaks"),
         _bands(
             _NONE,
-            ("af en toe", "occasional"),
-            ("regelmatig", "regular"),
-            ("hoog tempo het grootste deel van de dag", "high pace most of the day"),
+            ("af en toe", N_("occasional")),
+            ("regelmatig", N_("regular")),
+            ("hoog tempo het grootste deel van de dag", N_("high pace most of the day")),
         ),
     ),
     Dimension(
         "structure",
         "I",
         "Vereiste zelfstandigheid",
-        "Independence required",
+        N_("Independence required"),
         _bands(
             (
                 "volledig voorgestructureerd werk met begeleiding",
-                "fully pre-structured work with supervision",
+                N_("fully pre-structured work with supervision"),
             ),
-            ("vaste werkwijze, enige begeleiding", "fixed methods, some supervision"),
-            ("zelfstandig werk", "independent work"),
+            ("vaste werkwijze, enige begeleiding", N_("fixed methods, some supervision")),
+            ("zelfstandig werk", N_("independent work")),
         ),
     ),
     Dimension(
         "customer_contact",
         "II",
         "Contact met klanten, patiënten of publiek",
-        "Contact with customers, patients or the public",
+        N_("Contact with customers, patients or the public"),
         _bands(
             _NONE,
-            ("af en toe", "occasional"),
-            ("regelmatig", "regular"),
-            ("intensief, ook met lastige klanten", "intensive, including difficult customers"),
+            ("af en toe", N_("occasional")),
+            ("regelmatig", N_("regular")),
+            ("intensief, ook met lastige klanten", N_("intensive, including difficult customers")),
         ),
     ),
     Dimension(
         "emotional_load",
         "II",
         "Omgaan met emotionele problemen van anderen",
-        "Dealing with other people's emotional problems",
+        N_("Dealing with other people's emotional problems"),
         _bands(
             _NONE,
-            ("licht", "light"),
-            ("matig", "moderate"),
-            ("zwaar (zorg, crisis)", "heavy (care, crisis)"),
+            ("licht", N_("light")),
+            ("matig", N_("moderate")),
+            ("zwaar (zorg, crisis)", N_("heavy (care, crisis)")),
         ),
     ),
     Dimension(
         "conflicts",
         "II",
         "Conflicten hanteren",
-        "Handling conflicts",
+        N_("Handling conflicts"),
         _bands(
             _NONE,
-            ("alleen telefonisch of schriftelijk", "only by phone or in writing"),
-            ("van aangezicht tot aangezicht", "face to face"),
+            ("alleen telefonisch of schriftelijk", N_("only by phone or in writing")),
+            ("van aangezicht tot aangezicht", N_("face to face")),
         ),
     ),
     Dimension(
         "teamwork",
         "II",
         "Samenwerken",
-        "Cooperation",
+        N_("Cooperation"),
         _bands(
-            ("alleen, eigen afgebakende taak", "alone, own delimited task"),
-            ("in een klein team", "in a small team"),
-            ("intensief teamwerk", "intensive team work"),
+            ("alleen, eigen afgebakende taak", N_("alone, own delimited task")),
+            ("in een klein team", N_("in a small team")),
+            ("intensief teamwerk", N_("intensive team work")),
         ),
     ),
     Dimension(
         "screen_work",
         "IV",
         "Toetsenbord- en muiswerk, uren per dag",
-        "Keyboard and mouse work, hours a day",
+        N_("Keyboard and mouse work, hours a day"),
         _bands(*_HOURS_SHORT),
         unit="h/day",
     ),
-    Dimension("lifting", "IV", "Tillen", "Lifting", _bands(*_KG), unit="kg"),
+    Dimension("lifting", "IV", "Tillen", N_("Lifting"), _bands(*_KG), unit="kg"),
     Dimension(
         "carrying",
         "IV",
         "Dragen tijdens het lopen",
-        "Carrying while walking",
+        N_("Carrying while walking"),
         _bands(*_KG),
         unit="kg",
     ),
@@ -328,12 +354,12 @@ DIMENSIONS: tuple[Dimension, ...] = (
         "push_pull",
         "IV",
         "Duwen en trekken",
-        "Pushing and pulling",
+        N_("Pushing and pulling"),
         _bands(
-            ("tot 100 N", "up to 100 N"),
-            ("tot 150 N", "up to 150 N"),
-            ("tot 250 N", "up to 250 N"),
-            ("meer dan 250 N", "more than 250 N"),
+            ("tot 100 N", N_("up to 100 N")),
+            ("tot 150 N", N_("up to 150 N")),
+            ("tot 250 N", N_("up to 250 N")),
+            ("meer dan 250 N", N_("more than 250 N")),
         ),
         unit="N",
     ),
@@ -341,13 +367,13 @@ DIMENSIONS: tuple[Dimension, ...] = (
         "bending",
         "IV",
         "Buigen, keer per uur",
-        "Bending, times an hour",
+        N_("Bending, times an hour"),
         _bands(
-            ("zelden", "rarely"),
-            ("tot 50 keer", "up to 50 times"),
-            ("tot 150 keer", "up to 150 times"),
-            ("tot 300 keer", "up to 300 times"),
-            ("vaker", "more often"),
+            ("zelden", N_("rarely")),
+            ("tot 50 keer", N_("up to 50 times")),
+            ("tot 150 keer", N_("up to 150 times")),
+            ("tot 300 keer", N_("up to 300 times")),
+            ("vaker", N_("more often")),
         ),
         unit="/h",
     ),
@@ -355,7 +381,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
         "walking",
         "IV",
         "Lopen tijdens het werk, uren per dag",
-        "Walking during work, hours a day",
+        N_("Walking during work, hours a day"),
         _bands(*_HOURS_SHORT),
         unit="h/day",
     ),
@@ -363,26 +389,26 @@ DIMENSIONS: tuple[Dimension, ...] = (
         "stairs_climbing",
         "IV",
         "Traplopen en klimmen",
-        "Stairs and climbing",
+        N_("Stairs and climbing"),
         _bands(
             _NONE,
-            ("losse treden", "single steps"),
-            ("trap van één verdieping", "stairs of one floor"),
-            ("regelmatig traplopen", "stairs regularly"),
-            ("ladders", "ladders"),
+            ("losse treden", N_("single steps")),
+            ("trap van één verdieping", N_("stairs of one floor")),
+            ("regelmatig traplopen", N_("stairs regularly")),
+            ("ladders", N_("ladders")),
         ),
     ),
     Dimension(
         "kneeling",
         "IV",
         "Knielen en hurken, keer per uur",
-        "Kneeling and squatting, times an hour",
+        N_("Kneeling and squatting, times an hour"),
         _bands(
             _NONE,
-            ("tot 2 keer", "up to 2 times"),
-            ("tot 5 keer", "up to 5 times"),
-            ("tot 10 keer", "up to 10 times"),
-            ("vaker", "more often"),
+            ("tot 2 keer", N_("up to 2 times")),
+            ("tot 5 keer", N_("up to 5 times")),
+            ("tot 10 keer", N_("up to 10 times")),
+            ("vaker", N_("more often")),
         ),
         unit="/h",
     ),
@@ -390,24 +416,24 @@ DIMENSIONS: tuple[Dimension, ...] = (
         "overhead_work",
         "V",
         "Werken boven schouderhoogte",
-        "Work above shoulder height",
+        N_("Work above shoulder height"),
         _bands(
             _NONE,
-            ("korte momenten", "short moments"),
-            ("tot 1 minuut achter elkaar", "up to 1 minute at a time"),
-            ("langer", "longer"),
+            ("korte momenten", N_("short moments")),
+            ("tot 1 minuut achter elkaar", N_("up to 1 minute at a time")),
+            ("langer", N_("longer")),
         ),
     ),
     Dimension(
         "sitting",
         "V",
         "Zitten tijdens het werk, uren per dag",
-        "Sitting during work, hours a day",
+        N_("Sitting during work, hours a day"),
         _bands(
-            ("minder dan 4 uur", "less than 4 hours"),
-            ("ongeveer 4 uur", "about 4 hours"),
-            ("tot 8 uur", "up to 8 hours"),
-            ("bijna de hele dag", "nearly all day"),
+            ("minder dan 4 uur", N_("less than 4 hours")),
+            ("ongeveer 4 uur", N_("about 4 hours")),
+            ("tot 8 uur", N_("up to 8 hours")),
+            ("bijna de hele dag", N_("nearly all day")),
         ),
         unit="h/day",
     ),
@@ -415,7 +441,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
         "standing",
         "V",
         "Staan tijdens het werk, uren per dag",
-        "Standing during work, hours a day",
+        N_("Standing during work, hours a day"),
         _bands(*_HOURS_SHORT),
         unit="h/day",
     ),
@@ -423,67 +449,67 @@ DIMENSIONS: tuple[Dimension, ...] = (
         "evening_work",
         "VI",
         "Avondwerk (18-22 uur)",
-        "Evening work (18-22 h)",
+        N_("Evening work (18-22 h)"),
         _bands(_NONE, _SOMETIMES, _REGULARLY),
     ),
     Dimension(
         "night_work",
         "VI",
         "Nachtwerk (22-06 uur)",
-        "Night work (22-06 h)",
+        N_("Night work (22-06 h)"),
         _bands(_NONE, _SOMETIMES, _REGULARLY),
     ),
     Dimension(
         "driving",
         "II",
         "Een voertuig besturen voor het werk",
-        "Driving a vehicle as part of the job",
+        N_("Driving a vehicle as part of the job"),
         _bands(_NONE, _SOMETIMES, _REGULARLY),
     ),
 )
 """The core dimensions as shipped. Iterate ``all_dimensions()`` to include registered ones."""
 
 EXPOSURES: tuple[Flag, ...] = (
-    Flag("heat", "III", "Hitte boven 35 °C", "Heat above 35 °C"),
-    Flag("cold", "III", "Kou of buitenwerk in de winter", "Cold or outdoor work in winter"),
-    Flag("noise", "III", "Lawaai", "Noise"),
-    Flag("dust", "III", "Stof, rook, gassen of dampen", "Dust, smoke, gas or vapours"),
-    Flag("vibration", "III", "Trillingen", "Vibration"),
+    Flag("heat", "III", "Hitte boven 35 °C", N_("Heat above 35 °C")),
+    Flag("cold", "III", "Kou of buitenwerk in de winter", N_("Cold or outdoor work in winter")),
+    Flag("noise", "III", "Lawaai", N_("Noise")),
+    Flag("dust", "III", "Stof, rook, gassen of dampen", N_("Dust, smoke, gas or vapours")),
+    Flag("vibration", "III", "Trillingen", N_("Vibration")),
     Flag(
         "skin",
         "III",
         "Huidcontact met nat werk of irriterende stoffen",
-        "Skin contact with wet work or irritants",
+        N_("Skin contact with wet work or irritants"),
     ),
     Flag(
         "ppe",
         "III",
         "Persoonlijke beschermingsmiddelen verplicht",
-        "Personal protective equipment required",
+        N_("Personal protective equipment required"),
     ),
 )
 
 CONDITIONS: tuple[Flag, ...] = (
-    Flag("little_distraction", "I", "Weinig afleiding", "Little distraction"),
-    Flag("predictable", "I", "Voorspelbaar werk", "Predictable work"),
-    Flag("few_interruptions", "I", "Weinig onderbrekingen", "Few interruptions"),
-    Flag("no_peaks", "I", "Geen productiepieken", "No production peaks"),
-    Flag("no_supervision", "II", "Geen leidinggevende taken", "No supervisory tasks"),
+    Flag("little_distraction", "I", "Weinig afleiding", N_("Little distraction")),
+    Flag("predictable", "I", "Voorspelbaar werk", N_("Predictable work")),
+    Flag("few_interruptions", "I", "Weinig onderbrekingen", N_("Few interruptions")),
+    Flag("no_peaks", "I", "Geen productiepieken", N_("No production peaks")),
+    Flag("no_supervision", "II", "Geen leidinggevende taken", N_("No supervisory tasks")),
 )
 
 HOURS_PER_DAY: tuple[HoursBand, ...] = (
-    HoursBand(2, "ongeveer 2 uur", "about 2 hours"),
-    HoursBand(4, "ongeveer 4 uur", "about 4 hours"),
-    HoursBand(6, "ongeveer 6 uur", "about 6 hours"),
-    HoursBand(8, "ongeveer 8 uur", "about 8 hours"),
-    HoursBand(None, "meer dan 8 uur", "more than 8 hours"),
+    HoursBand(2, "ongeveer 2 uur", N_("about 2 hours")),
+    HoursBand(4, "ongeveer 4 uur", N_("about 4 hours")),
+    HoursBand(6, "ongeveer 6 uur", N_("about 6 hours")),
+    HoursBand(8, "ongeveer 8 uur", N_("about 8 hours")),
+    HoursBand(None, "meer dan 8 uur", N_("more than 8 hours")),
 )
 HOURS_PER_WEEK: tuple[HoursBand, ...] = (
-    HoursBand(10, "ongeveer 10 uur", "about 10 hours"),
-    HoursBand(20, "ongeveer 20 uur", "about 20 hours"),
-    HoursBand(30, "ongeveer 30 uur", "about 30 hours"),
-    HoursBand(40, "ongeveer 40 uur", "about 40 hours"),
-    HoursBand(None, "meer dan 40 uur", "more than 40 hours"),
+    HoursBand(10, "ongeveer 10 uur", N_("about 10 hours")),
+    HoursBand(20, "ongeveer 20 uur", N_("about 20 hours")),
+    HoursBand(30, "ongeveer 30 uur", N_("about 30 hours")),
+    HoursBand(40, "ongeveer 40 uur", N_("about 40 hours")),
+    HoursBand(None, "meer dan 40 uur", N_("more than 40 hours")),
 )
 WORKDAYS_PER_WEEK = 5  # turns an hours-per-day limit into a weekly one
 

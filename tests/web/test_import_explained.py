@@ -45,3 +45,14 @@ def test_an_import_error_names_the_column_and_its_meaning(world, client):
         as_text=True
     )
     assert "<strong>demand_lifting</strong> (Belasting: Tillen):" in html
+
+
+def test_the_place_form_follows_the_fml_sections_in_order(world, client):
+    client.login(world.contact_a.email)
+    html = client.get(f"/places/new?employer_id={world.emp_a.id}").get_data(as_text=True)
+    positions = [html.index(f'id="section-{code}"') for code in ("I", "II", "III", "IV", "V", "VI")]
+    assert positions == sorted(positions)
+    assert "III. Fysieke omgevingseisen" in html
+    # driving is in section II (domain/workload.md), so it is shown there
+    section_ii = html[html.index('id="section-II"') : html.index('id="section-III"')]
+    assert 'id="dimension-driving"' in section_ii and "Een voertuig besturen" in section_ii

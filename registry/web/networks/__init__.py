@@ -11,6 +11,7 @@ from wtforms import BooleanField, EmailField, HiddenField, IntegerField, SelectF
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from registry.models import MembershipStatus, NetworkKind
+from registry.services import labels as enum_labels
 from registry.services import organisations as orgs
 from registry.services.errors import ValidationFailed
 from registry.web import confirm as confirm_page
@@ -20,13 +21,8 @@ from registry.web.helpers import apply_errors, service_context
 
 bp = Blueprint("networks", __name__, url_prefix="/networks")
 
-KIND_LABELS = {NetworkKind.REGIONAL: _l("Regional"), NetworkKind.SECTORAL: _l("Sectoral")}
-STATUS_LABELS = {
-    MembershipStatus.APPLIED: _l("Applied"),
-    MembershipStatus.ADMITTED: _l("Admitted"),
-    MembershipStatus.SUSPENDED: _l("Suspended"),
-    MembershipStatus.LEFT: _l("Left"),
-}
+KIND_LABELS = enum_labels.NETWORK_KIND
+STATUS_LABELS = enum_labels.MEMBERSHIP_STATUS
 
 
 class NetworkForm(FlaskForm):

@@ -8,41 +8,20 @@ from flask_login import login_required
 
 from registry.domain.matching import Outcome
 from registry.domain.workload import CONDITIONS, EXPOSURES, NO_PROFILE, dimension
-from registry.models import PlaceKind
 from registry.search import usecases as svc
+from registry.services import formatting
+from registry.services import labels as enum_labels
 from registry.services.errors import ValidationFailed
 from registry.web.forms import SBI_SECTIONS
 from registry.web.helpers import service_context
-from registry.web.search import forms
+from registry.web.search import explain, forms
 
 bp = Blueprint("search", __name__)
 
-KIND_LABELS = {
-    PlaceKind.SNUFFELSTAGE.value: _l("Taster placement (snuffelstage)"),
-    PlaceKind.MEELOOPDAG.value: _l("Job-shadowing day (meeloopdag)"),
-    PlaceKind.STAGE.value: _l("Internship (stage)"),
-    PlaceKind.WERKERVARINGSPLAATS.value: _l("Work-experience place"),
-    PlaceKind.DETACHERING.value: _l("Secondment (detachering)"),
-}
-VERDICT_LABELS = {
-    "fit": _l("Fits"),
-    "signal": _l("Signal"),
-    "conflict": _l("Conflict"),
-    "unknown": _l("Unknown"),
-}
-VERDICT_MARKS = {"fit": "✓", "signal": "!", "conflict": "✗", "unknown": "?"}
-BLOCKER_LABELS = {
-    "too_far": _l("Too far"),
-    "dimension": _l("Workload"),
-    "exposure": _l("Exposure"),
-    "condition": _l("Condition"),
-    "hours": _l("Hours"),
-    "full": _l("Full"),
-    "closed": _l("Closed"),
-    "kind": _l("Kind of place"),
-    "home_employer": _l("The candidate's own employer"),
-    "ended": _l("Period ended"),
-}
+KIND_LABELS = enum_labels.PLACE_KIND
+VERDICT_LABELS = enum_labels.VERDICT
+VERDICT_MARKS = enum_labels.VERDICT_MARK
+BLOCKER_LABELS = enum_labels.BLOCKER
 LIMIT_SOURCES = {
     "profile": _l("limit from the capacity profile"),
     "now": _l("limit from the hours the candidate can work now"),
@@ -120,13 +99,13 @@ def _markers(search: svc.CandidateSearch) -> list[dict]:
     ):
         for h in hits:
             out.append(
-                {
-                    "lat": round(h.place.lat, 5),
-                    "lon": round(h.place.lon, 5),
-                    "title": h.place.title,
-                    "section": section,
-                    "km": round(h.result.distance_km, 1),
-                    "anchor": f"place-{h.place.id}",
+                {  # short keys: one per result on the page (search-map.js reads them)
+                    "a": round(h.place.lat, 4),
+                    "o": round(h.place.lon, 4),
+                    "t": h.place.title,
+                    "s": section,
+                    "k": formatting.distance(h.result.distance_km),
+                    "i": h.place.id,
                 }
             )
     return out
@@ -143,6 +122,8 @@ def candidate(candidate_id: int):
         errors = exc.errors
         filters = svc.SearchFilters()
     result = svc.search_for_candidate(ctx, candidate_id, filters)
+    order = explain.sort_key(request.args.get("sort"))
+    explain.sort_hits(result, order)
     from flask_babel import get_locale
 
     template = (
@@ -169,6 +150,9 @@ def candidate(candidate_id: int):
             tile_url=current_app.config.get("MAP_TILE_URL") or "",
             outline_url=url_for("static", filename="data/nl-outline.geojson"),
             Outcome=Outcome,
+            sort=order,
+            fit_summary=explain.fit_summary,
+            worst_verdict=explain.worst_verdict,
         ),
         status,
     )
@@ -191,3 +175,24 @@ def reverse(place_id: int):
         locale=get_locale(),
         kinds=KIND_LABELS,
     )
+
+
+def _list_context(result: svc.CandidateSearch) -> dict:
+    """What the result rows and explanations need besides the search itself."""
+    from flask_babel import get_locale
+
+    return {
+        "kinds": KIND_LABELS,
+        "verdicts": VERDICT_LABELS,
+        "marks": VERDICT_MARKS,
+        "blockers": BLOCKER_LABELS,
+        "item_label": item_label,
+        "band_text": band_text,
+        "show_capacity": result.show_capacity,
+        "locale": get_locale(),
+        "fit_summary": explain.fit_summary,
+        "worst_verdict": explain.worst_verdict,
+    }
+
+
+explain.register(bp, _list_context, forms.parse_filters)
