@@ -336,12 +336,6 @@ def send_digests(session: Session, now: dt.datetime | None = None) -> int:
     return sent
 
 
-def _remind_overdue(session: Session, now: dt.datetime) -> list[int]:
-    from registry.services.todo import remind_overdue_proposals
-
-    return remind_overdue_proposals(Context(session=session, actor=None, clock=lambda: now))
-
-
 @dataclass(frozen=True)
 class RunSummary:
     reminders: int
@@ -354,7 +348,6 @@ def run(session: Session, transport: mail.Transport, now: dt.datetime | None = N
     """The scheduled job: reminders, digests, then deliver the outbox (failures retried)."""
     now = now or utcnow()
     reminders = queue_reminders(session, now.date())
-    reminders += len(_remind_overdue(session, now))
     digests = send_digests(session, now)
     sent, failed = mail.deliver_pending(session, transport, now=now)
     return RunSummary(reminders, digests, sent, failed)

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from registry.domain.permissions import Role
 from registry.domain.placement import Status
 from registry.models import JobRun, Network, Notification, Placement, PlaceStatus, User
+from registry.services import answer_deadlines, jobs, todo
 from registry.services import candidates as cand_svc
-from registry.services import jobs, todo
 from registry.services import ledger as ledger_service
 from registry.services import notifications as notes
 from registry.services import placements as pl_svc
@@ -157,10 +157,10 @@ def test_overdue_after_the_networks_working_days(world, session, make_ctx):
 def test_the_host_is_reminded_of_an_overdue_proposal_once(world, session, make_ctx):
     placement = _proposed_on(session, make_ctx, world, FRIDAY)
     before = make_ctx(None, clock=lambda: at_day(dt.date(2026, 12, 11)))
-    assert todo.remind_overdue_proposals(before) == []
+    assert answer_deadlines.remind_overdue_proposals(before) == []
     later = make_ctx(None, clock=lambda: at_day(dt.date(2026, 12, 14)))
-    assert todo.remind_overdue_proposals(later) == [placement.id]
-    assert todo.remind_overdue_proposals(later) == []  # once
+    assert answer_deadlines.remind_overdue_proposals(later) == [placement.id]
+    assert answer_deadlines.remind_overdue_proposals(later) == []  # once
     kinds = session.scalars(
         select(Notification.kind).where(Notification.user_id == world.contact_b.id)
     ).all()
@@ -235,3 +235,19 @@ def test_new_places_since_the_coachs_last_search(world, session, make_ctx):
     session.commit()
     assert _items(todo.coach_items(ctx))["new_places"] == 1  # candidates, not places
     assert _items(todo.coach_items(make_ctx(world.coach2)))["new_places"] == 0
+
+
+def test_the_notifications_job_reminds_and_records_its_run(world, session, make_ctx, app):
+    placement = _proposed_on(session, make_ctx, world, dt.date.today() - dt.timedelta(days=30))
+    result = app.test_cli_runner().invoke(args=["notifications", "send"])
+    assert result.exit_code == 0, result.output
+    assert "overdue=1" in result.output
+    session.expire_all()
+    assert session.get(Placement, placement.id).deadline_reminded_at is not None
+    runs = {r.job: r.ok for r in session.scalars(select(JobRun))}
+    assert runs == {"notifications": True, "mail": True}
+    assert notes.Kind.ANSWER_OVERDUE in _kinds_of(session, world.contact_b)
+
+
+def _kinds_of(session, user) -> list[str]:
+    return list(session.scalars(select(Notification.kind).where(Notification.user_id == user.id)))
