@@ -6,7 +6,7 @@ Create Date: 2026-12-04 20:50:00
 
 """
 
-import sqlalchemy as sa  # noqa: F401
+import sqlalchemy as sa
 from alembic import op
 
 revision = "d6scale00001"
@@ -18,8 +18,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("places", schema=None) as batch_op:
         batch_op.create_index("ix_places_status_created", ["status", "created_at"], unique=False)
+    op.create_index(
+        "ix_places_status_title", "places", ["status", sa.text("lower(title)")], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_places_status_title", table_name="places")
     with op.batch_alter_table("places", schema=None) as batch_op:
         batch_op.drop_index("ix_places_status_created")

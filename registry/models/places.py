@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -133,3 +134,6 @@ class Place(TimestampMixin, Base):
 # search" and "newest first" lists seek the few recent open places instead of scanning a
 # network's thousands. Migration d6scale00001.
 ix_places_status_created = Index("ix_places_status_created", Place.status, Place.created_at)
+# Places of one status by title (issue 17): the places and curation lists' default order
+# walks this index instead of sorting a network's thousands of places for every page.
+ix_places_status_title = Index("ix_places_status_title", Place.status, func.lower(Place.title))
