@@ -180,3 +180,27 @@ def test_english_list_uses_the_decimal_point(client, world, many):
     html = client.get(f"/candidates/{cand.id}/search").get_data(as_text=True)
     assert re.search(r"\d\.\d\u00a0km", html) and "Work-experience place" in html
     assert re.search(r"\d+ fit", html)
+
+
+def test_the_demo_candidates_search_page_is_small_and_explains_in_place(client, session):
+    """Done-when of issue 15: the search page for a demo candidate stays under 60 KB."""
+    from sqlalchemy import select
+
+    from registry.models import Candidate
+    from seed.candidates import SHOWCASE_PSEUDONYM
+    from seed.demo import DEMO_PASSWORD, load_demo
+
+    load_demo(session)
+    session.commit()
+    candidate = session.scalar(select(Candidate).where(Candidate.pseudonym == SHOWCASE_PSEUDONYM))
+    client.login("coach@voorbeeld.nl", DEMO_PASSWORD)
+    resp = client.get(f"/candidates/{candidate.id}/search")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and _rows(html)
+    assert len(resp.get_data()) < LIMIT_BYTES, len(resp.get_data())
+    first = _rows(html)[0]
+    fragment = client.get(
+        f"/candidates/{candidate.id}/search/places/{first}", headers={"HX-Request": "true"}
+    )
+    assert fragment.status_code == 200
+    assert 'class="explanation-panel"' in fragment.get_data(as_text=True)
