@@ -67,6 +67,14 @@ def test_coach_searches_places_for_a_candidate(page, base_url, live_server):
         # a marker opens its row
         page.locator("#search-map .map-marker").last.click(force=True)
         expect(page.locator("tr.hit.is-current")).to_have_count(1)
+        # the printable shortlist of the ticked places
+        ids = [rows.nth(i).get_attribute("id").removeprefix("place-") for i in range(2)]
+        query = "&".join(f"place={i}" for i in ids if i)
+        page.goto(f"{base_url}/candidates/{candidate_id}/search/shortlist?{query}")
+        assert page.locator("tbody tr").count() == len([i for i in ids if i])
+        assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith("system-ui")
+        check_a11y(page)
+        page.goto(f"{base_url}/candidates/{candidate_id}/search")
     check_a11y(page)
 
     page.fill("#km", "5")
