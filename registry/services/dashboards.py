@@ -599,27 +599,27 @@ def _candidates(ctx: Context, network: Network, today: dt.date):
         ):
             hidden += 1
             continue
+        last = timeline.end_date(candidate.first_sick_day, candidate.end_week)
+        urgency = (today > last, (last - today).days)  # the clock's, without its milestones
+        rows.append((urgency, candidate.pseudonym, candidate, profile is not None, stale))
+    # The most urgent are listed (and audited as shown); the figures count them all.
+    rows.sort(key=lambda r: (r[0], r[1]))
+    shown = []
+    for _urgency, pseudonym, candidate, has_profile, stale in rows[:CANDIDATES_SHOWN]:
         clock = clock_of(candidate, today)
-        rows.append(
-            (
-                clock.urgency,
-                candidate.id,
-                UrgentCandidate(
-                    candidate.pseudonym,
-                    clock.current_week,
-                    clock.end_week,
-                    clock.weeks_left,
-                    clock.past_end,
-                    profile is not None,
-                    stale,
-                ),
+        shown.append(
+            UrgentCandidate(
+                pseudonym,
+                clock.current_week,
+                clock.end_week,
+                clock.weeks_left,
+                clock.past_end,
+                has_profile,
+                stale,
             )
         )
-    # The most urgent are listed (and audited as shown); the figures count them all.
-    rows.sort(key=lambda r: (r[0], r[2].pseudonym))
-    rows = rows[:CANDIDATES_SHOWN]
-    ids = [r[1] for r in rows]
-    return [r[2] for r in rows], hidden, ids, len(candidates), stale_count
+    ids = [r[2].id for r in rows[:CANDIDATES_SHOWN]]
+    return shown, hidden, ids, len(candidates), stale_count
 
 
 STALE_LISTINGS_SHOWN = 50  # the most overdue; the figure counts them all

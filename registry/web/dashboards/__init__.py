@@ -12,6 +12,7 @@ from flask_login import login_required
 
 from registry.domain.ledger import EntryKind, Unit
 from registry.services import dashboards as svc
+from registry.services import paging
 from registry.web import charts
 from registry.web.helpers import service_context
 from registry.web.networks import STATUS_LABELS as MEMBERSHIP_LABELS
@@ -100,9 +101,16 @@ def network(network_id: int):
     start, end = _period_args()
     dash = svc.network_dashboard(service_context(), network_id, start, end)
     query = {"from": dash.period.start.isoformat(), "until": dash.period.end.isoformat()}
+    number = paging.page_number(request.args, "members")
+    per = paging.PAGE_SIZE
+    number = min(number, max(1, -(-len(dash.members) // per)))
+    members = paging.Page(
+        dash.members[(number - 1) * per : number * per], number, per, len(dash.members)
+    )
     return render_template(
         "dashboards/network.html",
         dash=dash,
+        member_page=members,
         f=dash.figures,
         query=query,
         percent=_percent,
