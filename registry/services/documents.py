@@ -13,7 +13,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from fpdf import FPDF
 
-from registry.domain.permissions import Action
+from registry.domain.permissions import Action, can
 from registry.domain.placement import Party, certificate_weeks
 from registry.domain.workload import condition, dimension, exposure
 from registry.models import Placement
@@ -400,13 +400,22 @@ def certificate(ctx: Context, placement: Placement, language: str) -> bytes:
 _RENDER = {"agreement": agreement, "evaluation": evaluation, "certificate": certificate}
 
 
+def may_download(ctx: Context, placement) -> bool:
+    """Whether the actor (who may see the placement) may download its documents: every
+    party may; an administrator who is no party only with the right to act on it. The
+    placement page asks this before it offers the links (issue 14)."""
+    parties = placement_service.parties(ctx, placement)
+    if Party.ADMIN in parties and len(parties) == 1:
+        return ctx.actor is not None and can(
+            ctx.actor, Action.PLACEMENT_ACT, placement_service.facts_of(placement)
+        )
+    return True
+
+
 def render(ctx: Context, placement_id: int, kind: str, language: str) -> tuple[bytes, str]:
     """The PDF and its file name; every party of the placement may download them."""
     placement = placement_service.get_placement(ctx, placement_id, Action.PLACEMENT_VIEW)
-    if (
-        Party.ADMIN in placement_service.parties(ctx, placement)
-        and len(placement_service.parties(ctx, placement)) == 1
-    ):
+    if not may_download(ctx, placement):
         ctx.require(Action.PLACEMENT_ACT, placement_service.facts_of(placement))
     language = language if language in T else "nl"
     data = _RENDER[kind](ctx, placement, language)

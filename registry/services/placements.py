@@ -364,6 +364,18 @@ class ProposalCheck:
         return out
 
 
+def may_propose(ctx: Context, candidate: Candidate, host_employer_id: int = 0) -> bool:
+    """The actor may propose this candidate (the coach's organisation): the rule
+    ``propose`` checks, asked by the views before they offer the link (issue 14)."""
+    return ctx.actor is not None and can(
+        ctx.actor,
+        Action.PLACEMENT_PROPOSE,
+        PlacementFacts(
+            0, host_employer_id, candidate.home_employer_id, candidate.coach_organisation_id
+        ),
+    )
+
+
 def _candidate_and_place(ctx: Context, candidate_id: int, place_id: int):
     """The candidate and place of a proposal. A candidate outside the actor's coach
     organisation and a place that is not published (draft, submitted, paused, closed)
@@ -373,14 +385,7 @@ def _candidate_and_place(ctx: Context, candidate_id: int, place_id: int):
     if (
         candidate is None
         or place is None
-        or ctx.actor is None
-        or not can(
-            ctx.actor,
-            Action.PLACEMENT_PROPOSE,
-            PlacementFacts(
-                0, place.employer_id, candidate.home_employer_id, candidate.coach_organisation_id
-            ),
-        )
+        or not may_propose(ctx, candidate, place.employer_id)
         or place.status.value not in PUBLISHED_PLACE_STATUSES
     ):
         raise NotFound(_l("This candidate or place does not exist."))

@@ -31,8 +31,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from registry.domain import workload
 from registry.domain.permissions import Action
 from registry.domain.placement import Party, Status
+from registry.services import documents, paging
 from registry.services import labels as enum_labels
-from registry.services import paging
 from registry.services import placements as svc
 from registry.services.documents import certificate_available
 from registry.services.errors import ServiceError, ValidationFailed
@@ -300,6 +300,7 @@ def _render_show(
         ),
         started=placement.started_on is not None,
         certificate_ready=certificate_available(placement),
+        may_documents=documents.may_download(ctx, placement),
     ), status
 
 

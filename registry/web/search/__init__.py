@@ -11,6 +11,7 @@ from registry.domain.workload import CONDITIONS, EXPOSURES, NO_PROFILE, dimensio
 from registry.search import usecases as svc
 from registry.services import formatting
 from registry.services import labels as enum_labels
+from registry.services import placements as placement_svc
 from registry.services.errors import ValidationFailed
 from registry.web.forms import SBI_SECTIONS
 from registry.web.helpers import service_context
@@ -153,6 +154,7 @@ def candidate(candidate_id: int):
             sort=order,
             fit_summary=explain.fit_summary,
             worst_verdict=explain.worst_verdict,
+            may_propose=placement_svc.may_propose(ctx, result.candidate),
         ),
         status,
     )
@@ -192,6 +194,8 @@ def _list_context(result: svc.CandidateSearch) -> dict:
         "locale": get_locale(),
         "fit_summary": explain.fit_summary,
         "worst_verdict": explain.worst_verdict,
+        # Only a user who may propose sees the propose link (issue 14: no dead ends).
+        "may_propose": placement_svc.may_propose(service_context(), result.candidate),
     }
 
 
