@@ -45,8 +45,11 @@ def _num(value: float) -> str:
 
 
 def _fmt(value: int | float) -> str:
+    """A value label in the reader's locale ("2,5" in Dutch)."""
     if isinstance(value, float) and not value.is_integer():
-        return _num(value)
+        from registry.services.formatting import number
+
+        return number(value, 1)
     return str(int(value))
 
 

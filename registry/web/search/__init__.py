@@ -76,7 +76,7 @@ def band_text(result, locale, show_capacity: bool = False) -> str:
             text = str(_l("offered") if result.place else _l("not offered"))
         return f"{text}; {_l('no capacity profile')}" if no_profile else text
     need = result.min_hours_week if result.min_hours_week is not None else result.usual_hours_week
-    need_text = "?" if need is None else f"{need:g}"
+    need_text = "?" if need is None else formatting.number(need)
     if not show_capacity:
         return str(_l("asks: %(need)s h", need=need_text))
     limit = result.person_week_hours
@@ -84,7 +84,7 @@ def band_text(result, locale, show_capacity: bool = False) -> str:
         _l(
             "asks: %(need)s h; can: %(can)s h",
             need=need_text,
-            can="?" if limit is None else ("∞" if limit == float("inf") else f"{limit:g}"),
+            can="?" if limit is None else formatting.number(limit),
         )
     )
     source = getattr(result.limit_source, "value", result.limit_source)
