@@ -67,8 +67,14 @@ def _read(
     def recode(ids: Sequence[int]) -> dict[int, str]:
         return fresh_codes(sql.read_for_recode(conn, ids))
 
-    def read(radius: float, extra: str = "", bound=(), inner: float | None = None) -> Scored:
-        rows = sql.prefilter(conn, facts, scope, radius, extra, bound, inner)
+    def read(
+        radius: float,
+        extra: str = "",
+        bound=(),
+        inner: float | None = None,
+        beyond: float | None = None,
+    ) -> Scored:
+        rows = sql.prefilter(conn, facts, scope, radius, extra, bound, inner, beyond)
         stats.rows_read += len(rows)
         return score(rows, facts, stats, key, recode)
 

@@ -100,17 +100,48 @@ def disk_params(home: tuple[float, float], radius_km: float, prefix: str) -> dic
     }
 
 
+KM_PER_DEGREE_MAX = 111.7  # above a meridian degree anywhere (111.694 km at the poles)
+INSIDE_MARGIN_KM = 0.001  # 1 m: far above the vectorised geodesic's error (< 1 mm)
+
+
+def inside_params(
+    home: tuple[float, float], radius_km: float, box: geo.Box, prefix: str
+) -> tuple[dict[str, Any], geo.Box]:
+    """The bound values of ``sql.inside_sql``, a planar disk around ``home`` whose every
+    point lies within ``radius_km`` of it by the geodesic (less 1 m), for points inside
+    ``box``; and that disk's own box.
+
+    Proof: the geodesic is at most the length of any path, such as the path straight in
+    latitude and longitude, whose length is the integral of sqrt((M dφ)² + (N cosφ dλ)²).
+    With M at most ``KM_PER_DEGREE_MAX`` per degree and N cosφ at most
+    ``KM_PER_DEGREE_MAX`` cos φ₀ per degree (φ₀ the latitude of ``box`` nearest the
+    equator; N/a ≤ 1/√(1-e²) < 1.0034), that is at most the planar distance computed
+    with those two factors. So the planar condition implies the geodesic bound."""
+    south, north = box.min_lat, box.max_lat
+    nearest = 0.0 if south <= 0 <= north else min(abs(south), abs(north))
+    kx = KM_PER_DEGREE_MAX * math.cos(math.radians(nearest))
+    r = max(radius_km - INSIDE_MARGIN_KM, 0.0)
+    params = {prefix + "ky": KM_PER_DEGREE_MAX, prefix + "kx": kx, prefix + "r2": r * r}
+    dlat, dlon = r / KM_PER_DEGREE_MAX, r / kx
+    inside = geo.Box(home[0] - dlat, home[0] + dlat, home[1] - dlon, home[1] + dlon)
+    return params, inside
+
+
 def planar_half_width(params: dict[str, Any], prefix: str, gap_deg: float) -> float:
     """Half the longitude span (degrees) of the planar bound of a disk
-    (:func:`disk_params` under ``prefix``) at ``gap_deg`` of latitude from its centre;
-    negative where the disk does not reach that latitude."""
-    gap = gap_deg * geo.KM_PER_DEGREE_LAT
+    (:func:`disk_params` or :func:`inside_params` under ``prefix``) at ``gap_deg`` of
+    latitude from its centre; negative where the disk does not reach that latitude."""
+    gap = gap_deg * params.get(prefix + "ky", geo.KM_PER_DEGREE_LAT)
     room = params[prefix + "r2"] - gap * gap
     return math.sqrt(room) / params[prefix + "kx"] if room >= 0 else -1.0
 
 
 def _band_rows(
-    params: dict[str, Any], home: tuple[float, float], box: geo.Box, hole: geo.Box | None, band: int
+    params: dict[str, Any],
+    home: tuple[float, float],
+    box: geo.Box,
+    hole: tuple[geo.Box, str] | None,
+    band: int,
 ) -> list[tuple[int, float, float]]:
     """The seeks of one latitude band (none, one, or two around the hole)."""
     lat0, lon0 = home
@@ -121,13 +152,16 @@ def _band_rows(
     hi = min(box.max_lon, lon0 + half + STRIP_SLACK)
     if half < 0 or lo > hi:
         return []
-    skip = -1.0
-    if hole is not None and hole.min_lat <= south and north <= hole.max_lat:
-        skip = planar_half_width(params, "i_", max(lat0 - south, north - lat0))
-    if skip <= 0 or hole is None:
+    if hole is None:
         return [(band, lo, hi)]
-    skip_lo = max(hole.min_lon, lon0 - skip) + STRIP_SLACK
-    skip_hi = min(hole.max_lon, lon0 + skip) - STRIP_SLACK
+    hole_box, prefix = hole
+    skip = -1.0
+    if hole_box.min_lat <= south and north <= hole_box.max_lat:
+        skip = planar_half_width(params, prefix, max(lat0 - south, north - lat0))
+    if skip <= 0:
+        return [(band, lo, hi)]
+    skip_lo = max(hole_box.min_lon, lon0 - skip) + STRIP_SLACK
+    skip_hi = min(hole_box.max_lon, lon0 + skip) - STRIP_SLACK
     if skip_lo >= skip_hi:  # no hole in this band
         return [(band, lo, hi)]
     rows = []
@@ -139,7 +173,10 @@ def _band_rows(
 
 
 def strip_rows(
-    params: dict[str, Any], home: tuple[float, float], box: geo.Box, hole: geo.Box | None
+    params: dict[str, Any],
+    home: tuple[float, float],
+    box: geo.Box,
+    hole: tuple[geo.Box, str] | None,
 ) -> list[tuple[int, float, float]]:
     """The index seeks of a disk, as rows ``(band, min_lon, max_lon)``.
 
@@ -148,11 +185,11 @@ def strip_rows(
     bound is tested on every row anyway, so the seeks lose no row it keeps; they only
     skip the corners of the box, which the disk leaves empty.
 
-    With a ``hole`` (the box of an inner disk, parameters under ``i_``, whose rows an
-    earlier read returned): where a band lies inside the hole's box, the seeks also skip
-    the narrowest longitude span of the inner disk in that band (at its latitude farthest
-    from the centre), so a ring read scans only its ring. Every row there lies inside
-    the inner disk: the statement's own ``NOT`` of the inner disk would drop it anyway.
+    With a ``hole`` (the box of an inner disk and the prefix of its parameters, a disk
+    whose rows the statement leaves out): where a band lies inside the hole's box, the
+    seeks also skip the narrowest longitude span of the inner disk in that band (at its
+    latitude farthest from the centre), so a ring read scans only its ring. Every row
+    there lies inside the inner disk: the statement's own ``NOT`` would drop it anyway.
 
     The list is padded to :func:`padded_size` with seeks that find nothing (an empty
     longitude range), so that searches share statement texts."""

@@ -29,8 +29,9 @@ RING_FIRST = 0.2  # the first ring's radius, as a fraction of the travel range
 RING_GROWTH = 1.3  # the next ring's estimated radius is widened by this factor
 RING_MAX = 0.85  # a ring wider than this fraction of the travel range: read it all
 
-# read(radius, extra, bound, inner) -> the scored prefilter rows of the disk of
-# ``radius`` meeting ``extra``, less those of the disk of ``inner``
+# read(radius, extra, bound, inner, beyond) -> the scored prefilter rows of the disk of
+# ``radius`` meeting ``extra``, less those of the disk of ``inner`` and those surely
+# within ``beyond`` (``sql.prefilter``)
 Reader = Callable[..., Scored]
 
 
@@ -160,7 +161,10 @@ def read_rows(
     matches first, so near misses only fill what the matches leave. ``free`` holds for
     every place without a conflict (``""``: no precheck, every place is read); ``tiers``
     are the conditions of ``sql.near_miss_tiers_sql``. Without ``rings`` (a small table,
-    where one read is cheaper) the conflict-free rows are read in one go."""
+    where one read is cheaper) the conflict-free rows are read in one go. Once the rings
+    have the matches, the conflict-free near misses are read from the places not surely
+    within the travel range (``geometry.inside_params``): a conflict-free place within
+    it is a match, never a near miss."""
     max_km = facts.max_km
     outer = max_km * NEAR_MISS_RANGE_FACTOR if near_limit else max_km
     scored: Scored | None = None
@@ -170,9 +174,10 @@ def read_rows(
         scored, inner, complete = match_rings(read, facts, limit, free, bound)
         if combined and complete and _matches(scored) >= limit:
             return scored  # every near miss ranks after these
-    if not complete or near_limit:
-        # the conflict-free rest: up to the near-miss range, or the travel range
+    if not complete:  # the conflict-free rest: up to the near-miss range, or the range
         scored = _join(scored, read(outer, free, bound, inner))
+    elif near_limit:  # the matches are complete: only places beyond the range are wanted
+        scored = _join(scored, read(outer, free, bound, inner, max_km))
     need = max(0, limit - _matches(scored)) if combined else near_limit
     if need:
         scored = _near_tiers(read, scored, facts, need, free, tiers, bound)

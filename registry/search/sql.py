@@ -44,7 +44,7 @@ from registry.search.codec import (
     match_code_length,
     network_bits,
 )
-from registry.search.geometry import disk_params, padded_size, strip_rows
+from registry.search.geometry import disk_params, inside_params, padded_size, strip_rows
 
 # --------------------------------------------------------------------------- dialect
 
@@ -251,6 +251,16 @@ def disk_sql(prefix: str, *, lon_range: bool = True) -> str:
     )
 
 
+def inside_sql(prefix: str) -> str:
+    """The planar disk of :func:`geometry.inside_params`: every row meeting it lies
+    within its radius by the geodesic."""
+    p = prefix
+    return (
+        f"((lat - {{lat0}}) * {{{p}ky}}) * ((lat - {{lat0}}) * {{{p}ky}})"
+        f" + ((lon - {{lon0}}) * {{{p}kx}}) * ((lon - {{lon0}}) * {{{p}kx}}) <= {{{p}r2}}"
+    )
+
+
 # --------------------------------------------------------------------------- prefilter
 
 
@@ -312,6 +322,7 @@ def prefilter(
     extra: str = "",
     bound: Sequence[tuple[str, Any]] = (),
     inner_km: float | None = None,
+    beyond_km: float | None = None,
 ) -> list[tuple[Any, ...]]:
     """The rows (``SCAN_COLUMNS``) of the open places with a free slot, of an accepted
     kind, in the candidate's networks, inside the latitude band and the (1/cos(latitude)
@@ -325,7 +336,9 @@ def prefilter(
     without ``inner_km`` (the box and disk of ``radius_km`` contain those of
     ``inner_km``): the ring search relies on it. The index seeks skip the inner disk's
     interior (:func:`geometry.strip_rows`), so a ring read scans little more than its
-    ring.
+    ring. With ``beyond_km``, the rows surely within ``beyond_km`` by the geodesic
+    (:func:`inside_sql`) are left out too, and the seeks skip them: a near-miss read
+    needs no place that is surely within the travel range.
     """
     lat0, lon0 = facts.home
     params: dict[str, Any] = {
@@ -339,14 +352,18 @@ def prefilter(
         **dict(bound),
     }
     kinds = in_list(params, "kind", padded(sorted(facts.kinds)))
+    box = geo.bounding_box(facts.home, radius_km)
     inner, hole = "", None
     if inner_km is not None:
         params.update(disk_params(facts.home, inner_km, "i_"))
         inner = " AND NOT (" + disk_sql("i_") + ")"
-        hole = geo.bounding_box(facts.home, inner_km)
-    strips = _strips_sql(
-        params, strip_rows(params, facts.home, geo.bounding_box(facts.home, radius_km), hole)
-    )
+        hole = (geo.bounding_box(facts.home, inner_km), "i_")
+    if beyond_km is not None:
+        values, inside = inside_params(facts.home, beyond_km, box, "h_")
+        params.update(values)
+        inner += " AND NOT (" + inside_sql("h_") + ")"
+        hole = (inside, "h_")  # it holds the inner disk: less than the range in radius
+    strips = _strips_sql(params, strip_rows(params, facts.home, box, hole))
     # the cheap, selective integer tests (capacity, network) right after the index seek
     then = " AND ".join(t for t in (extra, _network_sql(params, scope)) if t)
     sql = (

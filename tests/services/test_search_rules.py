@@ -91,6 +91,14 @@ def test_the_page_in_one_pass_equals_the_reference_matches_and_near_misses(
     expanding disks) and when the matches do not fill their limit."""
     if rings:
         monkeypatch.setattr(sql, "RING_MIN_PLACES", 0)
+    beyond_reads = []
+    real = sql.prefilter
+
+    def prefilter(*args, **kw):
+        beyond_reads.append(len(args) > 7 and args[7] is not None)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(sql, "prefilter", prefilter)
     rng = random.Random(20261205 + rings)
     employer_ids = _random_world(session, world, rng, 600)
     short = near_seen = 0
@@ -112,6 +120,8 @@ def test_the_page_in_one_pass_equals_the_reference_matches_and_near_misses(
         short += len(want_found) < limit
         near_seen += bool(want_near)
     assert short and near_seen  # the near misses were compared where the matches were few
+    # with rings, some near misses were read beyond the range only (the matches complete)
+    assert any(beyond_reads) == rings
 
 
 def test_the_candidates_search_never_shows_the_home_employer(session, world, make_ctx):

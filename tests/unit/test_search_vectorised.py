@@ -222,3 +222,23 @@ def test_conflict_bits_follow_a_dimension_registered_at_run_time() -> None:
         key = codec.capacity_key(cannot_grip)
         assert scoring.score_table(key).shape[0] == codec.match_code_length()
     assert codec.conflict_bits(code) == before
+
+
+@settings(max_examples=300, deadline=None)
+@given(COORDINATE, st.floats(1, 150), st.floats(0, 1.2), st.floats(0, 6.2832))
+def test_the_inside_disk_lies_within_its_radius(home, radius, reach, bearing) -> None:
+    """A point meeting the planar condition of ``inside_params`` (built for the box of a
+    wider disk, as the near-miss read does) is within the radius by geopy's geodesic:
+    the read that skips those points loses no near miss."""
+    import math
+
+    box = geo.bounding_box(home, radius * 1.25)
+    params, inside = geometry.inside_params(home, radius, box, "h_")
+    # a point at ``reach`` times the radius in the planar metric, in some direction
+    r = math.sqrt(params["h_r2"]) * reach
+    lat = home[0] + r * math.cos(bearing) / params["h_ky"]
+    lon = home[1] + r * math.sin(bearing) / params["h_kx"]
+    planar = ((lat - home[0]) * params["h_ky"]) ** 2 + ((lon - home[1]) * params["h_kx"]) ** 2
+    if planar <= params["h_r2"] and box.min_lat <= lat <= box.max_lat:
+        assert geo.distance_km(home, (lat, lon)) <= radius - 0.0009
+        assert inside.min_lat <= lat <= inside.max_lat and inside.min_lon <= lon <= inside.max_lon
