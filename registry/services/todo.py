@@ -549,10 +549,11 @@ def coordinator_items(ctx: Context) -> list[TodoItem]:
         ),
         TodoItem(
             "paused_places",
-            _l("Paused places (most for lack of confirmation)"),
+            _l("Paused places"),
             paused,
             "places.curation",
             {"status": PlaceStatus.PAUSED.value, "sort": "confirmed"},
+            _l("Paused by the employer, or because nobody confirmed them in time."),
         ),
         TodoItem(
             "out_of_balance",
