@@ -124,14 +124,32 @@ def list_networks(ctx: Context) -> list[Network]:
 
 def list_members(ctx: Context, network_id: int) -> list[Membership]:
     network = get_network(ctx, network_id)
-    return list(
+    return list(ctx.session.scalars(_members_query(network)))
+
+
+def members_page(ctx: Context, network_id: int, page: int = 1) -> paging.Page[Membership]:
+    """One page (50) of :func:`list_members` (issue 17)."""
+    network = get_network(ctx, network_id)
+    return paging.paginate(ctx.session, _members_query(network), page)
+
+
+def member_employer_ids(ctx: Context, network_id: int) -> set[int]:
+    """The employers with a membership of the network (any status), for the add form."""
+    network = get_network(ctx, network_id)
+    return set(
         ctx.session.scalars(
-            select(Membership)
-            .where(Membership.network_id == network.id)
-            .options(selectinload(Membership.employer))
-            .join(Employer)
-            .order_by(Employer.legal_name)
+            select(Membership.employer_id).where(Membership.network_id == network.id)
         )
+    )
+
+
+def _members_query(network: Network):
+    return (
+        select(Membership)
+        .where(Membership.network_id == network.id)
+        .options(selectinload(Membership.employer))
+        .join(Employer)
+        .order_by(Employer.legal_name, Membership.id)
     )
 
 

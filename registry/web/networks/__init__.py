@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from registry.models import MembershipStatus, NetworkKind
 from registry.services import labels as enum_labels
 from registry.services import organisations as orgs
+from registry.services import paging
 from registry.services.errors import ValidationFailed
 from registry.web import confirm as confirm_page
 from registry.web.employers.picker import sorted_choices
@@ -137,18 +138,23 @@ def show(network_id: int):
     from registry.domain.permissions import Action, NetworkFacts, can
 
     may_manage = can(ctx.actor, Action.NETWORK_EDIT, NetworkFacts(network.id))
-    members = orgs.list_members(ctx, network.id) if may_manage else []
+    page = (
+        orgs.members_page(ctx, network.id, paging.page_number(request.args))
+        if may_manage
+        else paging.Page([], 1, paging.PAGE_SIZE, 0)
+    )
     add_form = None
     if may_manage:
         add_form = AddMemberForm()
-        present = {m.employer_id for m in members}
+        present = orgs.member_employer_ids(ctx, network.id)
         add_form.employer_id.choices = sorted_choices(  # by the shown name (issue 14)
             e for e in orgs.list_employers(ctx) if e.id not in present
         )
     return render_template(
         "networks/show.html",
         network=network,
-        members=members,
+        members=page.items,
+        page=page,
         may_manage=may_manage,
         add_form=add_form,
         decide_form=DecideForm(),
