@@ -69,7 +69,7 @@ from registry.models import (
     place_networks,
 )
 from registry.search import codec
-from registry.services import mail, paging
+from registry.services import formatting, mail, paging
 from registry.services.context import Context
 from registry.services.errors import Conflict, NotFound, ValidationFailed
 from registry.services.value_checks import (
@@ -870,7 +870,7 @@ def _require_live(ctx: Context, place: Place) -> None:
             _l(
                 "The place was available until %(date)s, which has passed. Extend the end "
                 "date first.",
-                date=place.available_until.isoformat() if place.available_until else "",
+                date=formatting.date_long(place.available_until),
             ),
         )
 
@@ -1293,7 +1293,7 @@ def _notify(ctx: Context, place: Place, kind: str, days: int) -> None:
                     "find it.\n\nIs it still available? Extend the end date and open it "
                     "again:\n%(link)s",
                     title=place.title,
-                    date=place.available_until.isoformat() if place.available_until else "",
+                    date=formatting.date_long(place.available_until),
                     link=link,
                 )
             elif kind == "place_reminder":

@@ -5,6 +5,7 @@ tells its employer, who can extend it and open it again."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
@@ -50,7 +51,8 @@ def test_a_place_whose_period_ended_cannot_be_offered(world, make_ctx, session):
     with pytest.raises(ValidationFailed) as err:
         svc.submit_place(make_ctx(world.contact_a, clock=_clock()), place.id)
     assert "available_until" in err.value.errors
-    assert "2020-02-01" in str(err.value.errors["available_until"][0])
+    message = str(err.value.errors["available_until"][0])
+    assert re.search(r"1 [Ff]ebruar[iy] 2020", message), message  # readable (issue 15)
     session.expire_all()
     assert session.get(Place, place.id).status == PlaceStatus.DRAFT
     live = _draft(make_ctx, world, TODAY)  # the last day still counts
@@ -136,7 +138,7 @@ def test_offering_an_ended_place_on_the_web_is_a_4xx_with_the_reason(
     client.login(world.contact_a.email)
     resp = client.post(f"/places/{place.id}/submit")
     assert resp.status_code == 422
-    assert "2020-02-01" in resp.get_data(as_text=True)
+    assert "1 februari 2020" in resp.get_data(as_text=True)  # a Dutch date (issue 15)
     session.expire_all()
     assert session.get(Place, place.id).status == PlaceStatus.DRAFT
 
