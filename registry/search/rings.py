@@ -28,6 +28,7 @@ RING_MARGIN_KM = 0.001  # 1 m: far above the vectorised geodesic's error (< 1 mm
 RING_FIRST = 0.2  # the first ring's radius, as a fraction of the travel range
 RING_GROWTH = 1.3  # the next ring's estimated radius is widened by this factor
 RING_MAX = 0.85  # a ring wider than this fraction of the travel range: read it all
+NEAR_FIRST = 1.08  # the first near-miss read: up to 8 % beyond the travel range
 
 # read(radius, extra, bound, inner, beyond) -> the scored prefilter rows of the disk of
 # ``radius`` meeting ``extra``, less those of the disk of ``inner`` and those surely
@@ -74,10 +75,48 @@ def ring_complete(scored: Scored, radius: float, limit: int, min_unknowns: int) 
     return int(np.count_nonzero(best & inside)) >= limit
 
 
-def _best_tier(scored: Scored, floor: int) -> np.ndarray:
+def _best_tier(scored: Scored, floor: int, order: int = 0) -> np.ndarray:
     return (
-        (scored.order == 0) & (scored.conflicts == 0) & ~scored.signals & (scored.unknowns <= floor)
+        (scored.order == order)
+        & (scored.conflicts == 0)
+        & ~scored.signals
+        & (scored.unknowns <= floor)
     )
+
+
+def _floor(facts: SearchFacts) -> int:
+    capacity = facts.capacity
+    return min_unknowns(capacity_key(capacity), capacity_week_hours(capacity) is not None)
+
+
+def near_complete(scored: Scored, radius: float, limit: int, floor: int) -> bool:
+    """Whether the rows read (every conflict-free place within ``radius`` km that is not
+    surely within the travel range) provably hold the ``limit`` best near misses: as
+    :func:`ring_complete`, for the best near-miss tier (no conflict, no signal, the
+    fewest unknowns possible). Every place not read is farther than ``radius`` or has
+    a conflict, so it ranks after ``limit`` such rows within ``radius`` less 1 m."""
+    inside = scored.distance <= radius - RING_MARGIN_KM
+    return int(np.count_nonzero(_best_tier(scored, floor, 1) & inside)) >= limit
+
+
+def _near_rings(
+    read: Reader,
+    scored: Scored,
+    facts: SearchFacts,
+    near_limit: int,
+    free: str,
+    bound: Sequence[tuple[str, Any]],
+    inner: float | None,
+) -> Scored:
+    """With the matches complete (rows read up to ``inner``): the conflict-free places
+    beyond the travel range, a little beyond it first, the rest of the near-miss range
+    only if :func:`near_complete` does not hold."""
+    max_km = facts.max_km
+    first = max_km * NEAR_FIRST
+    scored = scored + read(first, free, bound, inner, max_km)
+    if near_complete(scored, first, near_limit, _floor(facts)):
+        return scored
+    return scored + read(max_km * NEAR_MISS_RANGE_FACTOR, free, bound, first, max_km)
 
 
 def _join(scored: Scored | None, more: Scored) -> Scored:
@@ -101,9 +140,7 @@ def match_rings(
     ``limit`` matches in all: the caller then reads the rest in one go.
     """
     max_km = facts.max_km
-    floor = min_unknowns(
-        capacity_key(facts.capacity), capacity_week_hours(facts.capacity) is not None
-    )
+    floor = _floor(facts)
     scored: Scored | None = None
     inner: float | None = None
     radius = max_km * RING_FIRST
@@ -176,8 +213,9 @@ def read_rows(
             return scored  # every near miss ranks after these
     if not complete:  # the conflict-free rest: up to the near-miss range, or the range
         scored = _join(scored, read(outer, free, bound, inner))
-    elif near_limit:  # the matches are complete: only places beyond the range are wanted
-        scored = _join(scored, read(outer, free, bound, inner, max_km))
+    elif near_limit and scored is not None:  # the matches are complete: only places
+        # beyond the travel range can be conflict-free near misses
+        scored = _near_rings(read, scored, facts, near_limit, free, bound, inner)
     need = max(0, limit - _matches(scored)) if combined else near_limit
     if need:
         scored = _near_tiers(read, scored, facts, need, free, tiers, bound)
