@@ -109,7 +109,7 @@ def _pick(locale: object, nl: str, en: str) -> str:
     installed (the labels are msgids marked with ``N_``); without one, or for a label
     the catalogue lacks (a dimension registered at run time), English for an 'en*'
     locale and Dutch otherwise."""
-    if _translator is not None:
+    if _translator is not None and en:  # an empty msgid would fetch the catalogue header
         found = _translator(en, locale)
         if found:
             return found

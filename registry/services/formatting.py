@@ -22,6 +22,7 @@ __all__ = [
     "date_short",
     "date_time",
     "distance",
+    "month_short",
     "month_year",
     "number",
     "percent",
@@ -96,6 +97,13 @@ def month_year(value: object, locale: object = None) -> str:
     day = _as_date(value)
     loc = current_locale(locale)
     return "" if day is None else _babel_date(day, "LLLL y", locale=loc)
+
+
+def month_short(value: object, locale: object = None) -> str:
+    """A month for a chart axis: "dec 2026" / "Dec 2026"."""
+    day = _as_date(value)
+    loc = current_locale(locale)
+    return "" if day is None else _babel_date(day, "LLL y", locale=loc).replace(".", "")
 
 
 def time_24h(value: object, locale: object = None) -> str:

@@ -255,6 +255,8 @@ def translate_workload(msgid: str, locale: object = None) -> str | None:
     request's when None), or None when the catalogue has no Dutch for it."""
     from registry.services.formatting import current_locale
 
+    if not msgid:
+        return None
     loc = current_locale(locale)
     text = _catalogue(loc).gettext(msgid)
     if loc != "en" and text == msgid:

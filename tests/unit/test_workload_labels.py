@@ -58,3 +58,9 @@ def test_every_catalogue_label_is_marked_for_extraction():
     texts |= {s.label_en for s in wl.SECTIONS.values()}
     texts |= {b.label_en for b in (*wl.HOURS_PER_DAY, *wl.HOURS_PER_WEEK)}
     assert texts <= found, sorted(texts - found)[:10]
+
+
+def test_an_empty_help_text_stays_empty(translated):
+    """gettext("") is the catalogue's header: an empty label must never fetch it."""
+    assert wl.dimension("lifting").help("nl") == ""
+    assert labels.translate_workload("", "nl") is None

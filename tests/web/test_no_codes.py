@@ -82,6 +82,9 @@ CODE_RE = re.compile(
 )
 
 
+ISO_DATE = re.compile(r"\b20\d\d-\d\d-\d\d\b")
+
+
 class _Text(HTMLParser):
     """The text a reader sees: element text and the page title, no scripts or styles."""
 
@@ -149,6 +152,7 @@ def test_no_page_shows_an_internal_code(demo, app, client, email, language):
         found = codes_in(text)
         if language == "nl":
             found |= set(DUTCH_CODE_RE.findall(text))
+            found |= set(ISO_DATE.findall(text))  # dates read "4 december 2026" or "04-12-2026"
         if found:
             offences[page.url] = found
     assert seen > 5

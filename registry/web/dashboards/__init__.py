@@ -12,7 +12,7 @@ from flask_login import login_required
 
 from registry.domain.ledger import EntryKind, Unit
 from registry.services import dashboards as svc
-from registry.services import paging
+from registry.services import formatting, paging
 from registry.web import charts
 from registry.web.helpers import service_context
 from registry.web.networks import STATUS_LABELS as MEMBERSHIP_LABELS
@@ -49,8 +49,8 @@ def _member_chart(dash: svc.NetworkDashboard):
             "Hosted minus sent placements per employer from %(start)s to %(end)s: "
             "%(givers)s employers gave more than they took, %(takers)s took more than they "
             "gave. The table below has the same numbers.",
-            start=dash.period.start.isoformat(),
-            end=dash.period.end.isoformat(),
+            start=formatting.date_long(dash.period.start),
+            end=formatting.date_long(dash.period.end),
             givers=givers,
             takers=takers,
         ),
@@ -64,7 +64,7 @@ def _month_chart(dash: svc.NetworkDashboard):
     starts = sum(m.starts for m in dash.months)
     completions = sum(m.completions for m in dash.months)
     return charts.grouped_bars(
-        [m.month.strftime("%Y-%m") for m in dash.months],
+        [formatting.month_short(m.month) for m in dash.months],
         [
             charts.Series(_("Starts"), [m.starts for m in dash.months]),
             charts.Series(_("Completions"), [m.completions for m in dash.months]),
@@ -75,8 +75,8 @@ def _month_chart(dash: svc.NetworkDashboard):
             "The table below has the numbers per month.",
             starts=starts,
             completions=completions,
-            start=dash.period.start.isoformat(),
-            end=dash.period.end.isoformat(),
+            start=formatting.date_long(dash.period.start),
+            end=formatting.date_long(dash.period.end),
         ),
         uid="chart-months",
     )
