@@ -173,9 +173,7 @@ def test_statements_per_page_do_not_grow_with_rows(app, client, email):
     for name in small:
         assert small[name][0] == large[name][0] == 200, (name, small[name], large[name])
     grew = {
-        name: (small[name][1], large[name][1])
-        for name in small
-        if small[name][1] != large[name][1]
+        name: (small[name][1], large[name][1]) for name in small if small[name][1] != large[name][1]
     }
     assert not grew, f"statements (small, large) per page: {grew}; all: {small} {large}"
     # The larger registry really shows more rows on the list pages.
