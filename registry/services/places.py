@@ -1110,9 +1110,22 @@ class PlaceFilters:
 @dataclass(frozen=True)
 class PlacePage:
     items: list[Place]
-    total: int
+    total: int  # counted up to paging.COUNT_CAP + 1 (issue 17)
     page: int
     pages: int
+
+    @property
+    def capped(self) -> bool:
+        """More places than were counted: the page says "more than 10,000"."""
+        return self.total > paging.COUNT_CAP
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages or (self.capped and len(self.items) == PAGE_SIZE)
 
 
 def _like(text: str) -> str:
@@ -1218,9 +1231,10 @@ def search_places(ctx: Context, filters: PlaceFilters, scope: str = "own") -> Pl
     """One page of the places the actor may list (``own``: the actor's employers' places;
     ``curation``: places offered to the coordinator's networks)."""
     query = _filtered(ctx, filters, scope)
-    total = ctx.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    total = paging.count_capped(ctx.session, query)  # never reads past the cap (issue 17)
     pages = max(1, -(-(total or 0) // PAGE_SIZE))
-    page = filters.page if isinstance(filters.page, int) and 1 <= filters.page <= pages else 1
+    last = paging.MAX_PAGE if total > paging.COUNT_CAP else pages  # past the cap: page on
+    page = filters.page if isinstance(filters.page, int) and 1 <= filters.page <= last else 1
     items = list(
         ctx.session.scalars(
             query.options(selectinload(Place.employer))

@@ -87,3 +87,27 @@ def test_a_failing_read_page_rolls_back_and_restores_expiry(make_ctx, world):
         ctx.audit("test.read", "user", world.coach.id)
         raise RuntimeError("boom")
     assert ctx.session().expire_on_commit is True
+
+
+def test_a_list_past_the_count_cap_says_more_than_and_pages_on(client, session, world, monkeypatch):
+    from registry.models import Place, PlaceKind, PlaceStatus
+
+    monkeypatch.setattr(paging, "COUNT_CAP", 60)
+    session.add_all(
+        Place(
+            employer_id=world.emp_a.id,
+            kind=PlaceKind.STAGE,
+            status=PlaceStatus.OPEN,
+            title=f"Plaats {i:03d}",
+            postcode="3511 AB",
+            lat=52.09,
+            lon=5.12,
+        )
+        for i in range(130)
+    )
+    session.commit()
+    client.login(world.contact_a.email)
+    first = client.get("/places/").get_data(as_text=True)
+    assert "Meer dan 60 plaatsen" in first and "Pagina 1 van meer dan 2" in first
+    third = client.get("/places/?page=3").get_data(as_text=True)
+    assert "Plaats 100" in third and "Plaats 129" in third  # beyond the counted pages
