@@ -117,6 +117,8 @@ ACTION_LABELS = {
     "candidate.closed": _l("Trajectory closed"),
     "candidate.erased": _l("Personal data erased"),
     "candidate.history_viewed": _l("Access history viewed"),
+    "candidate.identity_revealed": _l("Name shown after the introduction"),
+    "candidate.reverse_search": _l("Shown in a search for candidates"),
 }
 GROUP_LABELS = {
     FieldGroup.IDENTITY: _l("name and contact details"),

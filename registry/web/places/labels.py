@@ -58,6 +58,9 @@ EVENT_LABELS = {
     "place.paused_stale": _l("Paused: not confirmed in time"),
     "place.period_ended": _l("Closed: period ended"),
     "place.imported": _l("Imported"),
+    "place.confirm_requested": _l("Asked to confirm"),
+    "place.exported": _l("Exported"),
+    "candidate.reverse_search": _l("Searched for candidates who fit"),
 }
 
 
