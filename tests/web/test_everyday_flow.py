@@ -225,3 +225,25 @@ def test_only_reviewing_networks_hear_of_a_submitted_place(world, session, make_
     place_svc.submit_place(make_ctx(contact), pl.id)
     assert _kinds(session, world.coordinator_b) == [notes.Kind.PLACE_SUBMITTED]
     assert _kinds(session, world.coordinator_a) == []  # offered there, but no review
+
+
+def test_overdue_proposals_are_marked_in_the_lists(world, session, client, make_ctx):
+    import datetime as dt
+
+    from registry.models import Placement
+
+    pl = place(session, world.emp_b, [world.net_b])
+    cand = candidate(session, world.org, world.emp_a, [world.net_b])
+    late = proposal(make_ctx, world.coach, cand, pl)
+    fresh = proposal(
+        make_ctx, world.coach, candidate(session, world.org, world.emp_a, [world.net_b]), pl
+    )
+    session.get(Placement, late.id).proposed_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=20)
+    session.commit()
+    client.login("contact.b@example.nl")
+    inbox = client.get("/placements/inbox").get_data(as_text=True)
+    assert inbox.count("data-overdue") == 1
+    client.logout()
+    client.login("coach@example.nl")
+    listing = client.get("/placements/?status=proposed").get_data(as_text=True)
+    assert listing.count("data-overdue") == 1 and fresh.id != late.id

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import text
 from wtforms import HiddenField, SelectField
 
+from registry.domain.placement import Status
 from registry.extensions import db
 from registry.services import accounts, todo
 from registry.services.notifications import unread_count
@@ -85,4 +86,14 @@ def language_form():
     return {
         "language_form": LanguageForm(formdata=None, language=None),
         "nav_badges": nav_badges,
+        "answer_deadline": answer_deadline,
     }
+
+
+def answer_deadline(placement) -> tuple | None:
+    """(the day the host should answer by, overdue?) for an open proposal, else None: the
+    lists show overdue proposals as such to host, coach and coordinator (issue 14)."""
+    if placement.status is not Status.PROPOSED:
+        return None
+    today = service_context().today()
+    return todo.deadline_of(placement), todo.is_overdue(placement, today)
