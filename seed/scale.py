@@ -747,10 +747,13 @@ def _placements(session: Session, world: _World, sizes: Sizes) -> None:
         else:
             candidate = world.candidates[rng.randrange(len(world.candidates))]
         place = None
-        if demo_host and rng.random() < 0.01:  # the demo employer's inbox and hosts
+        if demo_host and rng.random() < 0.02:  # the demo employer's inbox and hosts
             place = demo_host[rng.randrange(len(demo_host))]
-            if place["employer_id"] == candidate["home"] or (
-                status in HOLDING and place["taken"] >= place["slots"]
+            shares = any(place["id"] in _network_set(world, n) for n in candidate["nets"])
+            if (
+                not shares
+                or place["employer_id"] == candidate["home"]
+                or (status in HOLDING and place["taken"] >= place["slots"])
             ):
                 place = None
         place = place or _pick_place(world, candidate, status in HOLDING)
