@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 from werkzeug.routing import ValidationError as RoutingValidationError
-from wtforms import DecimalField, FloatField, SelectField, SelectMultipleField, widgets
+from wtforms import DateField, DecimalField, FloatField, SelectField, SelectMultipleField, widgets
 from wtforms.validators import ValidationError
 
 SBI_SECTIONS = [
@@ -136,6 +136,18 @@ def hours_per_week(form, field) -> None:
 
     if field.data is not None and (problem := check_hours_per_week(field.data)):
         raise ValidationError(problem)
+
+
+class DateValueField(DateField):
+    """A date field whose unreadable input gets the one date message (issue 14)."""
+
+    def process_formdata(self, valuelist: list) -> None:
+        from registry.services.value_checks import DATE_MESSAGE
+
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(str(DATE_MESSAGE)) from None
 
 
 def dutch_postcode(require_letters: bool = True):

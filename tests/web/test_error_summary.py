@@ -134,3 +134,15 @@ def test_hours_and_postcodes_have_one_message_everywhere(world, client):
     for page in (place, person):
         assert "1234 AB of 1234" in page or "1234 AB or 1234" in page
         assert "1 tot en met 60" in page or "from 1 to 60" in page
+
+
+def test_an_unreadable_date_gets_the_one_date_message(world, client):
+    client.login("coach@example.nl")
+    html = client.post("/candidates/new", {"first_sick_day": "31-02-2026"}).get_data(as_text=True)
+    client.logout()
+    client.login("contact.a@example.nl")
+    place = client.post(
+        f"/places/new?employer_id={world.emp_a.id}", {"available_until": "morgen"}
+    ).get_data(as_text=True)
+    for page in (html, place):
+        assert "2026-03-31" in page  # "Enter a date like 2026-03-31." in either language

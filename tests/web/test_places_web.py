@@ -236,7 +236,7 @@ def test_a_registered_dimension_appears_in_the_form_and_is_saved(world, client, 
         ({"network_ids": ["abc"]}, "could not be coerced"),
         ({"network_ids": []}, "at least one network"),
         ({"kind": "castle"}, "Not a valid choice"),
-        ({"available_from": "yesterday"}, "Not a valid date"),
+        ({"available_from": "yesterday"}, "Enter a date like"),
         ({"description": "y" * 6000}, "5000"),
     ],
 )

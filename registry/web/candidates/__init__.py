@@ -16,7 +16,6 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     IntegerField,
     SelectField,
@@ -53,6 +52,7 @@ from registry.services.errors import ValidationFailed
 from registry.web.employers.picker import sorted_choices
 from registry.web.forms import (
     SBI_SECTIONS,
+    DateValueField,
     FiniteFloatField,
     IntSelectField,
     MultiCheckboxField,
@@ -174,7 +174,7 @@ class CandidateForm(FlaskForm):
     hours_per_week = FiniteFloatField(
         _l("Hours per week available now"), validators=[Optional(), hours_per_week]
     )
-    first_sick_day = DateField(_l("First day of sickness"), validators=[InputRequired()])
+    first_sick_day = DateValueField(_l("First day of sickness"), validators=[InputRequired()])
     end_week = IntegerField(
         _l("End week of wage continuation"),
         default=timeline.DEFAULT_END_WEEK,
@@ -183,7 +183,7 @@ class CandidateForm(FlaskForm):
     end_week_reason = StringField(
         _l("Reason for extension or shortening"), validators=[Length(max=300)]
     )
-    second_track_start = DateField(_l("Start of the second track"), validators=[Optional()])
+    second_track_start = DateValueField(_l("Start of the second track"), validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Length(max=4000)])
 
     def to_input(self) -> svc.CandidateInput:
@@ -251,8 +251,8 @@ def profile_form_class():
             choices=[("", _("Not stated"))] + [(k.value, v) for k, v in SOURCE_LABELS.items()],
             default="",
         )
-        assessed_on = DateField(_l("Assessment date"), validators=[Optional()])
-        review_on = DateField(_l("Review date"), validators=[Optional()])
+        assessed_on = DateValueField(_l("Assessment date"), validators=[Optional()])
+        review_on = DateValueField(_l("Review date"), validators=[Optional()])
         fml_version = StringField(_l("FML version"), validators=[Length(max=40)])
 
     for dim in all_dimensions():
@@ -312,7 +312,7 @@ def _fill_profile_form(form, profile) -> None:
 
 class ConsentForm(FlaskForm):
     scope = SelectField(_l("The candidate consents to"), choices=[])
-    given_on = DateField(_l("Date of consent"), validators=[InputRequired()])
+    given_on = DateValueField(_l("Date of consent"), validators=[InputRequired()])
     network_ids = MultiCheckboxField(_l("Networks (for sharing the profile)"), coerce=int)
     host_employer_id = SelectField(_l("Host employer (for an introduction)"), choices=[])
     text = TextAreaField(_l("What was agreed"), validators=[Length(max=2000)])
@@ -324,7 +324,7 @@ class WithdrawForm(FlaskForm):
 
 class CloseForm(FlaskForm):
     outcome = SelectField(_l("Outcome"), choices=[(k.value, v) for k, v in OUTCOME_LABELS.items()])
-    closed_on = DateField(_l("Closing date"), validators=[InputRequired()])
+    closed_on = DateValueField(_l("Closing date"), validators=[InputRequired()])
 
 
 class EraseForm(FlaskForm):

@@ -19,7 +19,6 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -37,7 +36,7 @@ from registry.services import placements as svc
 from registry.services.documents import certificate_available
 from registry.services.errors import ServiceError, ValidationFailed
 from registry.web import confirm as confirm_page
-from registry.web.forms import FiniteDecimalField, bounded_id, validate_all
+from registry.web.forms import DateValueField, FiniteDecimalField, bounded_id, validate_all
 from registry.web.forms import hours_per_week as week_hours
 from registry.web.helpers import apply_errors, service_context
 
@@ -96,7 +95,7 @@ class ProposalForm(FlaskForm):
         _l("Motivation for the host"), validators=[DataRequired(), Length(max=2000)]
     )
     network_id = SelectField(_l("Network"), coerce=int)
-    planned_start = DateField(_l("Preferred start date"), validators=[Optional()])
+    planned_start = DateValueField(_l("Preferred start date"), validators=[Optional()])
     hours_per_week = FiniteDecimalField(
         _l("Hours per week at the start"), places=1, validators=[Optional(), week_hours]
     )
@@ -110,12 +109,12 @@ class MoveForm(FlaskForm):
     reason = SelectField(_l("Reason"), choices=[], validate_choice=False)
     reason_text = TextAreaField(_l("Explanation (optional)"), validators=[Length(max=2000)])
     outcome = SelectField(_l("Outcome"), choices=[], validate_choice=False)
-    on = DateField(_l("Date"), validators=[Optional()])
+    on = DateValueField(_l("Date"), validators=[Optional()])
 
 
 class AgreementForm(FlaskForm):
-    planned_start = DateField(_l("Start date"), validators=[Optional()])
-    planned_end = DateField(_l("End date"), validators=[Optional()])
+    planned_start = DateValueField(_l("Start date"), validators=[Optional()])
+    planned_end = DateValueField(_l("End date"), validators=[Optional()])
     hours_per_week = FiniteDecimalField(
         _l("Hours per week"), places=1, validators=[Optional(), week_hours]
     )
@@ -128,8 +127,8 @@ class AgreementForm(FlaskForm):
 
 
 class IntroductionForm(FlaskForm):
-    given_on = DateField(_l("Consent given on (empty: today)"), validators=[Optional()])
-    planned_on = DateField(
+    given_on = DateValueField(_l("Consent given on (empty: today)"), validators=[Optional()])
+    planned_on = DateValueField(
         _l("Planned date of the introduction (optional)"), validators=[Optional()]
     )
 

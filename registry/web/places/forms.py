@@ -10,7 +10,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -26,6 +25,7 @@ from registry.services import places as svc
 from registry.services.place_templates import FunctionTemplate
 from registry.web.forms import (
     SBI_SECTIONS,
+    DateValueField,
     IntSelectField,
     MultiCheckboxField,
     hours_per_week,
@@ -60,8 +60,8 @@ class PlaceForm(FlaskForm):
     schedule_days = MultiCheckboxField(_l("Working days"))
     evening_work = BooleanField(_l("Evening work"))
     weekend_work = BooleanField(_l("Weekend work"))
-    available_from = DateField(_l("Available from"), validators=[Optional()])
-    available_until = DateField(_l("Available until"), validators=[Optional()])
+    available_from = DateValueField(_l("Available from"), validators=[Optional()])
+    available_until = DateValueField(_l("Available until"), validators=[Optional()])
     ongoing = BooleanField(_l("Ongoing (no end date)"), default=True)
     typical_weeks = IntegerField(
         _l("Typical duration (weeks)"), validators=[Optional(), NumberRange(1, 104)]
