@@ -1095,12 +1095,29 @@ def research_rows(dash: NetworkDashboard) -> list[ResearchRow]:
     return rows
 
 
+_RESEARCH_LABELS = {
+    "kind": labels.PLACE_KIND,
+    "status": labels.PLACEMENT_STATUS,
+    "outcome": labels.PLACEMENT_OUTCOME,
+}
+
+
+def _research_cells(row: ResearchRow) -> list[Any]:
+    """A research row as the file shows it: the column names stay technical (a data
+    format), the kind, status and outcome cells read as labels in the reader's language."""
+    out = row.values()
+    for column, table in _RESEARCH_LABELS.items():
+        i = RESEARCH_COLUMNS.index(column)
+        out[i] = labels.label(table, out[i]) if out[i] else out[i]
+    return out
+
+
 def export_research(ctx: Context, network_id: int, start=None, end=None, fmt="csv") -> Export:
     """The anonymised research export of one network and period, as CSV or XLSX."""
     if fmt not in MIMETYPES:
         raise NotFound(_l("This export format does not exist."))
     dash = network_dashboard(ctx, network_id, start, end, listing=False)
     rows = research_rows(dash)
-    content = _render([("placements", RESEARCH_COLUMNS, [r.values() for r in rows])], fmt)
+    content = _render([("placements", RESEARCH_COLUMNS, [_research_cells(r) for r in rows])], fmt)
     _audit_export(ctx, dash, "research", fmt, len(rows))
     return Export(_filename(dash, "research", fmt), content, MIMETYPES[fmt])

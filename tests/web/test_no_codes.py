@@ -162,11 +162,11 @@ def test_no_page_shows_an_internal_code(demo, app, client, email, language):
     assert not offences, offences
 
 
-def _figures_export(client, demo, fmt: str) -> bytes:
+def _figures_export(client, demo, fmt: str, kind: str = "export") -> bytes:
     from registry.models import Network
 
     network_id = demo.scalar(select(Network.id).order_by(Network.id))
-    response = client.get(f"/dashboard/network/{network_id}/export.{fmt}")
+    response = client.get(f"/dashboard/network/{network_id}/{kind}.{fmt}")
     assert response.status_code == 200
     return response.get_data()
 
@@ -207,3 +207,20 @@ def test_placement_pdfs_show_labels_not_codes(demo, client, language):
             assert not re.search(r"\b20\d\d-\d\d-\d\d\b", text), "an ISO date in a PDF"
             read += 1
     assert read >= 3
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_the_research_export_shows_labels_in_its_cells(demo, client, language):
+    from openpyxl import load_workbook
+
+    _set_language(demo, "coordinator@voorbeeld.nl", language)
+    client.login("coordinator@voorbeeld.nl", DEMO_PASSWORD)
+    text = _figures_export(client, demo, "csv", "research").decode("utf-8-sig")
+    body = "\n".join(text.splitlines()[1:])  # the header row is a data format: names stay
+    assert len(text.splitlines()) > 1
+    assert not codes_in(body), codes_in(body)
+    book = load_workbook(io.BytesIO(_figures_export(client, demo, "xlsx", "research")))
+    cells = " ".join(
+        str(v) for row in book.active.iter_rows(min_row=2, values_only=True) for v in row if v
+    )
+    assert not codes_in(cells), codes_in(cells)
