@@ -7,8 +7,9 @@ Usage::
 
 ``fill-en`` copies the msgid into every empty msgstr of the English catalogue (English msgids
 are the source text). ``fill-nl`` takes translations from JSON files (``{msgid: text}``, or
-``{msgid: [singular, plural]}`` for plural messages) and fills the empty msgstrs they name. ``missing`` prints every msgid that has no (complete) translation and
-exits with status 1 when there is at least one.
+``{msgid: [singular, plural]}`` for plural messages) and fills the empty msgstrs they name.
+``missing`` prints every msgid that has no (complete) translation and exits with status 1
+when there is at least one.
 """
 
 from __future__ import annotations

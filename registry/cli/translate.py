@@ -22,7 +22,8 @@ def _babel(*args: str) -> None:
 @group.command("update")
 def update() -> None:
     """Extract messages and merge them into the nl and en catalogues."""
-    _babel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "N_", "-o", str(POT), str(ROOT))
+    keywords = ["-k", "_l", "-k", "N_"]
+    _babel("extract", "-F", str(ROOT / "babel.cfg"), *keywords, "-o", str(POT), str(ROOT))
     _babel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-fuzzy-matching")
 
 

@@ -3,7 +3,6 @@
 from registry.models.accounts import User, UserRole
 from registry.models.audit import AuditEvent, OutboxMessage
 from registry.models.base import Base
-from registry.models.jobs import JobRun
 from registry.models.candidates import (
     Candidate,
     CapacityProfile,
@@ -15,6 +14,7 @@ from registry.models.candidates import (
     TravelMode,
     candidate_networks,
 )
+from registry.models.jobs import JobRun
 from registry.models.organisations import (
     CoachOrganisation,
     CoachOrganisationKind,
