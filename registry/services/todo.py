@@ -234,11 +234,21 @@ def coach_items(ctx: Context) -> list[TodoItem]:
         ),
     )
     near_end = _count(ctx, select(func.count(Candidate.id)).where(near_end_clause(today, active)))
+    # The oldest of the coach's last searches bounds the places' creation time with a
+    # constant, so the database seeks the few recent open places by index instead of
+    # walking every place of the candidates' networks per search (issue 17).
+    since = ctx.session.scalar(
+        select(func.min(SearchVisit.searched_at)).where(SearchVisit.user_id == actor.user_id)
+    )
     new_places = _count(
         ctx,
         select(func.count(func.distinct(SearchVisit.candidate_id)))
         .join(Candidate, Candidate.id == SearchVisit.candidate_id)
-        .where(SearchVisit.user_id == actor.user_id, active, new_places_clause()),
+        .where(
+            SearchVisit.user_id == actor.user_id,
+            active,
+            new_places_clause(since or ctx.now()),
+        ),
     )
     return [
         TodoItem(
@@ -294,17 +304,21 @@ def coach_items(ctx: Context) -> list[TodoItem]:
     ]
 
 
-def new_places_clause() -> ColumnElement:
+def new_places_clause(since: dt.datetime | None = None) -> ColumnElement:
     """SQL (with SearchVisit and Candidate): an open place of another employer, offered in
-    one of the candidate's networks, created after the coach last searched for them."""
-    return exists().where(
+    one of the candidate's networks, created after the coach last searched for them.
+    ``since`` (no later than every search it is used with) narrows it with a constant."""
+    clauses = [
         candidate_networks.c.candidate_id == SearchVisit.candidate_id,
         place_networks.c.network_id == candidate_networks.c.network_id,
         Place.id == place_networks.c.place_id,
         Place.status == PlaceStatus.OPEN,
         Place.employer_id != Candidate.home_employer_id,
         Place.created_at > SearchVisit.searched_at,
-    )
+    ]
+    if since is not None:
+        clauses.append(Place.created_at > since)
+    return exists().where(*clauses)
 
 
 def near_end_clause(today: dt.date, base: ColumnElement) -> ColumnElement:
