@@ -24,6 +24,7 @@ from registry.domain.ledger import Balance, Unit
 from registry.domain.permissions import Role
 from registry.domain.placement import Status
 from registry.models import (
+    AuditEvent,
     Candidate,
     CapacityProfile,
     JobRun,
@@ -520,9 +521,7 @@ def coordinator_items(ctx: Context) -> list[TodoItem]:
         )
     ).one()
     to_review, oldest = int(row[0] or 0), row[1]
-    paused = _count(
-        ctx, select(func.count(Place.id)).where(Place.status == PlaceStatus.PAUSED, in_nets)
-    )
+    paused = _count(ctx, select(func.count(Place.id)).where(paused_by_sweep_clause(), in_nets))
     overdue = _count(
         ctx,
         select(func.count(Placement.id)).where(Placement.network_id.in_(nets), overdue_clause(ctx)),
@@ -563,11 +562,14 @@ def coordinator_items(ctx: Context) -> list[TodoItem]:
         ),
         TodoItem(
             "paused_places",
-            _l("Paused places"),
+            _l("Places paused because nobody confirmed them in time"),
             paused,
             "places.curation",
             {"status": PlaceStatus.PAUSED.value, "sort": "confirmed"},
-            _l("Paused by the employer, or because nobody confirmed them in time."),
+            _l(
+                "The list shows every paused place, also those the employer paused;"
+                " the longest unconfirmed come first."
+            ),
         ),
         TodoItem(
             "out_of_balance",
@@ -577,6 +579,25 @@ def coordinator_items(ctx: Context) -> list[TodoItem]:
             {"network_id": first},
         ),
     ]
+
+
+def paused_by_sweep_clause() -> ColumnElement:
+    """SQL: a paused place whose latest pause was the freshness sweep's
+    (``place.paused_stale``), not the employer's (``place.pause``): the rule of
+    :func:`registry.services.places._paused_by_sweep`, as one correlated subquery."""
+    latest = (
+        select(AuditEvent.action)
+        .where(
+            AuditEvent.object_type == "place",
+            AuditEvent.object_id == Place.id,
+            AuditEvent.action.in_(("place.pause", "place.paused_stale")),
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(1)
+        .correlate(Place)
+        .scalar_subquery()
+    )
+    return and_(Place.status == PlaceStatus.PAUSED, latest == "place.paused_stale")
 
 
 def out_of_balance_pairs(ctx: Context, network_ids: Iterable[int]) -> list[tuple[int, int]]:

@@ -93,8 +93,9 @@ def test_coordinator_counts_match_the_lists_on_the_demo(demo, make_ctx):
         any(n.review_new_places and n in user.coordinated_networks for n in p.networks)
         for p in submitted
     )
-    paused = place_svc.search_places(ctx, place_svc.PlaceFilters(status="paused"), "curation")
-    assert got["paused_places"] == paused.total
+    paused = place_svc.export_places(ctx, place_svc.PlaceFilters(status="paused"), "curation")
+    swept = [p for p in paused if place_svc._paused_by_sweep(demo, p)]
+    assert got["paused_places"] == len(swept)
     today = ctx.today()
     proposed = pl_svc.list_placements(ctx, (Status.PROPOSED,))
     assert got["proposals_overdue"] == sum(todo.is_overdue(p, today) for p in proposed)
@@ -183,6 +184,24 @@ def test_places_due_for_confirmation_follow_the_strictest_network(world, session
     ctx = make_ctx(contact)
     assert _items(todo.employer_items(ctx))["places_to_confirm"] == 1
     assert place_svc.freshness_state(due, ctx.now()) == "due_soon"
+
+
+def test_paused_places_count_only_those_the_sweep_paused(world, session, make_ctx):
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(days=200)
+    swept = place(session, world.emp_b, [world.net_b], last_confirmed_at=old, created_at=old)
+    by_hand = place(session, world.emp_b, [world.net_b])
+    session.commit()
+    coordinator = make_ctx(world.coordinator_b)
+    assert _items(todo.coordinator_items(coordinator))["paused_places"] == 0
+    place_svc.pause_place(make_ctx(world.contact_b), by_hand.id)
+    assert place_svc.sweep(make_ctx(None)).paused == [swept.id]
+    assert {swept.status, by_hand.status} == {PlaceStatus.PAUSED}
+    assert _items(todo.coordinator_items(coordinator))["paused_places"] == 1
+    assert _items(todo.coordinator_items(make_ctx(world.coordinator_a)))["paused_places"] == 0
+    # Reopened by a confirmation and then paused by hand: no longer the sweep's.
+    place_svc.confirm_place(make_ctx(world.contact_b), swept.id)
+    place_svc.pause_place(make_ctx(world.contact_b), swept.id)
+    assert _items(todo.coordinator_items(coordinator))["paused_places"] == 0
 
 
 def test_job_health_reads_the_last_successful_run(world, session, make_ctx):
