@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -187,12 +187,15 @@ def request_password_reset(ctx: Context, email: str) -> None:
     with ctx.transaction():
         with force_locale(user.language):
             subject = gettext("Reset your password")
-            body = gettext(
+            body = ngettext(
                 "Hello %(name)s,\n\nUse this link to choose a new password (valid for "
-                "%(hours)s hours, once):\n%(link)s\n\nDid you not ask for this? "
+                "%(num)s hour, once):\n%(link)s\n\nDid you not ask for this? "
                 "Then ignore this message.",
+                "Hello %(name)s,\n\nUse this link to choose a new password (valid for "
+                "%(num)s hours, once):\n%(link)s\n\nDid you not ask for this? "
+                "Then ignore this message.",
+                int(ctx.settings.get("RESET_TOKEN_HOURS", 24)),
                 name=user.display_name,
-                hours=ctx.settings.get("RESET_TOKEN_HOURS", 24),
                 link=_password_link(ctx, user),
             )
         mail.enqueue(ctx.session, user.email, subject, body, kind="password_reset")
@@ -310,12 +313,15 @@ def invite_user(ctx: Context, data: UserInput) -> User:
         ctx.session.flush()
         with force_locale(user.language):
             subject = gettext("You are invited to the placement registry")
-            body = gettext(
+            body = ngettext(
                 "Hello %(name)s,\n\nAn account has been created for you in the second-track "
-                "placement registry. Choose your password with this link (valid for %(hours)s "
+                "placement registry. Choose your password with this link (valid for %(num)s "
+                "hour):\n%(link)s",
+                "Hello %(name)s,\n\nAn account has been created for you in the second-track "
+                "placement registry. Choose your password with this link (valid for %(num)s "
                 "hours):\n%(link)s",
+                int(ctx.settings.get("RESET_TOKEN_HOURS", 24)),
                 name=user.display_name,
-                hours=ctx.settings.get("RESET_TOKEN_HOURS", 24),
                 link=_password_link(ctx, user),
             )
         mail.enqueue(ctx.session, user.email, subject, body, kind="invitation")

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from registry.models import Placement
-from registry.services import notifications
+from registry.services import formatting, notifications
 from registry.services.context import Context
 from registry.services.todo import deadline_of, overdue_clause
 
@@ -38,7 +38,7 @@ def remind_overdue_proposals(ctx: Context) -> list[int]:
                         "Please accept or decline it.",
                         pseudonym=placement.candidate.pseudonym,
                         place=placement.place.title,
-                        date=deadline_of(placement).isoformat(),
+                        date=formatting.lazy_date_long(deadline_of(placement)),
                     ),
                     f"/placements/{placement.id}",
                     dedup_key=f"overdue:{placement.id}",

@@ -22,6 +22,7 @@ __all__ = [
     "date_short",
     "date_time",
     "distance",
+    "lazy_date_long",
     "month_short",
     "month_year",
     "number",
@@ -122,3 +123,12 @@ def date_time(value: object, locale: object = None, short: bool = True) -> str:
         return date_short(value, locale) if short else date_long(value, locale)
     day = date_short(value, locale) if short else date_long(value, locale)
     return f"{day} {time_24h(value, locale)}"
+
+
+def lazy_date_long(value: object) -> object:
+    """``date_long`` put off until the text is rendered, so that a lazy message
+    (``_l(..., date=lazy_date_long(day))``) written for several readers shows the date
+    in each reader's language (as ``notifications.notify`` renders it)."""
+    from flask_babel import LazyString
+
+    return LazyString(date_long, value)

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -323,7 +323,11 @@ def send_digests(session: Session, now: dt.datetime | None = None) -> int:
         if not pending or user is None or not user.active:
             continue
         with force_locale(user.language or "nl"):
-            subject = gettext("Your daily summary: %(count)s notifications", count=len(pending))
+            subject = ngettext(
+                "Your daily summary: %(num)s notification",
+                "Your daily summary: %(num)s notifications",
+                len(pending),
+            )
         lines = [
             f"- {n.subject}" + (f" ({absolute_link(n.link)})" if n.link else "") for n in pending
         ]

@@ -54,9 +54,9 @@ from registry.models import (
     PlaceStatus,
     TrajectoryStatus,
 )
+from registry.services import formatting, notifications, paging
 from registry.services import free_text as shared_text
 from registry.services import ledger as ledger_service
-from registry.services import notifications, paging
 from registry.services.context import Context
 from registry.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from registry.services.value_checks import check_hours_per_week
@@ -761,7 +761,7 @@ def _move(
 
 def _date_message(target: Status, problem: lifecycle.DateProblem, previous: dt.date | None):
     """The Dutch field message for a date that cannot be true (start or end)."""
-    day = previous.isoformat() if previous else ""
+    day = formatting.date_long(previous)
     if target is Status.STARTED:
         if problem is lifecycle.DateProblem.IN_THE_FUTURE:
             return _l("The start date cannot lie in the future.")

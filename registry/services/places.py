@@ -1312,22 +1312,28 @@ def _notify(ctx: Context, place: Place, kind: str, days: int) -> None:
                 )
             elif kind == "place_reminder":
                 subject = gettext("Please confirm your place: %(title)s", title=place.title)
-                body = gettext(
+                body = ngettext(
                     'Hello,\n\nYour place "%(title)s" has not been confirmed for a while. '
-                    "If nobody confirms it is still current, it is paused in %(days)s days "
+                    "If nobody confirms it is still current, it is paused in %(num)s day "
                     "and coaches no longer find it.\n\nConfirm it with one click:\n%(link)s",
+                    'Hello,\n\nYour place "%(title)s" has not been confirmed for a while. '
+                    "If nobody confirms it is still current, it is paused in %(num)s days "
+                    "and coaches no longer find it.\n\nConfirm it with one click:\n%(link)s",
+                    days,
                     title=place.title,
-                    days=days,
                     link=link,
                 )
             else:
                 subject = gettext("Your place was paused: %(title)s", title=place.title)
-                body = gettext(
-                    'Hello,\n\nYour place "%(title)s" was not confirmed within %(days)s '
+                body = ngettext(
+                    'Hello,\n\nYour place "%(title)s" was not confirmed within %(num)s '
+                    "day and has been paused. Coaches no longer find it.\n\nConfirm it "
+                    "to open it again:\n%(link)s",
+                    'Hello,\n\nYour place "%(title)s" was not confirmed within %(num)s '
                     "days and has been paused. Coaches no longer find it.\n\nConfirm it "
                     "to open it again:\n%(link)s",
+                    days,
                     title=place.title,
-                    days=days,
                     link=link,
                 )
         mail.enqueue(ctx.session, email, subject[:200], body, kind=kind)
