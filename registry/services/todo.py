@@ -3,7 +3,9 @@
 One function per role returns :class:`TodoItem` rows (a count, a label and where the
 filtered list is), most urgent first. Every count is one SQL ``COUNT`` (never a loop over
 rows), so a home page costs a fixed number of statements whatever the data size; the
-tests check each count against the list the link leads to.
+tests check each count against the list the link leads to. One exception: the coach's
+new matching places run the matcher on the places created since each candidate's last
+search (three statements, Python work bounded by those new places).
 
 Deadlines and freshness periods differ per network: the queries compare with one cut-off
 date per distinct setting (a handful), see :func:`registry.domain.deadlines.latest_overdue_day`.
@@ -37,11 +39,10 @@ from registry.models import (
     PlaceStatus,
     TrajectoryStatus,
     User,
-    candidate_networks,
     place_networks,
 )
 from registry.models.organisations import ANSWER_DEADLINE_DAYS
-from registry.models.search import SearchVisit
+from registry.search.usecases import new_matches_since_visit
 from registry.services import ledger as ledger_service
 from registry.services.context import Context
 from registry.services.places import DEFAULT_FRESHNESS_DAYS, REMINDER_DAYS_BEFORE
@@ -235,22 +236,10 @@ def coach_items(ctx: Context) -> list[TodoItem]:
         ),
     )
     near_end = _count(ctx, select(func.count(Candidate.id)).where(near_end_clause(today, active)))
-    # The oldest of the coach's last searches bounds the places' creation time with a
-    # constant, so the database seeks the few recent open places by index instead of
-    # walking every place of the candidates' networks per search (issue 17).
-    since = ctx.session.scalar(
-        select(func.min(SearchVisit.searched_at)).where(SearchVisit.user_id == actor.user_id)
-    )
-    new_places = _count(
-        ctx,
-        select(func.count(func.distinct(SearchVisit.candidate_id)))
-        .join(Candidate, Candidate.id == SearchVisit.candidate_id)
-        .where(
-            SearchVisit.user_id == actor.user_id,
-            active,
-            new_places_clause(since or ctx.now()),
-        ),
-    )
+    # The real matcher on the places created since each candidate's last search: three
+    # statements whatever the number of candidates (registry.search.usecases).
+    matched = new_matches_since_visit(ctx.session, actor.user_id, org, today)
+    new_places = sum(matched.values())
     return [
         TodoItem(
             "proposals_waiting",
@@ -289,11 +278,13 @@ def coach_items(ctx: Context) -> list[TodoItem]:
         ),
         TodoItem(
             "new_places",
-            _l("Candidates with new places in their networks since your last search for them"),
+            _l("New places that match a candidate since your last search for them"),
             new_places,
             "candidates.index",
             {},
-            _l("Search again to see which of them match."),
+            _l("For %(n)s candidates. Search again to see them.", n=len(matched))
+            if matched
+            else "",
         ),
         TodoItem(
             "stale_profiles",
@@ -303,23 +294,6 @@ def coach_items(ctx: Context) -> list[TodoItem]:
             {"flag": "stale"},
         ),
     ]
-
-
-def new_places_clause(since: dt.datetime | None = None) -> ColumnElement:
-    """SQL (with SearchVisit and Candidate): an open place of another employer, offered in
-    one of the candidate's networks, created after the coach last searched for them.
-    ``since`` (no later than every search it is used with) narrows it with a constant."""
-    clauses = [
-        candidate_networks.c.candidate_id == SearchVisit.candidate_id,
-        place_networks.c.network_id == candidate_networks.c.network_id,
-        Place.id == place_networks.c.place_id,
-        Place.status == PlaceStatus.OPEN,
-        Place.employer_id != Candidate.home_employer_id,
-        Place.created_at > SearchVisit.searched_at,
-    ]
-    if since is not None:
-        clauses.append(Place.created_at > since)
-    return exists().where(*clauses)
 
 
 def near_end_clause(today: dt.date, base: ColumnElement) -> ColumnElement:

@@ -237,23 +237,48 @@ def test_proposed_placements_are_not_overdue_once_answered(world, session, make_
     assert _items(todo.coordinator_items(after))["proposals_overdue"] == 0
 
 
-def test_new_places_since_the_coachs_last_search(world, session, make_ctx):
+def test_new_matching_places_since_the_coachs_last_search(world, session, make_ctx):
+    from registry.models import PlaceKind
     from registry.models.search import SearchVisit
+    from tests.statements import count_statements
 
-    cand = candidate(session, world.org, world.emp_a, [world.net_b])
+    cand = candidate(session, world.org, world.emp_a, [world.net_b], accepted_kinds=["stage"])
     searched = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
     session.add(SearchVisit(user_id=world.coach.id, candidate_id=cand.id, searched_at=searched))
     place(session, world.emp_b, [world.net_b], created_at=searched - dt.timedelta(days=1))
     place(session, world.emp_a, [world.net_b])  # the home employer's: never counted
     place(session, world.emp_b, [world.net_a])  # not in the candidate's networks
+    place(session, world.emp_b, [world.net_b], kind=PlaceKind.MEELOOPDAG)  # another kind
+    place(session, world.emp_b, [world.net_b], lat=52.3676, lon=4.9041)  # Amsterdam: too far
+    place(session, world.emp_b, [world.net_b], demands={"lifting": {"band": 4}})  # conflict
+    place(session, world.emp_b, [world.net_b], taken_slots=1)  # full
     session.commit()
     ctx = make_ctx(world.coach)
     assert _items(todo.coach_items(ctx))["new_places"] == 0
-    place(session, world.emp_b, [world.net_b])  # new since the search
-    place(session, world.emp_b, [world.net_b])
+    place(session, world.emp_b, [world.net_b])  # new since the search, and it fits
+    place(session, world.emp_ab, [world.net_b])
     session.commit()
-    assert _items(todo.coach_items(ctx))["new_places"] == 1  # candidates, not places
+    item = next(i for i in todo.coach_items(ctx) if i.key == "new_places")
+    assert item.count == 2  # places, for one candidate
     assert _items(todo.coach_items(make_ctx(world.coach2)))["new_places"] == 0
+    # Without a current capacity profile the candidate is left out.
+    cand.profiles[0].is_current = False
+    session.commit()
+    assert _items(todo.coach_items(ctx))["new_places"] == 0
+    cand.profiles[0].is_current = True
+    session.commit()
+    # The statements do not grow with the number of candidates.
+    with count_statements(session.get_bind()) as one:
+        todo.coach_items(ctx)
+    for _ in range(3):
+        other = candidate(session, world.org, world.emp_a, [world.net_b], accepted_kinds=["stage"])
+        session.add(
+            SearchVisit(user_id=world.coach.id, candidate_id=other.id, searched_at=searched)
+        )
+    session.commit()
+    with count_statements(session.get_bind()) as four:
+        assert _items(todo.coach_items(ctx))["new_places"] == 2 + 3 * 2
+    assert len(four) == len(one)
 
 
 def test_the_notifications_job_reminds_and_records_its_run(world, session, make_ctx, app):
