@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _ln
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
 
 from registry.domain import deadlines
@@ -282,7 +283,11 @@ def coach_items(ctx: Context) -> list[TodoItem]:
             new_places,
             "candidates.index",
             {},
-            _l("For %(n)s candidates. Search again to see them.", n=len(matched))
+            _ln(
+                "For %(num)s candidate. Search again to see them.",
+                "For %(num)s candidates. Search again to see them.",
+                len(matched),
+            )
             if matched
             else "",
         ),
