@@ -237,7 +237,7 @@ def test_proposed_placements_are_not_overdue_once_answered(world, session, make_
     assert _items(todo.coordinator_items(after))["proposals_overdue"] == 0
 
 
-def test_new_matching_places_since_the_coachs_last_search(world, session, make_ctx):
+def test_new_matching_places_since_the_coachs_last_search(world, session, make_ctx, app):
     from registry.models import PlaceKind
     from registry.models.search import SearchVisit
     from tests.statements import count_statements
@@ -260,7 +260,8 @@ def test_new_matching_places_since_the_coachs_last_search(world, session, make_c
     session.commit()
     item = next(i for i in todo.coach_items(ctx) if i.key == "new_places")
     assert item.count == 2  # places, for one candidate
-    assert "1" in str(item.detail)
+    with app.test_request_context():
+        assert "1" in str(item.detail)
     assert _items(todo.coach_items(make_ctx(world.coach2)))["new_places"] == 0
     # Without a current capacity profile the candidate is left out.
     cand.profiles[0].is_current = False
