@@ -38,6 +38,7 @@ from registry.models import (
     Place,
     Placement,
     PlaceStatus,
+    SignInThrottle,
     TrajectoryStatus,
     User,
     place_networks,
@@ -45,6 +46,7 @@ from registry.models import (
 from registry.models.organisations import ANSWER_DEADLINE_DAYS
 from registry.search.usecases import new_matches_since_visit
 from registry.services import ledger as ledger_service
+from registry.services import throttle
 from registry.services.context import Context
 from registry.services.places import DEFAULT_FRESHNESS_DAYS, REMINDER_DAYS_BEFORE
 
@@ -183,12 +185,13 @@ def _proposal_counts(ctx: Context, scope: ColumnElement) -> tuple[int, int, dt.d
 def _waiting_detail(ctx: Context, oldest: dt.datetime | None, overdue: int) -> object:
     days = _days_ago(ctx, oldest)
     if overdue:
-        return _l(
-            "The oldest has waited %(days)s days; %(overdue)s past the answer deadline.",
-            days=days,
+        return _ln(
+            "The oldest has waited %(num)s day; %(overdue)s past the answer deadline.",
+            "The oldest has waited %(num)s days; %(overdue)s past the answer deadline.",
+            days,
             overdue=overdue,
         )
-    return _l("The oldest has waited %(days)s days.", days=days)
+    return _ln("The oldest has waited %(num)s day.", "The oldest has waited %(num)s days.", days)
 
 
 # --------------------------------------------------------------------------- coach
@@ -443,8 +446,14 @@ def employer_items(ctx: Context) -> list[TodoItem]:
 def _deadline_note(ctx: Context) -> object:
     settings = _deadline_settings(ctx)
     if len(settings) == 1:
-        return _l("Answer within %(n)s working days.", n=settings[0])
-    return _l("Answer within the network's deadline (%(n)s working days or more).", n=settings[0])
+        return _ln(
+            "Answer within %(num)s working day.", "Answer within %(num)s working days.", settings[0]
+        )
+    return _ln(
+        "Answer within the network's deadline (%(num)s working day or more).",
+        "Answer within the network's deadline (%(num)s working days or more).",
+        settings[0],
+    )
 
 
 def employer_balances(ctx: Context) -> list[BalanceLine]:
@@ -471,9 +480,17 @@ def employer_balances(ctx: Context) -> list[BalanceLine]:
 def balance_meaning(balance: Balance) -> object:
     value = balance.balance_placements
     if value > 0:
-        return _l("You have hosted %(n)s more placements than you sent: you give.", n=value)
+        return _ln(
+            "You have hosted %(num)s more placement than you sent: you give.",
+            "You have hosted %(num)s more placements than you sent: you give.",
+            value,
+        )
     if value < 0:
-        return _l("You have sent %(n)s more placements than you hosted: you take.", n=-value)
+        return _ln(
+            "You have sent %(num)s more placement than you hosted: you take.",
+            "You have sent %(num)s more placements than you hosted: you take.",
+            -value,
+        )
     return _l("You have hosted as many placements as you sent: in balance.")
 
 
@@ -520,7 +537,11 @@ def coordinator_items(ctx: Context) -> list[TodoItem]:
             to_review,
             "places.curation",
             {"status": PlaceStatus.SUBMITTED.value, "sort": "created"},
-            _l("The oldest has waited %(days)s days.", days=_days_ago(ctx, oldest))
+            _ln(
+                "The oldest has waited %(num)s day.",
+                "The oldest has waited %(num)s days.",
+                _days_ago(ctx, oldest),
+            )
             if to_review
             else "",
         ),
@@ -616,6 +637,7 @@ def admin_items(ctx: Context) -> list[TodoItem]:
     )
     deactivated = _count(ctx, select(func.count(User.id)).where(User.active.is_(False)))
     inactive = _count(ctx, select(func.count(User.id)).where(inactive_clause(now)))
+    delayed = len(delayed_user_ids(ctx))
     unhealthy = sum(not j.healthy for j in job_health(ctx))
     return [
         TodoItem(
@@ -641,6 +663,16 @@ def admin_items(ctx: Context) -> list[TodoItem]:
             {"show": "inactive"},
         ),
         TodoItem(
+            "delayed_accounts",
+            _l("Accounts with a sign-in delay after failed attempts"),
+            delayed,
+            "admin.users",
+            {"show": "delayed"},
+            _l(
+                "The delay ends by itself; setting a new password through a reset link ends it now."
+            ),
+        ),
+        TodoItem(
             "deactivated_accounts",
             _l("Deactivated accounts"),
             deactivated,
@@ -658,6 +690,25 @@ def inactive_clause(now: dt.datetime) -> ColumnElement:
         User.password_hash.is_not(None),
         func.coalesce(User.last_login_at, User.created_at) < limit,
     )
+
+
+def delayed_user_ids(ctx: Context) -> set[int]:
+    """Accounts whose sign-in is delayed right now (registry.services.throttle keys an
+    account by a hash of its e-mail address, which SQL cannot compute on SQLite): one
+    statement for the few delayed keys and, only when there are any, one for the
+    addresses to hash."""
+    keys = set(
+        ctx.session.scalars(
+            select(SignInThrottle.key).where(
+                SignInThrottle.key.startswith("account:"),
+                SignInThrottle.blocked_until > ctx.now(),
+            )
+        )
+    )
+    if not keys:
+        return set()
+    rows = ctx.session.execute(select(User.id, User.email))
+    return {uid for uid, email in rows if throttle.account_key(email) in keys}
 
 
 def job_health(ctx: Context) -> list[JobHealth]:
@@ -723,7 +774,7 @@ def badges_of(home: Home) -> dict[str, int]:
     return out
 
 
-USER_FILTERS = ("invited", "inactive", "deactivated")
+USER_FILTERS = ("invited", "inactive", "delayed", "deactivated")
 
 
 def follow_up_users(ctx: Context, show: str) -> list[User] | None:
@@ -734,6 +785,7 @@ def follow_up_users(ctx: Context, show: str) -> list[User] | None:
     clauses = {
         "invited": and_(User.active.is_(True), User.password_hash.is_(None)),
         "inactive": inactive_clause(ctx.now()),
+        "delayed": User.id.in_(delayed_user_ids(ctx)) if show == "delayed" else false(),
         "deactivated": User.active.is_(False),
     }
     if show not in clauses:

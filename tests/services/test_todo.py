@@ -121,6 +121,41 @@ def test_admin_counts_match_the_user_list_on_the_demo(demo, make_ctx):
     assert todo.follow_up_users(ctx, "nonsense") is None
 
 
+def test_accounts_in_a_sign_in_delay(world, session, make_ctx, client):
+    from registry.models import SignInThrottle
+    from registry.services import throttle
+
+    now = dt.datetime.now(dt.UTC)
+    session.add_all(
+        [
+            SignInThrottle(
+                key=throttle.account_key(" Contact.A@example.nl"),
+                blocked_until=now + dt.timedelta(minutes=5),
+            ),
+            SignInThrottle(
+                key=throttle.account_key("coach@example.nl"),
+                blocked_until=now - dt.timedelta(minutes=1),
+            ),  # the delay is over
+            SignInThrottle(
+                key=throttle.account_key("nobody@example.nl"),
+                blocked_until=now + dt.timedelta(minutes=5),
+            ),  # no such account
+            SignInThrottle(
+                key=throttle.address_key("10.0.0.1"), blocked_until=now + dt.timedelta(minutes=5)
+            ),
+        ]
+    )
+    session.commit()
+    ctx = make_ctx(world.admin)
+    assert _items(todo.admin_items(ctx))["delayed_accounts"] == 1
+    assert [u.email for u in todo.follow_up_users(ctx, "delayed")] == ["contact.a@example.nl"]
+    client.login("admin@example.nl")
+    html = client.get("/admin/users?show=delayed").get_data(as_text=True)
+    assert "contact.a@example.nl" in html and "coach@example.nl" not in html
+    later = make_ctx(world.admin, clock=lambda: now + dt.timedelta(minutes=6))
+    assert _items(todo.admin_items(later))["delayed_accounts"] == 0
+
+
 def test_roles_see_only_their_own_lists(world, make_ctx):
     assert todo.coach_items(make_ctx(world.contact_a)) == []
     assert todo.employer_items(make_ctx(world.coach)) == []
