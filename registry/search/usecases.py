@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from registry.domain import timeline
@@ -458,6 +458,11 @@ def new_matches_since_visit(
     current = exists().where(
         CapacityProfile.candidate_id == Candidate.id, CapacityProfile.is_current.is_(True)
     )
+    oldest = (
+        select(func.min(SearchVisit.searched_at))
+        .where(SearchVisit.user_id == user_id)
+        .scalar_subquery()
+    )
     pairs = session.execute(
         select(SearchVisit.candidate_id, Place.id)
         .join(Candidate, Candidate.id == SearchVisit.candidate_id)
@@ -472,6 +477,9 @@ def new_matches_since_visit(
             Place.status == PlaceStatus.OPEN,
             Place.employer_id != Candidate.home_employer_id,
             Place.created_at > SearchVisit.searched_at,
+            # A constant bound (the coach's oldest search), so the database seeks the few
+            # recent open places by their index (issue 17) instead of every place.
+            Place.created_at > oldest,
         )
         .distinct()
     ).all()
