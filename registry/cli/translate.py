@@ -22,7 +22,7 @@ def _babel(*args: str) -> None:
 @group.command("update")
 def update() -> None:
     """Extract messages and merge them into the nl and en catalogues."""
-    keywords = ["-k", "_l", "-k", "N_"]
+    keywords = ["-k", "_l", "-k", "N_", "-k", "_ln:1,2", "-k", "lazy_ngettext:1,2"]
     _babel("extract", "-F", str(ROOT / "babel.cfg"), *keywords, "-o", str(POT), str(ROOT))
     _babel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-fuzzy-matching")
 
