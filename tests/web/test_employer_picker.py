@@ -68,3 +68,35 @@ def test_coach_sees_home_employers_sorted(world, session, client):
     html = client.get("/candidates/new").get_data(as_text=True)
     names = _options(html, "home_employer_id")[1:]
     assert names == sorted(names, key=str.casefold)
+
+
+def test_the_place_form_offers_a_searchable_employer_choice(world, session, client):
+    factories.employer(session, [world.net_b], legal_name="Zuivel BV", trade_name="Aardbei")
+    session.commit()
+    client.login("admin@example.nl")
+    html = client.get("/places/new").get_data(as_text=True)
+    names = [o.rsplit(" (", 1)[0] for o in _options(html, "employer-choice")]
+    assert names == sorted(names, key=str.casefold) and "Aardbei" in names
+    assert 'hx-get="/employers/suggest?for=place' in html
+    found = client.get("/employers/suggest?for=place&q=aard")
+    assert found.status_code == 200
+    assert [o.rsplit(" (", 1)[0] for o in _labels(found)] == ["Aardbei"]
+    client.logout()
+    client.login("contact.b@example.nl")  # only their own employer: no choice, no others
+    assert 'id="employer-choice"' not in client.get("/places/new").get_data(as_text=True)
+    assert _labels(client.get("/employers/suggest?for=place&q=aard")) == []
+    client.logout()
+    client.login("coach@example.nl")  # posts no places at all
+    assert client.get("/employers/suggest?for=place&q=").status_code == 403
+
+
+def test_the_invitation_lists_employers_by_the_name_it_shows(world, session, client):
+    factories.employer(session, [world.net_b], legal_name="Zuivel BV", trade_name="Aardbei")
+    factories.employer(session, [world.net_b], legal_name="Bakker BV", trade_name="")
+    session.commit()
+    client.login("admin@example.nl")
+    html = client.get("/admin/users/invite").get_data(as_text=True)
+    labels = re.findall(r'id="employer_ids-\d+"[^>]*>\s*([^<]*)</label>', html)
+    names = [n.strip().rsplit(" (", 1)[0] for n in labels]
+    assert names == sorted(names, key=str.casefold)
+    assert names.index("Aardbei") < names.index("Bakker BV")

@@ -16,6 +16,7 @@ from registry.services import accounts, paging, todo, two_factor
 from registry.services import labels as enum_labels
 from registry.services import organisations as orgs
 from registry.services.errors import ValidationFailed
+from registry.web.employers.picker import sorted_choices
 from registry.web.forms import MultiCheckboxField
 from registry.web.helpers import apply_errors, mark_mail_queued, service_context
 
@@ -41,7 +42,8 @@ class UserForm(FlaskForm):
 
     def fill_choices(self, ctx) -> None:
         self.coordinated_network_ids.choices = [(n.id, n.name) for n in orgs.list_networks(ctx)]
-        self.employer_ids.choices = [(e.id, e.legal_name) for e in orgs.list_employers(ctx)]
+        # Sorted by the name shown, with the KvK number to tell apart (issue 14).
+        self.employer_ids.choices = sorted_choices(orgs.list_employers(ctx))
         self.coach_organisation_id.choices = [("", _l("(none)"))] + [
             (o.id, o.name) for o in orgs.list_coach_organisations(ctx)
         ]

@@ -12,6 +12,7 @@ from registry.domain.permissions import Action, NetworkFacts
 from registry.models import Employer
 from registry.services import candidates as candidate_svc
 from registry.services import organisations as orgs
+from registry.services import places as place_svc
 from registry.web.employers import bp
 from registry.web.forms import bounded_id
 from registry.web.helpers import service_context
@@ -62,6 +63,10 @@ def suggest():
         employers = member_candidates(ctx, network_id)
     elif purpose == "home":
         employers = home_employers(ctx)
+    elif purpose == "place":
+        employers = place_svc.creatable_employers(ctx)  # the place form's own choice
+        if not employers:
+            abort(403)
     else:
         abort(404)
     words = request.args.get("q", "")[:80].casefold().split()

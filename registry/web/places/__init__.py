@@ -39,6 +39,7 @@ from registry.services import places as svc
 from registry.services.errors import PermissionDenied, ValidationFailed
 from registry.services.place_templates import TEMPLATES, get_template
 from registry.web import confirm as confirm_page
+from registry.web.employers.picker import sorted_choices
 from registry.web.forms import validate_all
 from registry.web.helpers import apply_errors, safe_next, service_context
 from registry.web.places import labels
@@ -126,7 +127,10 @@ def _render_form(form, place, employer, template_key=None, status=200):
             sections=dimensions_by_section(),
             templates=TEMPLATES,
             template_key=template_key,
-            employers=svc.creatable_employers(service_context()) if place is None else [],
+            # Sorted by the name shown, searchable (issue 14).
+            employers=sorted_choices(svc.creatable_employers(service_context()))
+            if place is None
+            else [],
         ),
         422 if form.errors else status,
     )
