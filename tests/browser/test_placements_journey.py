@@ -166,14 +166,21 @@ def _in_dutch(page) -> None:
     expect(page.locator("html")).to_have_attribute("lang", "nl")
 
 
+# Steps that cannot be undone are confirmed on a page of their own (issue 14).
+CONFIRMED_STEPS = {"declined", "withdrawn", "cancelled", "completed", "ended_early"}
+
+
 def _submit_move(page, target: str) -> None:
     page.locator(f"form.move-form:has(input[name=target][value={target}]) button").click()
     page.wait_for_load_state()
     confirm = page.locator("button[data-confirmed-action]")
-    if confirm.count():  # a step that cannot be undone is confirmed on a page (issue 14)
-        check_a11y(page)
-        confirm.click()
-        page.wait_for_load_state()
+    if target not in CONFIRMED_STEPS:
+        expect(confirm).to_have_count(0)
+        return
+    expect(confirm).to_have_count(1)  # the page names what happens and who hears it
+    check_a11y(page)
+    confirm.click()
+    page.wait_for_load_state()
 
 
 def _download_pdf(page, href_part: str) -> bytes:
@@ -203,10 +210,16 @@ def test_coach_and_host_take_a_signal_match_to_a_certificate(page, base_url, liv
     check_a11y(page)
     search_link.click()
     expect(page).to_have_url(re.compile(rf"/candidates/{pair.candidate_id}/search"))
+    # Issue 15: a compact row per place; its explanation (with the Propose button)
+    # opens below the row through htmx when the title is clicked.
     hit = page.locator(f"#place-{pair.place_id}")
-    expect(hit).to_have_class(re.compile("search-hit-signal"))
+    expect(hit).to_have_class(re.compile(r"\bhit-signal\b"))
     check_a11y(page)
-    hit.get_by_role("button", name=f"Voordragen voor {pair.place_title}").click()
+    hit.get_by_role("link", name=pair.place_title, exact=True).click()
+    why = page.locator(f"#why-{pair.place_id} #explanation-{pair.place_id}")
+    expect(why).to_be_visible()
+    check_a11y(page)
+    why.get_by_role("button", name=f"Voordragen voor {pair.place_title}").click()
 
     expect(page).to_have_url(re.compile(r"/placements/propose\?"))
     _in_dutch(page)
@@ -238,6 +251,8 @@ def test_coach_and_host_take_a_signal_match_to_a_certificate(page, base_url, liv
     expect(page.locator(f'.notifications a[href="{link}"]').first).to_be_visible()
     check_a11y(page)
     page.goto(f"{base_url}/")  # the home page lists the proposals to answer (issue 14)
+    expect(page.locator('[data-todo="proposals_to_answer"]')).to_be_visible()
+    check_a11y(page)
     page.locator('[data-todo="proposals_to_answer"] a').click()
     proposal = page.locator(f'article:has(a[href="{link}"])')
     expect(proposal).to_contain_text(pair.pseudonym)
@@ -278,7 +293,13 @@ def test_coach_and_host_take_a_signal_match_to_a_certificate(page, base_url, liv
     page.goto(f"{base_url}/notifications/")
     expect(page.locator(f'.notifications a[href="{link}"]').first).to_be_visible()
     check_a11y(page)
-    page.goto(f"{base_url}{link}")
+    page.goto(f"{base_url}/")  # the coach's home lists accepted placements to start
+    accepted = page.locator('[data-todo="accepted"]')
+    expect(accepted).to_be_visible()
+    check_a11y(page)
+    accepted.locator("a").first.click()
+    page.locator(f'a[href="{link}"]').first.click()
+    expect(page).to_have_url(re.compile(rf"{link}$"))
     expect(page.locator(".badge.status-accepted")).to_be_visible()
     started_on = dt.date.today() - dt.timedelta(days=RAN_DAYS)
     page.locator("#on-started").fill(started_on.isoformat())
