@@ -65,9 +65,27 @@ def test_coordinator_reads_the_network_dashboard_and_exports(page, base_url, in_
     )
     with open(download.path(), encoding="utf-8-sig") as handle:
         text = handle.read()
-    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    # In English: commas between the cells, decimal points and ISO dates (issue 15).
+    assert ";" not in text.splitlines()[1]
+    rows = list(csv.reader(io.StringIO(text), delimiter=","))
     assert ["Network", "Werkgeversnetwerk Twente"] in rows
     assert "Hosted placements" in next(r for r in rows if r and r[0] == "Employer")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", next(r for r in rows if r and r[0] == "From")[1])
+    url = download.url
+
+    # In Dutch: semicolons (what a Dutch spreadsheet expects), decimal commas, day-month-year.
+    page.goto(f"{base_url}/")
+    page.get_by_role("button", name="Nederlands").click()
+    page.wait_for_load_state()
+    response = page.request.get(url)
+    assert response.ok
+    dutch = response.body().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(dutch), delimiter=";"))
+    assert ["Netwerk", "Werkgeversnetwerk Twente"] in rows
+    assert re.fullmatch(r"\d\d-\d\d-\d{4}", next(r for r in rows if r and r[0] == "Van")[1])
+    # No fraction written with a decimal point (the demo period may have none at all;
+    # tests/web/test_exports_locale.py checks "83,3" with its own data).
+    assert not [c for r in rows for c in r[1:] if re.fullmatch(r"-?\d+\.\d+", c)]
 
 
 def test_employer_contact_reads_the_reciprocity_dashboard(page, base_url, in_english):
