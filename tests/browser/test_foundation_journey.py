@@ -12,10 +12,10 @@ from playwright.sync_api import expect
 from tests.browser.conftest import check_a11y, login, logout
 
 ROLES = [
-    ("admin@voorbeeld.nl", "Beheer"),
-    ("coordinator@voorbeeld.nl", "Netwerkcoördinatie"),
-    ("coach@voorbeeld.nl", "Coaching"),
-    ("werkgever@voorbeeld.nl", "Werkgever"),
+    ("admin@voorbeeld.nl", "Beheer: te doen"),
+    ("coordinator@voorbeeld.nl", "Netwerkcoördinatie: te doen"),
+    ("coach@voorbeeld.nl", "Begeleiding: te doen"),
+    ("werkgever@voorbeeld.nl", "Werkgever: te doen"),
 ]
 
 
@@ -70,4 +70,4 @@ def test_admin_invites_a_user_who_sets_a_password(page, base_url, live_server):
     expect(page.get_by_text("Je wachtwoord is ingesteld")).to_be_visible()
 
     login(page, base_url, "nieuwe.coach@voorbeeld.nl", "een-goed-wachtwoord")
-    expect(page.get_by_role("heading", name="Coaching", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Begeleiding: te doen", exact=True)).to_be_visible()

@@ -50,7 +50,7 @@ def _password_step(page, base_url: str) -> None:
 def _code_step(page, code: str) -> None:
     page.get_by_label("Code").fill(code)
     page.get_by_role("button", name="Inloggen").last.click()
-    expect(page.get_by_role("heading", name="Coaching", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Begeleiding: te doen", exact=True)).to_be_visible()
 
 
 def test_two_factor_sign_in_and_log_out_everywhere(page, browser, base_url, coach):
