@@ -111,7 +111,7 @@ def test_bad_rows_write_nothing_and_name_every_bad_cell(world, make_ctx, session
         make_ctx(world.contact_a), world.emp_a.id, "p.csv", write_csv([bad2])
     )
     assert report.rows[0].errors[0][0] == "postcode"
-    assert "not in the postcode table" in report.rows[0].errors[0][1]
+    assert "four digits are a Dutch postcode area" in report.rows[0].errors[0][1]
 
 
 def test_update_is_detected_and_export_round_trips(world, make_ctx, session):
