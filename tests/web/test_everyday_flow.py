@@ -70,7 +70,8 @@ def _count_statements(client, url: str) -> int:
         assert client.get(url).status_code == 200
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
+    # Not counted: the session's last-seen write, once a minute whatever the data.
+    return len([s for s in seen if not s.lstrip().upper().startswith("UPDATE USER_SESSIONS")])
 
 
 @pytest.mark.parametrize(
