@@ -34,7 +34,8 @@ def _throttle(session, key: str) -> SignInThrottle | None:
 
 
 def _alert(response) -> str:
-    match = re.search(r'role="alert">\s*<p>([^<]+)</p>', response.get_data(as_text=True))
+    html = response.get_data(as_text=True)
+    match = re.search(r'role="alert".*?<li>([^<]+)</li>', html, re.DOTALL)
     assert match, "no error message on the page"
     return match.group(1)
 
