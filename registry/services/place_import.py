@@ -734,34 +734,12 @@ def to_xlsx(header: list[str], rows: Iterable[Mapping[str, Any]], legend: bool =
     return out.getvalue()
 
 
+# The import columns are the place fields (one label table, in the labels module), with
+# the columns only a file has.
 COLUMN_HELP = {
     "external_ref": _l("Your own reference for the place; a row with a known reference updates it"),
-    "kind": _l("Kind of place"),
-    "title": _l("Title"),
-    "function": _l("Function"),
-    "sector": _l("Sector (SBI section)"),
-    "description": _l("Description of the work"),
-    "postcode": _l("Postcode"),
-    "house_number": _l("House number (optional)"),
-    "networks": _l("Offer to networks"),
-    "slots": _l("Places at the same time"),
-    "min_hours_week": _l("Minimum hours per week"),
-    "usual_hours_week": _l("Usual hours per week"),
-    "lower_start_allowed": _l("A lower start with build-up is possible"),
-    "schedule_days": _l("Working days"),
-    "evening_work": _l("Evening work"),
-    "weekend_work": _l("Weekend work"),
-    "available_from": _l("Available from"),
-    "available_until": _l("Available until"),
-    "ongoing": _l("Ongoing (no end date)"),
-    "typical_weeks": _l("Typical duration (weeks)"),
-    "intake_cap_per_month": _l("At most this many new proposals a month"),
-    "offers": _l("What the host offers"),
-    "contact_name": _l("Contact person"),
-    "contact_email": _l("Contact e-mail"),
-    "contact_phone": _l("Contact phone"),
-    "exposures": _l("Physical environment (exposures)"),
-    "conditions": _l("Working conditions the place can offer"),
+    **{k: v for k, v in labels.PLACE_FIELD.items() if k not in ("demands", "offers_conditions")},
+    "conditions": labels.PLACE_FIELD["offers_conditions"],
 }
 YES_NO_COLUMNS = BOOL_COLUMNS
 
