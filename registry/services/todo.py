@@ -44,7 +44,7 @@ from registry.models import (
     place_networks,
 )
 from registry.models.organisations import ANSWER_DEADLINE_DAYS
-from registry.search.usecases import new_matches_since_visit
+from registry.search.new_matches import new_matches_since_visit
 from registry.services import ledger as ledger_service
 from registry.services import throttle
 from registry.services.context import Context
