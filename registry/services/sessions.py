@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from registry.models import User, UserSession
 from registry.services.context import Context
@@ -87,8 +87,22 @@ def load(
             .values(last_seen_at=now)
             .execution_options(synchronize_session=False)
         )
-        session.commit()
+        _commit_keeping_loaded(session)
     return user
+
+
+def _commit_keeping_loaded(session: Session) -> None:
+    """Commit the last-seen touch without expiring the user just loaded: the touch changed
+    nothing the request reads, and an expired user would cost a reload of the user and
+    their roles on this request (once a minute, so a page's statement count would
+    depend on the clock)."""
+    real = session() if isinstance(session, scoped_session) else session
+    keep = real.expire_on_commit
+    real.expire_on_commit = False
+    try:
+        real.commit()
+    finally:
+        real.expire_on_commit = keep
 
 
 def end(ctx: Context, token: str) -> None:
