@@ -118,7 +118,10 @@ def list_placements(
 ) -> list[Placement]:
     """Placements the actor is a party to, newest first (optionally of one candidate)."""
     query = _placements_query(ctx, statuses, candidate_id)
-    return [] if query is None else list(ctx.session.scalars(query.limit(500)))
+    if query is None:
+        return []
+    loads = (*_LIST_LOADS, selectinload(Placement.place).selectinload(Place.networks))
+    return list(ctx.session.scalars(query.options(*loads).limit(500)))
 
 
 def placements_page(
