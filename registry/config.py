@@ -107,4 +107,6 @@ def load(instance_path: str) -> dict[str, object]:
         "GEOCODER_USER_AGENT": os.environ.get("GEOCODER_USER_AGENT"),
         "MAP_TILE_URL": os.environ.get("MAP_TILE_URL"),
         "MAP_TILE_ATTRIBUTION": os.environ.get("MAP_TILE_ATTRIBUTION", ""),
+        # navigation badge counts are kept per user and worker this long (0: every page)
+        "BADGE_CACHE_SECONDS": int(os.environ.get("BADGE_CACHE_SECONDS", 20)),
     }

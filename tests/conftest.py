@@ -69,6 +69,8 @@ def make_test_app(database_url: str, **overrides) -> Flask:
         "SERVER_NAME": None,
         # The suite compares with the machine's (UTC) date; Dutch dates are tested apart.
         "REGISTRY_TIMEZONE": "UTC",
+        # counts are compared right after writes; tests/web/test_badge_cache.py turns it on
+        "BADGE_CACHE_SECONDS": 0,
     }
     config.update(overrides)
     application = create_app(config)

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+import threading
+
+from cachetools import TTLCache
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import text
@@ -37,18 +49,74 @@ def _home(ctx):
     return cached
 
 
+class BadgeCache:
+    """The navigation counts per user, kept for ``BADGE_CACHE_SECONDS`` in this worker.
+
+    The counts are 10 to 15 statements on every page (issue 17); a badge that is a few
+    seconds old is fine, one that contradicts the user's own last action is not. So the
+    home page (which computes every to-do anyway) refreshes the entry, and any request
+    that may write (not GET or HEAD) drops the user's entry before the next page."""
+
+    def __init__(self, maxsize: int = 10_000) -> None:
+        self._maxsize = maxsize
+        self._caches: dict[int, TTLCache] = {}
+        self._lock = threading.Lock()
+
+    def _cache(self, seconds: int) -> TTLCache:
+        cache = self._caches.get(seconds)
+        if cache is None:
+            cache = self._caches[seconds] = TTLCache(self._maxsize, seconds)
+        return cache
+
+    def get(self, user_id: int, seconds: int) -> dict[str, int] | None:
+        if seconds <= 0:
+            return None
+        with self._lock:
+            found = self._cache(seconds).get(user_id)
+        return dict(found) if found is not None else None
+
+    def put(self, user_id: int, seconds: int, badges: dict[str, int]) -> None:
+        if seconds > 0:
+            with self._lock:
+                self._cache(seconds)[user_id] = dict(badges)
+
+    def forget(self, user_id: int) -> None:
+        with self._lock:
+            for cache in self._caches.values():
+                cache.pop(user_id, None)
+
+    def forget_all(self) -> None:
+        with self._lock:
+            self._caches.clear()
+
+
+badge_cache = BadgeCache()
+
+
 def nav_badges() -> dict[str, int]:
-    """Counts shown next to the navigation entries (cached for the request)."""
+    """Counts shown next to the navigation entries (see :class:`BadgeCache`)."""
     if not current_user.is_authenticated:
         return {}
     cached = getattr(request, "_registry_badges", None)
+    if cached is not None:
+        return cached
+    seconds = current_app.config.get("BADGE_CACHE_SECONDS", 0)
+    home = getattr(request, "_registry_home", None)
+    if home is None:
+        cached = badge_cache.get(current_user.id, seconds)
     if cached is None:
         ctx = service_context()
-        home = getattr(request, "_registry_home", None)
         cached = todo.badges_of(home) if home is not None else todo.badges(ctx)
         cached["notifications.index"] = unread_count(ctx.session, current_user.id)
-        request._registry_badges = cached
+        badge_cache.put(current_user.id, seconds, cached)
+    request._registry_badges = cached
     return cached
+
+
+@bp.before_app_request
+def _forget_badges_on_write() -> None:
+    if request.method not in ("GET", "HEAD") and current_user.is_authenticated:
+        badge_cache.forget(current_user.id)
 
 
 @bp.post("/language")
