@@ -27,3 +27,7 @@ def register_cli(app: Flask) -> None:
     from registry.cli import backup
 
     app.cli.add_command(backup.group)
+
+    from registry.cli import webhooks
+
+    app.cli.add_command(webhooks.group)

@@ -62,6 +62,8 @@ class Action(StrEnum):
     PLACEMENT_EVALUATE = "placement:evaluate"  # the host's evaluation at the end
     RECIPROCITY_VIEW = "reciprocity:view"  # target: EmployerFacts
     NETWORK_DASHBOARD = "network:dashboard"  # target: NetworkFacts; incl. exports
+    # Webhook endpoints of an organisation (issue 18); target: WebhookOwnerFacts.
+    WEBHOOK_MANAGE = "webhook:manage"
 
 
 class PermissionDenied(Exception):
@@ -506,3 +508,31 @@ RULES.update(
         Action.NETWORK_DASHBOARD: _network_dashboard,
     }
 )
+
+
+# --- webhook endpoints (issue 18) -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookOwnerFacts:
+    """The organisation that owns a webhook endpoint: ``kind`` is ``coach_organisation``,
+    ``employer`` or ``network`` (registry.domain.webhooks.OwnerKind), ``id`` its id."""
+
+    kind: str
+    id: int
+
+
+def _webhook_manage(actor: Actor, target: WebhookOwnerFacts) -> bool:
+    # An organisation's own users with the matching role: a coach for their coach
+    # organisation, a contact for their employer, a coordinator for their network. Not the
+    # administrator: events carry what the organisation's pages show, nobody else's.
+    if target.kind == "coach_organisation":
+        return actor.is_(Role.COACH) and actor.coach_organisation_id == target.id
+    if target.kind == "employer":
+        return actor.is_(Role.EMPLOYER) and target.id in actor.employer_ids
+    if target.kind == "network":
+        return _coordinates(actor, target.id)
+    return False
+
+
+RULES[Action.WEBHOOK_MANAGE] = _webhook_manage

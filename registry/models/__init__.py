@@ -38,8 +38,11 @@ from registry.models.placements import (
 from registry.models.places import Place, PlaceKind, PlaceStatus, place_networks
 from registry.models.search import SearchVisit
 from registry.models.security import RecoveryCode, SignInThrottle, UserSession
+from registry.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "JobRun",
     "RecoveryCode",
     "SignInThrottle",

@@ -54,7 +54,7 @@ from registry.models import (
     PlaceStatus,
     TrajectoryStatus,
 )
-from registry.services import formatting, notifications, paging
+from registry.services import formatting, notifications, paging, webhook_events
 from registry.services import free_text as shared_text
 from registry.services import ledger as ledger_service
 from registry.services.context import Context
@@ -594,6 +594,7 @@ def _record_proposal(
             past_end_confirmed=placement.past_end_confirmed,
         )
         notifications.placement_event(ctx.session, placement, "proposed", actor_id=ctx.actor_id)
+        webhook_events.emit(ctx.session, "placement.proposed", placement)
         if check.policy_warn:
             notifications.reciprocity_warning(ctx.session, network, candidate.home_employer_id)
     return placement
@@ -751,6 +752,7 @@ def _move(
             ledger_postings=len(posted),
         )
         notifications.placement_event(ctx.session, placement, target.value, actor_id=ctx.actor_id)
+        webhook_events.emit(ctx.session, f"placement.{target}", placement, introduced(placement))
         if target is Status.STARTED and placement.host_employer_id != placement.home_employer_id:
             verdict = ledger_service.policy_verdict(
                 ctx.session, placement.network, placement.home_employer_id
@@ -909,6 +911,7 @@ def introduce(ctx: Context, placement_id: int, data: IntroductionInput) -> Place
             planned_on=data.planned_on,
         )
         notifications.placement_event(ctx.session, placement, "introduced", actor_id=ctx.actor_id)
+        webhook_events.emit(ctx.session, "placement.introduced", placement, introduced(placement))
     return placement
 
 

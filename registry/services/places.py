@@ -69,7 +69,7 @@ from registry.models import (
     place_networks,
 )
 from registry.search import codec
-from registry.services import formatting, mail, paging
+from registry.services import formatting, mail, paging, webhook_events
 from registry.services.context import Context
 from registry.services.errors import Conflict, NotFound, ValidationFailed
 from registry.services.value_checks import (
@@ -891,6 +891,8 @@ def _submit(ctx: Context, place: Place) -> None:
     from registry.services import review_signals
 
     review_signals.submitted(ctx, place)
+    if place.status == PlaceStatus.OPEN:
+        webhook_events.emit(ctx.session, "place.published", place)
 
 
 def submit_place(ctx: Context, place_id: int) -> Place:
@@ -916,6 +918,7 @@ def publish_place(ctx: Context, place_id: int) -> Place:
         from registry.services import review_signals
 
         review_signals.published(ctx, place)
+        webhook_events.emit(ctx.session, "place.published", place)
     return place
 
 
@@ -954,6 +957,8 @@ def _move(ctx: Context, place_id: int, move: str, *actions: Action) -> Place:
             place.last_confirmed_at = ctx.now()
             place.reminder_sent_at = None
         ctx.audit(f"place.{move}", "place", place.id, before=before, after=target)
+        if target == PlaceStatus.PAUSED:
+            webhook_events.emit(ctx.session, "place.paused", place)
     return place
 
 
@@ -1394,6 +1399,7 @@ def sweep(ctx: Context) -> SweepResult:
                 place.status = PlaceStatus.PAUSED
                 ctx.audit("place.paused_stale", "place", place.id, days=days)
                 _notify(ctx, place, "place_paused", days)
+                webhook_events.emit(ctx.session, "place.paused", place)
                 result.paused.append(place.id)
             elif age >= dt.timedelta(days=days - REMINDER_DAYS_BEFORE):
                 reminded = _aware(place.reminder_sent_at)

@@ -27,6 +27,7 @@ from registry.domain.permissions import (
     PlaceFacts,
     PlacementFacts,
     Role,
+    WebhookOwnerFacts,
     can,
     require,
 )
@@ -118,6 +119,14 @@ RELATIONS: dict[str, dict[str, object]] = {
         "placement from own employer": PlacementFacts(OTHER_NET, SOME_EMP, OWN_EMP, OTHER_ORG),
         "placement in own network": PlacementFacts(OWN_NET, SOME_EMP, ANOTHER_EMP, OTHER_ORG),
         "unrelated placement": PlacementFacts(OTHER_NET, SOME_EMP, ANOTHER_EMP, OTHER_ORG),
+    },
+    "webhook owner": {
+        "own coach org's endpoints": WebhookOwnerFacts("coach_organisation", OWN_ORG),
+        "other coach org's endpoints": WebhookOwnerFacts("coach_organisation", OTHER_ORG),
+        "own employer's endpoints": WebhookOwnerFacts("employer", OWN_EMP),
+        "other employer's endpoints": WebhookOwnerFacts("employer", OTHER_EMP),
+        "own network's endpoints": WebhookOwnerFacts("network", OWN_NET),
+        "other network's endpoints": WebhookOwnerFacts("network", OTHER_NET),
     },
 }
 
@@ -332,6 +341,14 @@ EXPECTED: dict[Action, dict[str, set[Role]]] = {
         "other employer": {A},
     },
     Action.NETWORK_DASHBOARD: {"own network": {A, CO}, "other network": {A}},
+    Action.WEBHOOK_MANAGE: {
+        "own coach org's endpoints": {CH},
+        "other coach org's endpoints": NONE,
+        "own employer's endpoints": {E},
+        "other employer's endpoints": NONE,
+        "own network's endpoints": {CO},
+        "other network's endpoints": NONE,
+    },
 }
 
 
