@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app registry
 STAMP := $(VENV)/.installed
 export REGISTRY_ENV ?= development
 
-.PHONY: run test install translations translations-update migrate seed lint format bench loadtest clean
+.PHONY: run test install translations translations-update migrate seed lint format bench bench-matchmaking loadtest clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ test: translations
 
 bench: translations
 	$(BIN)/python -m bench.match_search
+
+# Matchmaking rounds (issue 19): 5,000 candidates x 20,000 free slots, solved exactly.
+bench-matchmaking: $(STAMP)
+	$(BIN)/python -m bench.matchmaking
 
 # Pages at national scale (issue 17): PostgreSQL database registry_scale on the local server
 # (created and filled by `flask seed scale` when missing), gunicorn with 4 workers, Redis for
