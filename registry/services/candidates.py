@@ -504,7 +504,19 @@ def update_candidate(ctx: Context, candidate_id: int, data: CandidateInput) -> C
     with ctx.transaction():
         changed = _apply_candidate(ctx, candidate, values)
         ctx.audit("candidate.updated", OBJ, candidate.id, fields=sorted(changed))
+        _alerts(ctx, candidate, announce=False)
     return candidate
+
+
+def _alerts(ctx: Context, candidate: Candidate, *, announce: bool) -> None:
+    """Match alerts (issue 20): refresh the candidate's followed searches; with
+    ``announce`` (a profile or sharing consent recorded) tell the followers of the places
+    the candidate now fits."""
+    from registry.search import alerts
+
+    alerts.refresh_candidate(ctx, candidate)
+    if announce:
+        alerts.candidate_changed(ctx, candidate)
 
 
 def get_candidate_for_edit(ctx: Context, candidate_id: int) -> Candidate:
@@ -602,6 +614,7 @@ def save_profile(ctx: Context, candidate_id: int, data: ProfileInput) -> Capacit
     values = _validate_profile(ctx, data)
     with ctx.transaction():
         profile = _add_profile(ctx, candidate, values)
+        _alerts(ctx, candidate, announce=True)
     return profile
 
 
@@ -1064,6 +1077,8 @@ def record_consent(ctx: Context, candidate_id: int, data: ConsentInput) -> Conse
             network_ids=network_ids,
             host_employer_id=host_id,
         )
+        if scope == ConsentScope.SHARE_PROFILE:
+            _alerts(ctx, candidate, announce=True)
     return consent
 
 
@@ -1116,6 +1131,7 @@ def close_trajectory(
         candidate.outcome = outcome
         candidate.closed_on = closed_on
         ctx.audit("candidate.closed", OBJ, candidate.id, outcome=outcome, closed_on=closed_on)
+        _stop_following(ctx, candidate)
     return candidate
 
 
@@ -1138,6 +1154,14 @@ def _erase(ctx: Context, candidate: Candidate, reason: str) -> None:
     candidate.status = TrajectoryStatus.ERASED
     candidate.erased_at = ctx.now()
     ctx.audit("candidate.erased", OBJ, candidate.id, reason=reason)
+    _stop_following(ctx, candidate)
+
+
+def _stop_following(ctx: Context, candidate: Candidate) -> None:
+    """Match alerts (issue 20): nobody follows a closed or erased trajectory's search."""
+    from registry.search import alerts
+
+    alerts.candidate_closed(ctx.session, candidate.id)
 
 
 def erase_candidate(ctx: Context, candidate_id: int) -> Candidate:

@@ -642,6 +642,13 @@ def _release_slot(ctx: Context, place_id: int) -> None:
         .values(status=PlaceStatus.OPEN)
         .execution_options(synchronize_session=False)
     )
+    # Match alerts (issue 20): a freed slot may make the place fit a followed search.
+    from registry.search import alerts
+
+    place = ctx.session.get(Place, place_id)
+    if place is not None:
+        ctx.session.refresh(place, ["slots", "taken_slots", "status"])
+        alerts.place_changed(ctx, place)
 
 
 # --------------------------------------------------------------------------- transitions

@@ -73,6 +73,10 @@ def init_web(app: Flask, babel: Babel) -> None:
     from registry.web import dashboards
 
     app.register_blueprint(dashboards.bp)
+    from registry.web import alerts as alerts_web
+
+    app.register_blueprint(alerts_web.bp)
+    alerts_web.register_template_globals(app)
     errors.register(app)
     register_security(app)
     auth.register_two_factor_enforcement(app)

@@ -1,0 +1,474 @@
+"""Match alerts (issue 20): followed searches and followed places, computed when the
+change happens.
+
+- A coach follows a candidate's search (its filters as saved). When a place is
+  published, re-opened, changed or gets a free slot, :func:`place_changed` tests it
+  against the followed searches of its networks: one SQL statement on
+  ``search_follows`` does the inverse of the search's prefilter (the place's point in the
+  box of the search circle, its kind among the accepted kinds, one of its networks, the
+  place's conflict bits against the capacity's masks from :mod:`codec`, never the home
+  employer, the sector filter, the pair not yet announced); the few that pass get the
+  domain's own :func:`~registry.domain.matching.evaluate`, exactly as the search page
+  does. Each new (coach, candidate, place) pair is announced once (``alert_pairs``).
+- An employer contact follows a place. When a profile or a sharing consent is recorded
+  for a candidate, :func:`candidate_changed` tells the followers of the fitting open
+  places in the candidate's shared networks, pseudonymously (as the reverse search).
+- Following stops by itself: :func:`candidate_closed` when the trajectory closes or is
+  erased, :func:`place_closed` when the place closes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import LazyString, lazy_ngettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, exists, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from registry.domain import geo
+from registry.domain.matching import MatchResult, Outcome, evaluate
+from registry.domain.permissions import Action, can
+from registry.models import (
+    Candidate,
+    Place,
+    PlaceKind,
+    PlaceStatus,
+    TrajectoryStatus,
+    User,
+    place_networks,
+)
+from registry.models.alerts import AlertPair, PlaceFollow, SearchFollow
+from registry.search import codec
+from registry.search.usecases import (
+    SearchFilters,
+    _search_scope,
+    candidate_search_facts,
+    place_facts_of,
+)
+from registry.services import candidates as cands
+from registry.services import formatting, paging
+from registry.services import notifications as notes
+from registry.services import places as place_svc
+from registry.services.context import Context
+
+KIND_MATCH = "match_alert"  # notification kinds
+KIND_CANDIDATE = "candidate_alert"
+KIND_BITS = {kind.value: 1 << i for i, kind in enumerate(PlaceKind)}
+
+
+# --------------------------------------------------------------------------- saved filters
+
+
+def saved_filters(filters: SearchFilters) -> dict[str, Any]:
+    """The coach's filters as stored with the follow (the search page's query form)."""
+    return filters.as_query()
+
+
+def filters_of(saved: Mapping[str, Any] | None) -> SearchFilters:
+    """A follow's stored filters back as :class:`SearchFilters` (odd values dropped)."""
+    saved = saved or {}
+    kinds = frozenset(k for k in saved.get("kind") or () if k in KIND_BITS)
+    km = saved.get("km")
+    nets = frozenset(n for n in saved.get("network") or () if isinstance(n, int))
+    sector = saved.get("sector")
+    return SearchFilters(
+        kinds=kinds,
+        max_km=float(km) if isinstance(km, int | float) and km > 0 else None,
+        network_ids=nets,
+        sector=sector if isinstance(sector, str) and sector else None,
+    )
+
+
+def kind_bits(kinds: Iterable[str]) -> int:
+    value = 0
+    for kind in kinds:
+        value |= KIND_BITS.get(kind, 0)
+    return value
+
+
+# --------------------------------------------------------------------------- the follow index
+
+
+def _index_values(candidate: Candidate, filters: SearchFilters, today: dt.date) -> dict[str, Any]:
+    """The columns a published place is tested against for this candidate's search."""
+    off: dict[str, Any] = {"active": False}
+    if candidate.status != TrajectoryStatus.ACTIVE or candidate.lat is None:
+        return off
+    profile = cands.current_profile(candidate)
+    facts, scope = _search_scope(
+        candidate, candidate_search_facts(candidate, profile, today), filters
+    )
+    if not facts.kinds or not scope.network_ids or facts.max_km <= 0:
+        return off
+    box = geo.bounding_box(facts.home, facts.max_km)
+    masks = codec.conflict_masks(codec.capacity_key(facts.capacity))
+    return {
+        "active": True,
+        "lat_min": box.min_lat,
+        "lat_max": box.max_lat,
+        "lon_min": box.min_lon,
+        "lon_max": box.max_lon,
+        "kind_bits": kind_bits(facts.kinds),
+        "network_bits": codec.network_bits(scope.network_ids),
+        "cmask_1": masks[0],
+        "cmask_2": masks[1],
+        "home_employer_id": candidate.home_employer_id,
+        "sector": scope.sector,
+    }
+
+
+def refresh_follow(follow: SearchFollow, candidate: Candidate, today: dt.date) -> None:
+    for key, value in _index_values(candidate, filters_of(follow.filters), today).items():
+        setattr(follow, key, value)
+
+
+def refresh_candidate(ctx: Context, candidate: Candidate) -> None:
+    """Recompute the follow index of every followed search of ``candidate`` (its home,
+    range, kinds, networks or capacity changed). Inside the caller's transaction."""
+    for follow in ctx.session.scalars(
+        select(SearchFollow).where(SearchFollow.candidate_id == candidate.id)
+    ):
+        refresh_follow(follow, candidate, ctx.today())
+
+
+# --------------------------------------------------------------------------- following
+
+
+def _search_follow(session: Session, user_id: int, candidate_id: int) -> SearchFollow | None:
+    return session.scalar(
+        select(SearchFollow).where(
+            SearchFollow.user_id == user_id, SearchFollow.candidate_id == candidate_id
+        )
+    )
+
+
+def follow_search(ctx: Context, candidate_id: int, filters: SearchFilters) -> SearchFollow:
+    """Follow the candidate's search with these filters (again: the filters are replaced)."""
+    candidate = cands.get_candidate_for_search(ctx, candidate_id)
+    ctx.require(Action.SEARCH_FOLLOW, cands.candidate_facts(candidate))
+    with ctx.transaction():
+        follow = _search_follow(ctx.session, ctx.actor.user_id, candidate.id)
+        if follow is None:
+            follow = SearchFollow(user_id=ctx.actor.user_id, candidate_id=candidate.id)
+            ctx.session.add(follow)
+        follow.filters = saved_filters(filters)
+        refresh_follow(follow, candidate, ctx.today())
+        ctx.audit("candidate.search_followed", "candidate", candidate.id, filters=follow.filters)
+    return follow
+
+
+def unfollow_search(ctx: Context, candidate_id: int) -> bool:
+    """Stop following; False when the user did not follow it. Any user may stop their own
+    follow, also of a candidate they may no longer search."""
+    if ctx.actor is None:
+        return False
+    with ctx.transaction():
+        gone = ctx.session.execute(
+            delete(SearchFollow).where(
+                SearchFollow.user_id == ctx.actor.user_id, SearchFollow.candidate_id == candidate_id
+            )
+        ).rowcount
+        if gone:
+            ctx.audit("candidate.search_unfollowed", "candidate", candidate_id)
+    return bool(gone)
+
+
+def follows_search(session: Session, user_id: int | None, candidate_id: int) -> SearchFollow | None:
+    return None if user_id is None else _search_follow(session, user_id, candidate_id)
+
+
+def search_follow_state(ctx: Context, candidate: Candidate) -> tuple[bool, SearchFollow | None]:
+    """For the search page: may the user follow this search, and their follow if any."""
+    if ctx.actor is None:
+        return False, None
+    allowed = ctx.actor is not None and can(
+        ctx.actor, Action.SEARCH_FOLLOW, cands.candidate_facts(candidate)
+    )
+    return allowed, _search_follow(ctx.session, ctx.actor.user_id, candidate.id)
+
+
+def place_follow_state(ctx: Context, place: Place) -> tuple[bool, PlaceFollow | None]:
+    """For the place page: may the user follow this place, and their follow if any."""
+    if ctx.actor is None:
+        return False, None
+    allowed = place_svc.may(ctx, place, Action.PLACE_FOLLOW)
+    return allowed, follows_place(ctx.session, ctx.actor.user_id, place.id)
+
+
+def follow_place(ctx: Context, place_id: int) -> PlaceFollow:
+    place = place_svc.get_place(ctx, place_id, Action.PLACE_FOLLOW)
+    with ctx.transaction():
+        follow = follows_place(ctx.session, ctx.actor.user_id, place.id)
+        if follow is None:
+            follow = PlaceFollow(user_id=ctx.actor.user_id, place_id=place.id)
+            ctx.session.add(follow)
+            ctx.audit("place.followed", "place", place.id)
+    return follow
+
+
+def unfollow_place(ctx: Context, place_id: int) -> bool:
+    if ctx.actor is None:
+        return False
+    with ctx.transaction():
+        gone = ctx.session.execute(
+            delete(PlaceFollow).where(
+                PlaceFollow.user_id == ctx.actor.user_id, PlaceFollow.place_id == place_id
+            )
+        ).rowcount
+        if gone:
+            ctx.audit("place.unfollowed", "place", place_id)
+    return bool(gone)
+
+
+def follows_place(session: Session, user_id: int | None, place_id: int) -> PlaceFollow | None:
+    if user_id is None:
+        return None
+    return session.scalar(
+        select(PlaceFollow).where(PlaceFollow.user_id == user_id, PlaceFollow.place_id == place_id)
+    )
+
+
+@dataclass
+class Following:
+    searches: paging.Page[SearchFollow]
+    places: paging.Page[PlaceFollow]
+
+
+def following(ctx: Context, search_page: int = 1, place_page: int = 1) -> Following:
+    """What the user follows: searches (with the candidate) and places, each paginated."""
+    ctx.require(Action.ALERTS_LIST)
+    uid = ctx.actor.user_id
+    searches = paging.paginate(
+        ctx.session,
+        select(SearchFollow)
+        .where(SearchFollow.user_id == uid)
+        .options(selectinload(SearchFollow.candidate).noload("*"))
+        .order_by(SearchFollow.created_at.desc(), SearchFollow.id.desc()),
+        search_page,
+    )
+    places = paging.paginate(
+        ctx.session,
+        select(PlaceFollow)
+        .where(PlaceFollow.user_id == uid)
+        .options(selectinload(PlaceFollow.place).noload("*"))
+        .order_by(PlaceFollow.created_at.desc(), PlaceFollow.id.desc()),
+        place_page,
+    )
+    return Following(searches, places)
+
+
+# --------------------------------------------------------------------------- stopping
+
+
+def candidate_closed(session: Session, candidate_id: int) -> None:
+    """The trajectory closed or was erased: nobody follows its search any longer."""
+    session.execute(delete(SearchFollow).where(SearchFollow.candidate_id == candidate_id))
+
+
+def place_closed(session: Session, place_id: int) -> None:
+    """The place closed: nobody follows it any longer."""
+    session.execute(delete(PlaceFollow).where(PlaceFollow.place_id == place_id))
+
+
+# --------------------------------------------------------------------------- place side
+
+
+def _km(value: float) -> LazyString:
+    """A distance formatted in the recipient's language when the notification renders."""
+    return LazyString(formatting.number, round(value, 1))
+
+
+def _why(res: MatchResult) -> object:
+    """Why the place fits, in one sentence of the explanation's words."""
+    distance = _km(res.distance_km)
+    if res.has_signals:
+        return _l(
+            "%(km)s km from the candidate's area; no workload item conflicts, and a signal "
+            "needs your reason before proposing.",
+            km=distance,
+        )
+    if res.unknown_count:
+        return lazy_ngettext(
+            "%(km)s km from the candidate's area; no workload item conflicts, %(num)s is unknown.",
+            "%(km)s km from the candidate's area; no workload item conflicts, %(num)s are unknown.",
+            res.unknown_count,
+            km=distance,
+        )
+    return _l("%(km)s km from the candidate's area; every workload item fits.", km=distance)
+
+
+def followers_matching(session: Session, place: Place, today: dt.date) -> list[tuple]:
+    """The (follow id, user id, candidate, result) of every followed search the place now
+    matches, not yet announced: one statement on the follow index, then the candidates
+    of the survivors (with profiles and networks) and the domain's matcher on them."""
+    free = (place.slots or 0) - (place.taken_slots or 0)
+    if place.status != PlaceStatus.OPEN or free <= 0 or place.lat is None:
+        return []
+    if place.available_until is not None and place.available_until < today:
+        return []
+    net_ids = {n.id for n in place.networks}
+    if not net_ids:
+        return []
+    bit = KIND_BITS.get(getattr(place.kind, "value", place.kind), 0)
+    f = SearchFollow
+    rows = session.execute(
+        select(f.id, f.user_id, f.candidate_id, f.filters).where(
+            f.active.is_(True),
+            f.lat_min <= place.lat,
+            f.lat_max >= place.lat,
+            f.lon_min <= place.lon,
+            f.lon_max >= place.lon,
+            f.kind_bits.op("&")(bit) != 0,
+            f.network_bits.op("&")(codec.network_bits(net_ids)) != 0,
+            f.cmask_1.op("&")(place.conflict_bits_1 or 0) == 0,
+            f.cmask_2.op("&")(place.conflict_bits_2 or 0) == 0,
+            or_(f.home_employer_id.is_(None), f.home_employer_id != place.employer_id),
+            or_(f.sector.is_(None), f.sector == place.sector),
+            ~exists().where(
+                AlertPair.user_id == f.user_id,
+                AlertPair.candidate_id == f.candidate_id,
+                AlertPair.place_id == place.id,
+            ),
+        )
+    ).all()
+    if not rows:
+        return []
+    candidates = {
+        c.id: c
+        for c in session.scalars(
+            select(Candidate)
+            .where(
+                Candidate.id.in_({r.candidate_id for r in rows}),
+                Candidate.status == TrajectoryStatus.ACTIVE,
+            )
+            .options(selectinload(Candidate.profiles), selectinload(Candidate.networks))
+        )
+    }
+    pf = place_facts_of(place)
+    out = []
+    for row in rows:
+        candidate = candidates.get(row.candidate_id)
+        if candidate is None or candidate.lat is None:
+            continue
+        profile = cands.current_profile(candidate)
+        facts, scope = _search_scope(
+            candidate,
+            candidate_search_facts(candidate, profile, today),
+            filters_of(row.filters),
+        )
+        if not scope.network_ids & net_ids or (scope.sector and scope.sector != place.sector):
+            continue
+        res = evaluate(facts, pf)
+        if res.outcome is Outcome.MATCH:
+            out.append((row.id, row.user_id, candidate, res))
+    return out
+
+
+def place_changed(ctx: Context, place: Place) -> int:
+    """A place was published, re-opened, changed or got a free slot: tell the coaches
+    whose followed search it now matches (once per coach, candidate and place). Inside
+    the caller's transaction; returns the number of alerts."""
+    ctx.session.flush()
+    found = followers_matching(ctx.session, place, ctx.today())
+    if not found:
+        return 0
+    users = {
+        u.id: u for u in ctx.session.scalars(select(User).where(User.id.in_({f[1] for f in found})))
+    }
+    now = ctx.now()
+    count = 0
+    for _follow_id, user_id, candidate, res in found:
+        user = users.get(user_id)
+        if user is None or user.coach_organisation_id != candidate.coach_organisation_id:
+            continue
+        ctx.session.add(
+            AlertPair(
+                user_id=user_id,
+                candidate_id=candidate.id,
+                place_id=place.id,
+                direction="search",
+                created_at=now,
+            )
+        )
+        subject = _l(
+            "A new place fits %(name)s: %(title)s", name=candidate.pseudonym, title=place.title
+        )
+        body = _l(
+            "%(title)s (%(employer)s, %(town)s) fits the search you follow for %(name)s. %(why)s",
+            title=place.title,
+            employer=place.employer.name,
+            town=place.town or "",
+            name=candidate.pseudonym,
+            why=_why(res),
+        )
+        link = f"/candidates/{candidate.id}/search/places/{place.id}"
+        notes.notify(ctx.session, user, KIND_MATCH, subject, body, link)
+        count += 1
+    return count
+
+
+# --------------------------------------------------------------------------- candidate side
+
+
+def candidate_changed(ctx: Context, candidate: Candidate) -> int:
+    """A profile or a sharing consent was recorded: tell the followers of the open places
+    in the candidate's shared networks that the candidate now fits (pseudonymously, as the
+    reverse search shows them), once per follower, candidate and place."""
+    ctx.session.flush()
+    shared = cands.candidate_facts(candidate).shared_network_ids
+    if candidate.status != TrajectoryStatus.ACTIVE or candidate.lat is None or not shared:
+        return 0
+    rows = ctx.session.execute(
+        select(PlaceFollow.user_id, Place)
+        .join(Place, Place.id == PlaceFollow.place_id)
+        .where(
+            Place.status == PlaceStatus.OPEN,
+            Place.taken_slots < Place.slots,
+            Place.employer_id != candidate.home_employer_id,
+            exists().where(
+                place_networks.c.place_id == Place.id, place_networks.c.network_id.in_(shared)
+            ),
+            ~exists().where(
+                AlertPair.user_id == PlaceFollow.user_id,
+                AlertPair.candidate_id == candidate.id,
+                AlertPair.place_id == Place.id,
+            ),
+        )
+    ).all()
+    if not rows:
+        return 0
+    facts = candidate_search_facts(candidate, cands.current_profile(candidate), ctx.today())
+    now = ctx.now()
+    count = 0
+    for user_id, place in rows:
+        res = evaluate(facts, place_facts_of(place))
+        user = ctx.session.get(User, user_id)
+        if res.outcome is not Outcome.MATCH or user is None:
+            continue
+        ctx.session.add(
+            AlertPair(
+                user_id=user_id,
+                candidate_id=candidate.id,
+                place_id=place.id,
+                direction="place",
+                created_at=now,
+            )
+        )
+        subject = _l("A candidate fits your place: %(title)s", title=place.title)
+        body = _l(
+            "Candidate %(name)s (area %(area)s) fits %(title)s, %(km)s km away, and shares "
+            "the profile in your network. See the candidates who fit the place.",
+            name=candidate.pseudonym,
+            area=candidate.postcode_area or "?",
+            title=place.title,
+            km=_km(res.distance_km),
+        )
+        notes.notify(
+            ctx.session, user, KIND_CANDIDATE, subject, body, f"/places/{place.id}/candidates"
+        )
+        count += 1
+    return count
