@@ -1,7 +1,7 @@
 """Persistence: typed SQLAlchemy 2.x models. Import every model here so Alembic sees it."""
 
 from registry.models.accounts import User, UserRole
-from registry.models.alerts import AlertPair, PlaceFollow, SearchFollow
+from registry.models.api_tokens import ApiToken
 from registry.models.audit import AuditEvent, OutboxMessage
 from registry.models.base import Base
 from registry.models.candidates import (
@@ -42,9 +42,7 @@ from registry.models.security import RecoveryCode, SignInThrottle, UserSession
 from registry.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
-    "AlertPair",
-    "PlaceFollow",
-    "SearchFollow",
+    "ApiToken",
     "WebhookDelivery",
     "WebhookEndpoint",
     "JobRun",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
 
@@ -15,6 +15,10 @@ log = logging.getLogger(__name__)
 
 def select_locale() -> str:
     languages = ("nl", "en")
+    api_path = has_request_context() and request.path.startswith("/api/v1/")
+    if api_path and request.path != "/api/v1/docs":
+        # The partner API never reads the session (bearer tokens only): Accept-Language.
+        return request.accept_languages.best_match(languages) or "en"
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
@@ -73,10 +77,11 @@ def init_web(app: Flask, babel: Babel) -> None:
     from registry.web import dashboards
 
     app.register_blueprint(dashboards.bp)
-    from registry.web import alerts as alerts_web
+    from registry.web import tokens
+    from registry.web.api import init_api
 
-    app.register_blueprint(alerts_web.bp)
-    alerts_web.register_template_globals(app)
+    app.register_blueprint(tokens.bp)
+    init_api(app)  # the partner API (issue 18)
     errors.register(app)
     register_security(app)
     auth.register_two_factor_enforcement(app)

@@ -46,6 +46,10 @@ def _wants_json() -> bool:
 
 def render_error(status: int, message: object | None = None):
     message = message or EXPLANATIONS.get(status, "")
+    if request.path.startswith("/api/v1/"):  # the partner API answers problem details
+        from registry.web.api.problems import problem
+
+        return problem(status, message)
     if _wants_json():
         return jsonify({"error": str(TITLES.get(status, status)), "message": str(message)}), status
     return (

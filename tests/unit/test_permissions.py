@@ -139,6 +139,7 @@ EXPECTED: dict[Action, dict[str, set[Role]]] = {
     Action.NETWORK_LIST: {"nothing": ALL},
     Action.NETWORK_VIEW: {"own network": ALL, "other network": {A, CH}},
     Action.NETWORK_CREATE: {"nothing": {A}},
+    Action.API_TOKEN_MANAGE: {"nothing": {CO, CH, E}},
     Action.NETWORK_EDIT: {"own network": {A, CO}, "other network": {A}},
     Action.MEMBERSHIP_DECIDE: {
         "membership in own network": {A, CO},
@@ -341,30 +342,6 @@ EXPECTED: dict[Action, dict[str, set[Role]]] = {
         "other employer": {A},
     },
     Action.NETWORK_DASHBOARD: {"own network": {A, CO}, "other network": {A}},
-    # Match alerts (issue 20): the coach's own active candidates, the host's own places.
-    Action.SEARCH_FOLLOW: {
-        "own candidate": {CH},
-        "own closed candidate": NONE,
-        "own erased candidate": NONE,
-        "candidate shared in own network": NONE,
-        "candidate of own employer": NONE,
-        "candidate of own employer, details shared": NONE,
-        "candidate introduced to own employer": NONE,
-        "erased candidate shared in own network": NONE,
-        "unrelated candidate": NONE,
-    },
-    Action.PLACE_FOLLOW: {
-        "own open place": {E},
-        "open place in own network": NONE,
-        "draft in own network": NONE,
-        "place in review in own network": NONE,
-        "open place in own and other network": NONE,
-        "open place elsewhere": NONE,
-        "draft elsewhere": NONE,
-        "place in review elsewhere": NONE,
-        "place offered to no network": NONE,
-    },
-    Action.ALERTS_LIST: {"nothing": {CH, E}},
     Action.WEBHOOK_MANAGE: {
         "own coach org's endpoints": {CH},
         "other coach org's endpoints": NONE,
