@@ -64,6 +64,9 @@ class Action(StrEnum):
     NETWORK_DASHBOARD = "network:dashboard"  # target: NetworkFacts; incl. exports
     # Partner API tokens (issue 18): a user manages their own tokens; target: NOTHING.
     API_TOKEN_MANAGE = "api_token:manage"  # noqa: S105 - an action name, not a secret
+    SEARCH_FOLLOW = "search:follow"  # follow a candidate's search (match alerts, issue 20)
+    PLACE_FOLLOW = "place:follow"  # follow a place: told when a fitting candidate appears
+    ALERTS_LIST = "alerts:list"  # what I follow; target: NOTHING
     # Webhook endpoints of an organisation (issue 18); target: WebhookOwnerFacts.
     WEBHOOK_MANAGE = "webhook:manage"
 
@@ -302,6 +305,19 @@ def _place_reverse_search(actor: Actor, target: PlaceFacts) -> bool:
 RULES[Action.PLACE_REVERSE_SEARCH] = _place_reverse_search
 
 
+def _place_follow(actor: Actor, target: PlaceFacts) -> bool:
+    # The host's own contacts, while the place is not closed (match alerts, issue 20).
+    return _hosts(actor, target) and target.status != "closed"
+
+
+def _alerts_list(actor: Actor, _target: Nothing) -> bool:
+    return actor.is_(Role.COACH) or actor.is_(Role.EMPLOYER)
+
+
+RULES[Action.PLACE_FOLLOW] = _place_follow
+RULES[Action.ALERTS_LIST] = _alerts_list
+
+
 def can(actor: Actor, action: Action, target: Target = NOTHING) -> bool:
     """True when ``actor`` may perform ``action`` on ``target``."""
     rule = RULES[action]
@@ -426,6 +442,14 @@ RULES.update(
         Action.CANDIDATE_NETWORK_OVERVIEW: _candidate_network_overview,
     }
 )
+
+
+def _search_follow(actor: Actor, target: CandidateFacts) -> bool:
+    # Only the coach's own organisation follows a candidate's search, while it is active.
+    return not (target.erased or target.closed) and _own_candidate(actor, target)
+
+
+RULES[Action.SEARCH_FOLLOW] = _search_follow
 
 
 # --- placements -----------------------------------------------------------------------------

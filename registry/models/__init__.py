@@ -2,6 +2,7 @@
 
 from registry.models.accounts import User, UserRole
 from registry.models.api_tokens import ApiToken
+from registry.models.alerts import AlertPair, PlaceFollow, SearchFollow
 from registry.models.audit import AuditEvent, OutboxMessage
 from registry.models.base import Base
 from registry.models.candidates import (
@@ -43,6 +44,9 @@ from registry.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiToken",
+    "AlertPair",
+    "PlaceFollow",
+    "SearchFollow",
     "WebhookDelivery",
     "WebhookEndpoint",
     "JobRun",

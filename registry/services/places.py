@@ -811,6 +811,7 @@ def update_place(ctx: Context, place_id: int, data: PlaceInput) -> Place:
             place.last_confirmed_at = ctx.now()
             place.reminder_sent_at = None
         ctx.audit("place.updated", "place", place.id, changed=changed)
+        _announce(ctx, place)
     return place
 
 
@@ -833,6 +834,21 @@ def duplicate_place(ctx: Context, place_id: int) -> Place:
         ctx.session.flush()
         ctx.audit("place.duplicated", "place", place.id, source=source.id)
     return place
+
+
+def _announce(ctx: Context, place: Place) -> None:
+    """Match alerts (issue 20): the place is open (published, re-opened, changed, a slot
+    freed); tell the coaches whose followed search it now matches."""
+    from registry.search import alerts
+
+    alerts.place_changed(ctx, place)
+
+
+def _stop_following(ctx: Context, place: Place) -> None:
+    """Match alerts (issue 20): nobody follows a closed place."""
+    from registry.search import alerts
+
+    alerts.place_closed(ctx.session, place.id)
 
 
 # Allowed status moves per action: action -> (from statuses, to status).
@@ -901,6 +917,7 @@ def submit_place(ctx: Context, place_id: int) -> Place:
     _check_move(place, "submit")
     with ctx.transaction():
         _submit(ctx, place)
+        _announce(ctx, place)
     return place
 
 
@@ -915,6 +932,7 @@ def publish_place(ctx: Context, place_id: int) -> Place:
         place.last_confirmed_at = ctx.now()
         place.reminder_sent_at = None
         ctx.audit("place.published", "place", place.id)
+        _announce(ctx, place)
         from registry.services import review_signals
 
         review_signals.published(ctx, place)
@@ -953,10 +971,14 @@ def _move(ctx: Context, place_id: int, move: str, *actions: Action) -> Place:
     with ctx.transaction():
         before = place.status
         place.status = target
+        if target == PlaceStatus.CLOSED:
+            _stop_following(ctx, place)
         if target == PlaceStatus.OPEN:
             place.last_confirmed_at = ctx.now()
             place.reminder_sent_at = None
         ctx.audit(f"place.{move}", "place", place.id, before=before, after=target)
+        if target == PlaceStatus.OPEN:
+            _announce(ctx, place)
         if target == PlaceStatus.PAUSED:
             webhook_events.emit(ctx.session, "place.paused", place)
     return place
@@ -988,6 +1010,7 @@ def resume_place(ctx: Context, place_id: int) -> Place:
                 after=PlaceStatus.OPEN,
                 until=place.available_until.isoformat() if place.available_until else None,
             )
+            _announce(ctx, place)
         return place
     return _move(ctx, place_id, "resume", Action.PLACE_EDIT)
 
@@ -1028,6 +1051,7 @@ def confirm_place(ctx: Context, place_id: int) -> Place:
         place.reminder_sent_at = None
         if reopen:
             place.status = PlaceStatus.OPEN
+            _announce(ctx, place)
         ctx.audit("place.confirmed", "place", place.id, reopened=reopen)
     return place
 
@@ -1374,6 +1398,7 @@ def _close_ended(ctx: Context, result: SweepResult) -> None:
     for place in ended:
         before = place.status
         place.status = PlaceStatus.CLOSED
+        _stop_following(ctx, place)
         ctx.audit(
             "place.period_ended",
             "place",

@@ -82,6 +82,10 @@ def init_web(app: Flask, babel: Babel) -> None:
 
     app.register_blueprint(tokens.bp)
     init_api(app)  # the partner API (issue 18)
+    from registry.web import alerts as alerts_web
+
+    app.register_blueprint(alerts_web.bp)
+    alerts_web.register_template_globals(app)
     errors.register(app)
     register_security(app)
     auth.register_two_factor_enforcement(app)
