@@ -69,6 +69,13 @@ class Action(StrEnum):
     ALERTS_LIST = "alerts:list"  # what I follow; target: NOTHING
     # Webhook endpoints of an organisation (issue 18); target: WebhookOwnerFacts.
     WEBHOOK_MANAGE = "webhook:manage"
+    # Matchmaking rounds (issue 19): a coordinator runs, adjusts and approves a round of a
+    # network they coordinate (target: NetworkFacts); the coach acts on the suggestions of
+    # their organisation's active candidates (target: CandidateFacts).
+    MATCH_ROUND_RUN = "match_round:run"
+    MATCH_ROUND_LIST = "match_round:list"  # target: NOTHING
+    MATCH_SUGGESTION_ACT = "match_suggestion:act"
+    MATCH_SUGGESTION_LIST = "match_suggestion:list"  # target: NOTHING
 
 
 class PermissionDenied(Exception):
@@ -318,6 +325,25 @@ RULES[Action.PLACE_FOLLOW] = _place_follow
 RULES[Action.ALERTS_LIST] = _alerts_list
 
 
+def _match_round_run(actor: Actor, target: NetworkFacts) -> bool:
+    # Only the network's coordinators: a round reads shared candidates (never an
+    # administrator as such).
+    return _coordinates(actor, target.id)
+
+
+def _match_round_list(actor: Actor, _target: Nothing) -> bool:
+    return actor.is_(Role.COORDINATOR)
+
+
+def _match_suggestion_list(actor: Actor, _target: Nothing) -> bool:
+    return actor.is_(Role.COACH) and actor.coach_organisation_id is not None
+
+
+RULES[Action.MATCH_ROUND_RUN] = _match_round_run
+RULES[Action.MATCH_ROUND_LIST] = _match_round_list
+RULES[Action.MATCH_SUGGESTION_LIST] = _match_suggestion_list
+
+
 def can(actor: Actor, action: Action, target: Target = NOTHING) -> bool:
     """True when ``actor`` may perform ``action`` on ``target``."""
     rule = RULES[action]
@@ -450,6 +476,8 @@ def _search_follow(actor: Actor, target: CandidateFacts) -> bool:
 
 
 RULES[Action.SEARCH_FOLLOW] = _search_follow
+# A round's suggestion: the same rule, the coach's own active candidates (issue 19).
+RULES[Action.MATCH_SUGGESTION_ACT] = _search_follow
 
 
 # --- placements -----------------------------------------------------------------------------

@@ -17,6 +17,12 @@ from registry.models.candidates import (
     candidate_networks,
 )
 from registry.models.jobs import JobRun
+from registry.models.matchmaking import (
+    MatchRound,
+    MatchSuggestion,
+    RoundStatus,
+    SuggestionStatus,
+)
 from registry.models.organisations import (
     CoachOrganisation,
     CoachOrganisationKind,
@@ -50,6 +56,10 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "JobRun",
+    "MatchRound",
+    "MatchSuggestion",
+    "RoundStatus",
+    "SuggestionStatus",
     "RecoveryCode",
     "SignInThrottle",
     "UserSession",

@@ -86,6 +86,9 @@ def init_web(app: Flask, babel: Babel) -> None:
 
     app.register_blueprint(alerts_web.bp)
     alerts_web.register_template_globals(app)
+    from registry.web import matchmaking as matchmaking_web
+
+    app.register_blueprint(matchmaking_web.bp)  # matchmaking rounds (issue 19)
     errors.register(app)
     register_security(app)
     auth.register_two_factor_enforcement(app)

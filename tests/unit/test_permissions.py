@@ -366,6 +366,21 @@ EXPECTED: dict[Action, dict[str, set[Role]]] = {
         "place offered to no network": NONE,
     },
     Action.ALERTS_LIST: {"nothing": {CH, E}},
+    # Matchmaking rounds (issue 19): the network's coordinators; suggestions to the coach.
+    Action.MATCH_ROUND_RUN: {"own network": {CO}, "other network": NONE},
+    Action.MATCH_ROUND_LIST: {"nothing": {CO}},
+    Action.MATCH_SUGGESTION_LIST: {"nothing": {CH}},
+    Action.MATCH_SUGGESTION_ACT: {
+        "own candidate": {CH},
+        "own closed candidate": NONE,
+        "own erased candidate": NONE,
+        "candidate shared in own network": NONE,
+        "candidate of own employer": NONE,
+        "candidate of own employer, details shared": NONE,
+        "candidate introduced to own employer": NONE,
+        "erased candidate shared in own network": NONE,
+        "unrelated candidate": NONE,
+    },
     Action.WEBHOOK_MANAGE: {
         "own coach org's endpoints": {CH},
         "other coach org's endpoints": NONE,
