@@ -107,6 +107,9 @@ def load(instance_path: str) -> dict[str, object]:
         "GEOCODER_USER_AGENT": os.environ.get("GEOCODER_USER_AGENT"),
         "MAP_TILE_URL": os.environ.get("MAP_TILE_URL"),
         "MAP_TILE_ATTRIBUTION": os.environ.get("MAP_TILE_ATTRIBUTION", ""),
+        # Files attached to placements (issue 20): outside the web root, under random names.
+        "ATTACHMENT_DIR": os.environ.get("ATTACHMENT_DIR", str(instance / "attachments")),
+        "ATTACHMENT_MAX_BYTES": int(os.environ.get("ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)),
         # navigation badge counts are kept per user and worker this long (0: every page)
         "BADGE_CACHE_SECONDS": int(os.environ.get("BADGE_CACHE_SECONDS", 20)),
     }

@@ -60,6 +60,15 @@ class Action(StrEnum):
     PLACEMENT_VIEW = "placement:view"
     PLACEMENT_ACT = "placement:act"  # take a lifecycle step; the state machine decides which
     PLACEMENT_EVALUATE = "placement:evaluate"  # the host's evaluation at the end
+    # The conversation, calendar and attachments of a placement (issue 20; ConversationFacts).
+    CONVERSATION_VIEW = "conversation:view"
+    CONVERSATION_POST = "conversation:post"
+    CONVERSATION_INVITE = "conversation:invite"  # let the coordinator write
+    MEETING_VIEW = "meeting:view"  # see and download the invitations
+    MEETING_PLAN = "meeting:plan"  # the start and the evaluation meeting
+    INTRODUCTION_PLAN = "introduction:plan"  # the introduction meeting
+    ATTACHMENT_VIEW = "attachment:view"
+    ATTACHMENT_ADD = "attachment:add"
     RECIPROCITY_VIEW = "reciprocity:view"  # target: EmployerFacts
     NETWORK_DASHBOARD = "network:dashboard"  # target: NetworkFacts; incl. exports
     # Partner API tokens (issue 18): a user manages their own tokens; target: NOTHING.
@@ -538,6 +547,64 @@ def _placement_act(actor: Actor, target: PlacementFacts) -> bool:
 
 def _placement_evaluate(actor: Actor, target: PlacementFacts) -> bool:
     return Party.HOST in placement_parties(actor, target)
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationFacts:
+    """A placement as its conversation, calendar and attachments see it: the parties, whether
+    the candidate was introduced to the host, and whether the coordinator was invited."""
+
+    placement: PlacementFacts
+    introduced: bool = False
+    coordinator_invited: bool = False
+
+
+def _talk_parties(actor: Actor, target: ConversationFacts) -> frozenset[Party]:
+    return placement_parties(actor, target.placement)
+
+
+def _conversation_view(actor: Actor, target: ConversationFacts) -> bool:
+    # Coach and host talk; the network's coordinator reads along. Not the home employer,
+    # nor the administrator as such.
+    return bool(_talk_parties(actor, target) & {Party.COACH, Party.HOST, Party.COORDINATOR})
+
+
+def _conversation_post(actor: Actor, target: ConversationFacts) -> bool:
+    parties = _talk_parties(actor, target)
+    if parties & {Party.COACH, Party.HOST}:
+        return True
+    return Party.COORDINATOR in parties and target.coordinator_invited
+
+
+def _coach_or_host(actor: Actor, target: ConversationFacts) -> bool:
+    return bool(_talk_parties(actor, target) & {Party.COACH, Party.HOST})
+
+
+def _introduction_plan(actor: Actor, target: ConversationFacts) -> bool:
+    return Party.COACH in _talk_parties(actor, target)
+
+
+def _attachment_view(actor: Actor, target: ConversationFacts) -> bool:
+    # Papers name the candidate: the host sees them once introduced; the home employer
+    # (a party to the agreement) always; coordinators and administrators never.
+    parties = _talk_parties(actor, target)
+    if parties & {Party.COACH, Party.HOME}:
+        return True
+    return Party.HOST in parties and target.introduced
+
+
+RULES.update(
+    {
+        Action.CONVERSATION_VIEW: _conversation_view,
+        Action.CONVERSATION_POST: _conversation_post,
+        Action.CONVERSATION_INVITE: _coach_or_host,
+        Action.MEETING_VIEW: _coach_or_host,
+        Action.MEETING_PLAN: _coach_or_host,
+        Action.INTRODUCTION_PLAN: _introduction_plan,
+        Action.ATTACHMENT_VIEW: _attachment_view,
+        Action.ATTACHMENT_ADD: _attachment_view,
+    }
+)
 
 
 def _reciprocity_view(actor: Actor, target: EmployerFacts) -> bool:

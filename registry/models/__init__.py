@@ -16,6 +16,12 @@ from registry.models.candidates import (
     TravelMode,
     candidate_networks,
 )
+from registry.models.conversations import (
+    MeetingKind,
+    PlacementAttachment,
+    PlacementMeeting,
+    PlacementMessage,
+)
 from registry.models.jobs import JobRun
 from registry.models.matchmaking import (
     MatchRound,
@@ -56,6 +62,10 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "JobRun",
+    "MeetingKind",
+    "PlacementAttachment",
+    "PlacementMeeting",
+    "PlacementMessage",
     "MatchRound",
     "MatchSuggestion",
     "RoundStatus",

@@ -51,3 +51,5 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[dt.datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Files sent along (issue 20: calendar invitations): [{filename, content_type, text}].
+    attachments: Mapped[list | None] = mapped_column(JSON)

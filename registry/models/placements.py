@@ -72,6 +72,8 @@ class Placement(TimestampMixin, Base):
     # The consent itself is a candidate Consent (scope introduce, this host employer).
     introduction_recorded_at: Mapped[dt.datetime | None]
     introduction_planned_on: Mapped[dt.date | None]
+    # The conversation (issue 20): the coordinator reads along; writes once invited.
+    coordinator_invited_at: Mapped[dt.datetime | None]
     # Lifecycle facts.
     started_on: Mapped[dt.date | None]
     ended_on: Mapped[dt.date | None]

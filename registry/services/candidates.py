@@ -66,6 +66,7 @@ from registry.services import paging
 from registry.services.context import Context
 from registry.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from registry.services.pseudonyms import unique_pseudonym
+from registry.services.trajectory_erasure import erase_talk
 from registry.services.value_checks import (
     POSTCODE_MESSAGE,
     check_hours_per_day,
@@ -1151,6 +1152,8 @@ def _erase(ctx: Context, candidate: Candidate, reason: str) -> None:
         ctx.session.delete(profile)
     for consent in candidate.consents:
         consent.text = None
+    # Issue 20: the conversations' texts are blanked, the attached files deleted.
+    erase_talk(ctx, candidate.id)
     candidate.status = TrajectoryStatus.ERASED
     candidate.erased_at = ctx.now()
     ctx.audit("candidate.erased", OBJ, candidate.id, reason=reason)

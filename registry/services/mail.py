@@ -50,6 +50,17 @@ class SmtpTransport:
         mail["To"] = message.recipient
         mail["Subject"] = message.subject
         mail.set_content(message.body)
+        for item in message.attachments or ():  # e.g. a calendar invitation (issue 20)
+            maintype, _, rest = item["content_type"].partition("/")
+            subtype, _, param = rest.partition(";")
+            key, _, value = param.strip().partition("=")
+            mail.add_attachment(
+                item["text"].encode(),
+                maintype=maintype,
+                subtype=subtype,
+                filename=item["filename"],
+                params={key: value} if key else {},
+            )
         with smtplib.SMTP(s["SMTP_HOST"], s["SMTP_PORT"], timeout=30) as smtp:
             if s.get("SMTP_STARTTLS"):
                 smtp.starttls()
@@ -62,9 +73,21 @@ def transport_for(settings: Mapping[str, Any]) -> Transport:
     return SmtpTransport(settings) if settings.get("MAIL_BACKEND") == "smtp" else LogTransport()
 
 
-def enqueue(session: Session, recipient: str, subject: str, body: str, kind: str = "") -> None:
-    """Queue a message in the caller's transaction."""
-    session.add(OutboxMessage(recipient=recipient, subject=subject, body=body, kind=kind))
+def enqueue(
+    session: Session,
+    recipient: str,
+    subject: str,
+    body: str,
+    kind: str = "",
+    attachments: list[dict[str, str]] | None = None,
+) -> None:
+    """Queue a message in the caller's transaction; ``attachments`` are text files
+    (``filename``, ``content_type``, ``text``), e.g. a calendar invitation."""
+    session.add(
+        OutboxMessage(
+            recipient=recipient, subject=subject, body=body, kind=kind, attachments=attachments
+        )
+    )
 
 
 def deliver_pending(

@@ -73,6 +73,9 @@ def init_web(app: Flask, babel: Babel) -> None:
     from registry.web.placements import notifications as notifications_web
 
     app.register_blueprint(placements_bp)
+    from registry.web.placements import talk as talk_web
+
+    app.register_blueprint(talk_web.bp)
     app.register_blueprint(notifications_web.bp)
     from registry.web import dashboards
 

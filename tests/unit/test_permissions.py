@@ -20,6 +20,7 @@ from registry.domain.permissions import (
     Actor,
     CandidateFacts,
     CoachOrgFacts,
+    ConversationFacts,
     EmployerFacts,
     MembershipFacts,
     NetworkFacts,
@@ -61,6 +62,12 @@ def _candidate(org: int, home: int = SOME_EMP, **kw) -> CandidateFacts:
 def _place(employer: int, networks: set[int], status: str = "open", **kw) -> PlaceFacts:
     return PlaceFacts(employer_id=employer, network_ids=frozenset(networks), status=status, **kw)
 
+
+_OWN_CAND = PlacementFacts(OTHER_NET, OTHER_EMP, SOME_EMP, OWN_ORG)
+_HOSTED = PlacementFacts(OTHER_NET, OWN_EMP, SOME_EMP, OTHER_ORG)
+_FROM_OWN = PlacementFacts(OTHER_NET, SOME_EMP, OWN_EMP, OTHER_ORG)
+_IN_NET = PlacementFacts(OWN_NET, SOME_EMP, ANOTHER_EMP, OTHER_ORG)
+_UNRELATED = PlacementFacts(OTHER_NET, SOME_EMP, ANOTHER_EMP, OTHER_ORG)
 
 # Every relation an actor can have to a target, grouped by the kind of target.
 RELATIONS: dict[str, dict[str, object]] = {
@@ -120,6 +127,18 @@ RELATIONS: dict[str, dict[str, object]] = {
         "placement in own network": PlacementFacts(OWN_NET, SOME_EMP, ANOTHER_EMP, OTHER_ORG),
         "unrelated placement": PlacementFacts(OTHER_NET, SOME_EMP, ANOTHER_EMP, OTHER_ORG),
     },
+    # Issue 20: a placement's conversation, calendar and attachments.
+    "conversation": {
+        "talk of own candidate": ConversationFacts(_OWN_CAND),
+        "talk hosted by own employer": ConversationFacts(_HOSTED),
+        "talk hosted by own employer, introduced": ConversationFacts(_HOSTED, introduced=True),
+        "talk from own employer": ConversationFacts(_FROM_OWN, introduced=True),
+        "talk in own network": ConversationFacts(_IN_NET, introduced=True),
+        "talk in own network, coordinator invited": ConversationFacts(
+            _IN_NET, introduced=True, coordinator_invited=True
+        ),
+        "unrelated talk": ConversationFacts(_UNRELATED, True, True),
+    },
     "webhook owner": {
         "own coach org's endpoints": WebhookOwnerFacts("coach_organisation", OWN_ORG),
         "other coach org's endpoints": WebhookOwnerFacts("coach_organisation", OTHER_ORG),
@@ -133,6 +152,28 @@ RELATIONS: dict[str, dict[str, object]] = {
 A, CO, CH, E = Role.ADMIN, Role.COORDINATOR, Role.COACH, Role.EMPLOYER
 ALL = {A, CO, CH, E}
 NONE: set[Role] = set()
+
+_TALK_RELATIONS = list(RELATIONS["conversation"])
+# Issue 20, per action the roles allowed for the relations in _TALK_RELATIONS' order: own
+# candidate, hosted, hosted+introduced, from own employer, own network, own network with
+# the coordinator invited, unrelated. Never the administrator as such.
+_TALK: dict[Action, tuple[set[Role], ...]] = {
+    Action.CONVERSATION_VIEW: ({CH}, {E}, {E}, NONE, {CO}, {CO}, NONE),
+    Action.CONVERSATION_POST: ({CH}, {E}, {E}, NONE, NONE, {CO}, NONE),
+    Action.CONVERSATION_INVITE: ({CH}, {E}, {E}, NONE, NONE, NONE, NONE),
+    Action.MEETING_VIEW: ({CH}, {E}, {E}, NONE, NONE, NONE, NONE),
+    Action.MEETING_PLAN: ({CH}, {E}, {E}, NONE, NONE, NONE, NONE),
+    Action.INTRODUCTION_PLAN: ({CH}, NONE, NONE, NONE, NONE, NONE, NONE),
+    # Papers name the candidate: the host once introduced, the home employer always.
+    Action.ATTACHMENT_VIEW: ({CH}, NONE, {E}, {E}, NONE, NONE, NONE),
+    Action.ATTACHMENT_ADD: ({CH}, NONE, {E}, {E}, NONE, NONE, NONE),
+}
+
+
+def _talk(roles: tuple[set[Role], ...]) -> dict[str, set[Role]]:
+    assert len(roles) == len(_TALK_RELATIONS)
+    return dict(zip(_TALK_RELATIONS, roles, strict=True))
+
 
 # action -> {relation: roles allowed}; every relation of the action's kind is listed.
 EXPECTED: dict[Action, dict[str, set[Role]]] = {
@@ -342,6 +383,7 @@ EXPECTED: dict[Action, dict[str, set[Role]]] = {
         "other employer": {A},
     },
     Action.NETWORK_DASHBOARD: {"own network": {A, CO}, "other network": {A}},
+    **{action: _talk(roles) for action, roles in _TALK.items()},
     # Match alerts (issue 20): the coach's own active candidates, the host's own places.
     Action.SEARCH_FOLLOW: {
         "own candidate": {CH},

@@ -24,8 +24,9 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
+    TimeField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from registry.domain import workload
 from registry.domain.permissions import Action
@@ -131,6 +132,27 @@ class IntroductionForm(FlaskForm):
     planned_on = DateValueField(
         _l("Planned date of the introduction (optional)"), validators=[Optional()]
     )
+    # Issue 20: with a time and a place the introduction goes into both calendars.
+    meeting_time = TimeField(_l("Time of the introduction (optional)"), validators=[Optional()])
+    meeting_minutes = IntegerField(
+        _l("Duration in minutes"), default=60, validators=[Optional(), NumberRange(0, 100_000)]
+    )
+    meeting_location = StringField(_l("Place (address or room)"), validators=[Length(max=300)])
+    meeting_video_link = StringField(_l("Video link (optional)"), validators=[Length(max=500)])
+
+    def meeting_input(self):
+        """The introduction meeting to plan, or None when no time was given."""
+        from registry.services.meetings import MeetingInput
+
+        if self.meeting_time.data is None:
+            return None
+        return MeetingInput(
+            day=self.planned_on.data,
+            time=self.meeting_time.data,
+            minutes=self.meeting_minutes.data,
+            location=self.meeting_location.data or "",
+            video_link=self.meeting_video_link.data or "",
+        )
 
 
 class EvaluationForm(FlaskForm):
@@ -260,12 +282,23 @@ def _move_form_for(target: Status) -> MoveForm:
 
 
 def _render_show(
-    ctx, placement, move_forms=None, agreement_form=None, status=200, introduction_form=None
+    ctx,
+    placement,
+    move_forms=None,
+    agreement_form=None,
+    status=200,
+    introduction_form=None,
+    talk_forms=None,
 ):
+    from registry.web.placements import talk
+
     acting = svc.parties(ctx, placement)
     may_introduce = svc.may_record_introduction(ctx, placement)
+    talk_context = talk.page_context(ctx, placement, talk_forms)
     if may_introduce and introduction_form is None:
-        introduction_form = IntroductionForm(data={"planned_on": placement.introduction_planned_on})
+        introduction_form = IntroductionForm(
+            data=talk.introduction_data(ctx, placement, talk_context["meetings"])
+        )
     moves = svc.allowed_moves(ctx, placement)
     forms = {t: _move_form_for(t) for t in moves}
     forms.update(move_forms or {})
@@ -300,6 +333,7 @@ def _render_show(
         started=placement.started_on is not None,
         certificate_ready=certificate_available(placement),
         may_documents=documents.may_download(ctx, placement),
+        **talk_context,
     ), status
 
 
@@ -394,12 +428,16 @@ def introduction(placement_id: int):
     placement = svc.get_placement(ctx, placement_id)
     form = IntroductionForm()
     if form.validate_on_submit():
+        from registry.web.placements import talk
+
         try:
+            talk.check_introduction_meeting(ctx, placement, form)
             svc.introduce(
                 ctx,
                 placement_id,
                 svc.IntroductionInput(given_on=form.given_on.data, planned_on=form.planned_on.data),
             )
+            talk.plan_introduction_meeting(ctx, placement_id, form)
         except ValidationFailed as exc:
             apply_errors(form, exc)
             ctx.session.rollback()
