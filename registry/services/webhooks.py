@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import socket
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -45,6 +46,33 @@ URL_MESSAGES = {
     rules.UrlProblem.CREDENTIALS: _l("Leave the user name and password out of the address."),
     rules.UrlProblem.PRIVATE: _l("The address must be reachable on the internet, not internal."),
     rules.UrlProblem.TOO_LONG: _l("Use at most 500 characters."),
+}
+
+
+# What people read for each event (pages never show the technical names, which the README
+# lists for the receivers' developers).
+EVENT_LABELS = {
+    "placement.proposed": _l("A candidate was proposed"),
+    "placement.accepted": _l("A proposal was accepted"),
+    "placement.declined": _l("A proposal was declined"),
+    "placement.introduced": _l("The introduction was recorded"),
+    "placement.started": _l("A placement started"),
+    "placement.completed": _l("A placement was completed"),
+    "placement.ended_early": _l("A placement ended early"),
+    "place.published": _l("A place was published"),
+    "place.paused": _l("A place was paused"),
+    "candidate.match_new": _l("A new place fits one of your candidates"),
+}
+STATUS_LABELS = {
+    "pending": _l("Waiting to be sent"),
+    "delivered": _l("Delivered"),
+    "failed": _l("Failed (gave up after a day)"),
+    "expand": _l("Being matched"),
+}
+KIND_LABELS = {
+    OwnerKind.COACH_ORGANISATION: _l("Coach organisation"),
+    OwnerKind.EMPLOYER: _l("Employer"),
+    OwnerKind.NETWORK: _l("Network"),
 }
 
 
@@ -97,7 +125,7 @@ def owners(ctx: Context) -> list[Owner]:
             .order_by(Network.id)
         )
         found += [Owner(OwnerKind.NETWORK, n.id, n.name) for n in networks]
-    return found
+    return [o for o in found if may_manage(ctx, o.kind, o.id)]  # the rule decides
 
 
 def may_manage(ctx: Context, kind: str, owner_id: int) -> bool:
@@ -153,7 +181,8 @@ def deliveries_page(ctx: Context, endpoint_id: int, page: int = 1):
 # --- writes ----------------------------------------------------------------------------------
 
 
-def _validate(ctx: Context, data: EndpointInput, kind: str) -> dict[str, Any]:
+def check_input(ctx: Context, data: EndpointInput, kind: str) -> dict[str, Any]:
+    """The address, description and events (allowed for this kind of organisation)."""
     errors: dict[str, list[object]] = {}
     url = (data.url or "").strip()
     problem = rules.url_problem(url, production=production(ctx)) if url else None
@@ -175,27 +204,29 @@ def _validate(ctx: Context, data: EndpointInput, kind: str) -> dict[str, Any]:
     return {"url": url, "description": description, "events": events}
 
 
-def _owner_of(ctx: Context, key: str) -> Owner:
-    for owner in owners(ctx):
-        if owner.key == key and may_manage(ctx, owner.kind, owner.id):
-            return owner
-    raise ValidationFailed.field("owner", _l("Choose one of your organisations."))
+def _owner_of(ctx: Context, key: str) -> Owner | None:
+    return next((o for o in owners(ctx) if o.key == key), None)
+
+
+def check_new(ctx: Context, data: EndpointInput) -> tuple[Owner, dict[str, Any]]:
+    """Every problem of a new endpoint at once: the organisation, the address, the events."""
+    owner = _owner_of(ctx, data.owner)
+    kind = owner.kind if owner else (data.owner or "").partition(":")[0]
+    errors: dict[str, list[object]] = {}
+    if owner is None:
+        errors["owner"] = [_l("Choose one of your organisations.")]
+    try:
+        values = check_input(ctx, data, kind)
+    except ValidationFailed as error:
+        errors.update(error.errors)
+    if errors or owner is None:
+        raise ValidationFailed(errors)
+    return owner, values
 
 
 def create_endpoint(ctx: Context, data: EndpointInput) -> tuple[WebhookEndpoint, str]:
     """Register an endpoint; returns it with its secret (shown once)."""
-    try:
-        owner = _owner_of(ctx, data.owner)
-        values = _validate(ctx, data, owner.kind)
-    except ValidationFailed as error:
-        if "owner" not in error.errors:
-            raise
-        kind = (data.owner or "").partition(":")[0]
-        try:
-            _validate(ctx, data, kind)
-        except ValidationFailed as more:
-            error.errors.update(more.errors)
-        raise ValidationFailed(error.errors) from None
+    owner, values = check_new(ctx, data)
     secret = rules.new_secret()
     with ctx.transaction():
         endpoint = WebhookEndpoint(
@@ -220,7 +251,7 @@ def create_endpoint(ctx: Context, data: EndpointInput) -> tuple[WebhookEndpoint,
 
 def update_endpoint(ctx: Context, endpoint_id: int, data: EndpointInput) -> WebhookEndpoint:
     endpoint = get_endpoint(ctx, endpoint_id)
-    values = _validate(ctx, data, endpoint.owner_kind)
+    values = check_input(ctx, data, endpoint.owner_kind)
     with ctx.transaction():
         for key, value in values.items():
             setattr(endpoint, key, value)
@@ -283,19 +314,31 @@ class Response:
 Sender = Callable[[str, str, Mapping[str, str], float], Response]
 
 
-def http_sender(url: str, body: str, headers: Mapping[str, str], timeout: float) -> Response:
-    """POST with httpx; no redirects followed. Raises DeliveryError on any failure."""
-    import httpx
+class HttpSender:
+    """POSTs with one httpx client for the whole run (connection and TLS set-up once);
+    no redirects followed. Raises DeliveryError on any failure."""
 
-    started = time.monotonic()
-    try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            response = client.post(url, content=body.encode(), headers=dict(headers))
-    except httpx.TimeoutException as error:
-        raise DeliveryError(f"timeout after {timeout:g} s") from error
-    except httpx.HTTPError as error:
-        raise DeliveryError(f"{type(error).__name__}: {error}") from error
-    return Response(response.status_code, time.monotonic() - started)
+    def __init__(self) -> None:
+        import httpx
+
+        self._httpx = httpx
+        self._client = httpx.Client(follow_redirects=False)
+
+    def __call__(self, url: str, body: str, headers: Mapping[str, str], timeout: float):
+        httpx = self._httpx
+        started = time.monotonic()
+        try:
+            response = self._client.post(
+                url, content=body.encode(), headers=dict(headers), timeout=timeout
+            )
+        except httpx.TimeoutException as error:
+            raise DeliveryError(f"timeout after {timeout:g} s") from error
+        except httpx.HTTPError as error:
+            raise DeliveryError(f"{type(error).__name__}: {error}") from error
+        return Response(response.status_code, time.monotonic() - started)
+
+    def close(self) -> None:
+        self._client.close()
 
 
 def _public_address(url: str) -> None:
@@ -323,14 +366,19 @@ class DeliverySettings:
     base_seconds: float = rules.FIRST_DELAY_SECONDS
     retry_hours: float = rules.RETRY_HOURS
     production: bool = False
-    limit: int = 200
+    limit: int = 1000
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> DeliverySettings:
+        """From the app's configuration, else the environment (README, Configuration)."""
+
+        def value(key: str, default: float) -> float:
+            return float(config.get(key) or os.environ.get(key) or default)
+
         return cls(
-            timeout=float(config.get("WEBHOOK_TIMEOUT_SECONDS", TIMEOUT_SECONDS)),
-            base_seconds=float(config.get("WEBHOOK_RETRY_BASE_SECONDS", rules.FIRST_DELAY_SECONDS)),
-            retry_hours=float(config.get("WEBHOOK_RETRY_HOURS", rules.RETRY_HOURS)),
+            timeout=value("WEBHOOK_TIMEOUT_SECONDS", TIMEOUT_SECONDS),
+            base_seconds=value("WEBHOOK_RETRY_BASE_SECONDS", rules.FIRST_DELAY_SECONDS),
+            retry_hours=value("WEBHOOK_RETRY_HOURS", rules.RETRY_HOURS),
             production=production(config),
         )
 
@@ -343,11 +391,17 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 def deliver_pending(
     session: Session,
-    sender: Sender = http_sender,
+    sender: Sender | None = None,
     settings: DeliverySettings | None = None,
     now: dt.datetime | None = None,
 ) -> RunSummary:
     """Send every due message of an active endpoint; each is committed on its own."""
+    if sender is None:
+        http = HttpSender()
+        try:
+            return deliver_pending(session, http, settings, now)
+        finally:
+            http.close()
     settings = settings or DeliverySettings()
     summary = RunSummary()
     now = now or utcnow()

@@ -80,6 +80,9 @@ def init_web(app: Flask, babel: Babel) -> None:
     from registry.web import dashboards
 
     app.register_blueprint(dashboards.bp)
+    from registry.web import webhooks as webhooks_web
+
+    app.register_blueprint(webhooks_web.bp)
     from registry.web import tokens
     from registry.web.api import init_api
 

@@ -277,3 +277,17 @@ def test_redeliver_rotate_and_disable(session, world, make_ctx, setup):
         svc.redeliver(make_ctx(world.contact_a), ep.id, row.id)
         assert svc.deliver_pending(session, settings=FAST).sent == 0  # disabled: waits
     assert len(receiver.received) == 2
+
+
+def test_the_deliver_command_sends_and_records_its_run(app, session, world, make_ctx, setup):
+    from registry.models import JobRun
+
+    pl, cand = setup
+    with receiving() as receiver:
+        endpoint(make_ctx, world.contact_a, f"employer:{world.emp_a.id}", receiver.url)
+        proposal(make_ctx, world.coach, cand, pl)
+        result = app.test_cli_runner().invoke(args=["webhooks", "deliver"])
+    assert result.exit_code == 0, result.output
+    assert "sent=1" in result.output and len(receiver.received) == 1
+    run = session.scalar(select(JobRun).where(JobRun.job == "webhooks"))
+    assert run is not None and run.ok and "sent=1" in run.detail
