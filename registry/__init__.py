@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 
 from registry import config as config_module
-from registry.extensions import babel, csrf, db, limiter, login_manager, migrate
+from registry.extensions import babel, csrf, db, init_cache, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    init_cache(app)
     login_manager.init_app(app)
 
     from registry.web import init_web

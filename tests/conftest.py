@@ -71,6 +71,7 @@ def make_test_app(database_url: str, **overrides) -> Flask:
         "REGISTRY_TIMEZONE": "UTC",
         # counts are compared right after writes; tests/web/test_badge_cache.py turns it on
         "BADGE_CACHE_SECONDS": 0,
+        "DASHBOARD_CACHE_SECONDS": 0,  # tests/web/test_dashboard_cache.py turns it on
     }
     config.update(overrides)
     application = create_app(config)

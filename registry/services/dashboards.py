@@ -46,6 +46,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import lazyload, selectinload
@@ -63,6 +64,7 @@ from registry.domain.permissions import (
     visible_fields,
 )
 from registry.domain.placement import STARTED_STATUSES, Outcome, Status, weeks_between
+from registry.extensions import cache
 from registry.models import (
     Candidate,
     CapacityProfile,
@@ -685,22 +687,24 @@ def _places(ctx: Context, network: Network, now: dt.datetime):
     )
 
 
-def network_dashboard(
-    ctx: Context,
-    network_id: int,
-    start: str | dt.date | None = None,
-    end: str | dt.date | None = None,
-    *,
-    listing: bool = True,
-) -> NetworkDashboard:
-    """The coordinator's figures for one network and period (default: the last 12 months).
+@dataclass(frozen=True)
+class _Computed:
+    """What the network page shows, computed once; kept in the summary cache for
+    ``DASHBOARD_CACHE_SECONDS`` (plain values only: no ORM objects)."""
 
-    ``listing``: the page lists candidates by pseudonym (audited); exports do not."""
-    network = get_dashboard_network(ctx, network_id)
+    figures: NetworkFigures
+    members: list[MemberRow]
+    months: list[MonthRow]
+    candidates: list[UrgentCandidate]
+    hidden_candidates: int
+    shown_ids: list[int]
+    stale_listings: list[StaleListing]
+
+
+def _compute(
+    ctx: Context, network: Network, period: stats.Period, placements: list[PlacementFigure]
+) -> _Computed:
     today = ctx.today()
-    period = period_of(start, end, today)
-    placements = _network_placements(ctx, network)
-
     proposed = [p for p in placements if _date(p.proposed_at) in period]
     accepted = sum(p.status in ACCEPTED_EVER for p in proposed)
     declined = sum(p.status is Status.DECLINED for p in proposed)
@@ -741,24 +745,83 @@ def network_dashboard(
         MonthRow(month, count, starts_by_month[month], done_by_month[month])
         for month, count in stats.bucket_by_month((_date(p.proposed_at) for p in proposed), period)
     ]
+    members = _members(ctx, network, placements, period)
+    return _Computed(figures, members, months, candidates, hidden, shown_ids, stale)
+
+
+def _cache_key(ctx: Context, network: Network, period: stats.Period) -> str:
+    """Everything the page's values depend on besides the rows themselves: the viewer
+    (what they may see), the network's settings, the period and today, and the consents'
+    version, so that a withdrawn or new consent is never shown from an older page."""
+    newest, withdrawn = ctx.session.execute(
+        select(func.max(Consent.id), func.max(Consent.withdrawn_at))
+    ).one()
+    parts = (
+        network.id,
+        network.reciprocity_soft_limit,
+        network.reciprocity_hard_limit,
+        network.freshness_days,
+        period.start,
+        period.end,
+        ctx.today(),
+        ctx.actor_id,
+        newest,
+        withdrawn,
+    )
+    return "network-dashboard:" + ":".join(str(p) for p in parts)
+
+
+def _cached_compute(ctx: Context, network: Network, period: stats.Period) -> _Computed:
+    """The page's values from the summary cache (issue 17: the figures read the network's
+    thousands of placements, places and candidates, about a second on the national data
+    set). Figures may be up to ``DASHBOARD_CACHE_SECONDS`` old; 0 computes every time."""
+    seconds = int(current_app.config.get("DASHBOARD_CACHE_SECONDS", 0) or 0)
+    if seconds <= 0:
+        return _compute(ctx, network, period, _network_placements(ctx, network))
+    key = _cache_key(ctx, network, period)
+    computed = cache.get(key)
+    if not isinstance(computed, _Computed):
+        computed = _compute(ctx, network, period, _network_placements(ctx, network))
+        cache.set(key, computed, timeout=seconds)
+    return computed
+
+
+def network_dashboard(
+    ctx: Context,
+    network_id: int,
+    start: str | dt.date | None = None,
+    end: str | dt.date | None = None,
+    *,
+    listing: bool = True,
+) -> NetworkDashboard:
+    """The coordinator's figures for one network and period (default: the last 12 months).
+
+    ``listing``: the page lists candidates by pseudonym (audited on every view, cached or
+    not); exports do not, and always compute afresh with every placement."""
+    network = get_dashboard_network(ctx, network_id)
+    period = period_of(start, end, ctx.today())
     if listing:
+        computed, placements = _cached_compute(ctx, network, period), []
         with ctx.read_transaction():
             _audit_listed(
                 ctx,
-                shown_ids,
+                computed.shown_ids,
                 (FieldGroup.FIT_SUMMARY,),
                 list="network_dashboard",
                 network_id=network.id,
             )
+    else:
+        placements = _network_placements(ctx, network)
+        computed = _compute(ctx, network, period, placements)
     return NetworkDashboard(
         network=network,
         period=period,
-        figures=figures,
-        members=_members(ctx, network, placements, period),
-        months=months,
-        candidates=candidates,
-        hidden_candidates=hidden,
-        stale_listings=stale,
+        figures=computed.figures,
+        members=computed.members,
+        months=computed.months,
+        candidates=computed.candidates,
+        hidden_candidates=computed.hidden_candidates,
+        stale_listings=computed.stale_listings,
         placements=placements,
     )
 

@@ -1,0 +1,93 @@
+"""The network dashboard's values are kept in the summary cache (issue 17): a second view
+reads a few statements instead of the network's placements, places and candidates, every
+view is still audited and permission-checked, and a consent change is never hidden by it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from registry.extensions import cache, db
+from registry.models import AuditEvent, Consent, ConsentScope, User
+from registry.services import candidates as candidates_svc
+from tests.services.test_dashboards import scenario
+from tests.statements import count_statements
+
+
+@pytest.fixture
+def cached(app):
+    app.config["DASHBOARD_CACHE_SECONDS"] = 300
+    cache.clear()
+    yield app
+    app.config["DASHBOARD_CACHE_SECONDS"] = 0
+    cache.clear()
+
+
+def _view(client, network_id: int) -> tuple[int, str]:
+    db.session.remove()  # each request starts with an empty session, as on a server
+    with count_statements(db.engine) as seen:
+        response = client.get(f"/dashboard/network/{network_id}")
+    assert response.status_code == 200
+    return len(seen), response.get_data(as_text=True)
+
+
+def _figures(html: str) -> str:
+    return html.split('id="givers-takers"')[1].split("</table>")[0]
+
+
+def _listed_audits() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "candidate.listed")
+    )
+
+
+def test_second_view_is_read_from_the_cache_and_still_audited(cached, client, session, world,
+                                                              make_ctx):  # fmt: skip
+    scenario(session, world, make_ctx)
+    client.login(world.coordinator_a.email)
+    before = _listed_audits()
+    first, html_1 = _view(client, world.net_a.id)
+    listed = _listed_audits() - before
+    second, html_2 = _view(client, world.net_a.id)
+    assert second < first
+    assert _figures(html_2) == _figures(html_1)
+    assert listed == 2  # c1 and c2 share their profile within network A
+    assert _listed_audits() == before + 2 * listed  # the listing is audited on every view
+
+
+def test_without_the_cache_every_view_computes(app, client, session, world, make_ctx):
+    scenario(session, world, make_ctx)
+    client.login(world.coordinator_a.email)
+    first, _ = _view(client, world.net_a.id)
+    second, _ = _view(client, world.net_a.id)
+    assert second == first
+
+
+def test_a_withdrawn_consent_is_not_served_from_the_cache(cached, client, session, world,
+                                                          make_ctx):  # fmt: skip
+    sc = scenario(session, world, make_ctx)
+    c1_id, pseudonym, coach_id = sc.cands[0].id, sc.cands[0].pseudonym, world.coach.id
+    client.login(world.coordinator_a.email)
+    _, html = _view(client, world.net_a.id)
+    assert pseudonym in html
+    consent_id = db.session.scalar(
+        select(Consent.id).where(
+            Consent.candidate_id == c1_id, Consent.scope == ConsentScope.SHARE_PROFILE
+        )
+    )
+    coach = db.session.get(User, coach_id)
+    candidates_svc.withdraw_consent(make_ctx(coach), c1_id, consent_id)
+    _, html = _view(client, world.net_a.id)
+    assert pseudonym not in html
+
+
+def test_another_viewer_never_gets_the_first_viewers_page(cached, client, session, world,
+                                                          make_ctx):  # fmt: skip
+    scenario(session, world, make_ctx)
+    net_a, other = world.net_a.id, world.coordinator_b.email
+    client.login(world.coordinator_a.email)
+    _view(client, net_a)
+    client.logout()
+    client.login(other)  # coordinates network B only: refused before any cache is read
+    response = client.get(f"/dashboard/network/{net_a}")
+    assert response.status_code in (403, 404)
