@@ -73,6 +73,7 @@ def _env(database_url: str, args: argparse.Namespace) -> dict[str, str]:
             "DATABASE_URL": database_url,
             "TWO_FACTOR_REQUIRED_ROLES": "",
             "RATELIMIT_STORAGE_URI": args.redis,
+            "CACHE_REDIS_URL": args.redis,  # the summary cache the workers share
             "MAIL_BACKEND": "log",
             "MAIL_DELIVER_ON_REQUEST": "0",
             "SECRET_KEY": env.get("SECRET_KEY", "loadtest-only-secret-key-not-for-production"),
