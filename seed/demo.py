@@ -164,10 +164,15 @@ def load_demo(session: Session | None = None) -> dict[str, int]:
     from seed.placements import load_placements
 
     demo_placements = load_placements(session)
+    # Match alerts (issue 20): a followed search and a draft that fits it.
+    from seed.alerts import load_alerts
+
+    demo_alerts = load_alerts(session)
     return {
         "new_places": demo_places,
         "candidates": demo_candidates,
         "placements": demo_placements,
+        "followed_searches": demo_alerts,
         "networks": len(networks),
         "employers": len(employers),
         "coach_organisations": len(orgs),

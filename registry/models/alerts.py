@@ -40,6 +40,10 @@ class SearchFollow(Base):
     # The index columns (see the module docstring); ``active`` is false while the
     # candidate has no known home area.
     active: Mapped[bool] = mapped_column(default=False)
+    lat: Mapped[float] = mapped_column(Float, default=0.0)  # the candidate's home area
+    lon: Mapped[float] = mapped_column(Float, default=0.0)
+    max_km: Mapped[float] = mapped_column(Float, default=0.0)  # the range, filter applied
+    week_hours: Mapped[float | None] = mapped_column(Float)  # the weekly hours limit, if any
     lat_min: Mapped[float] = mapped_column(Float, default=0.0)
     lat_max: Mapped[float] = mapped_column(Float, default=0.0)
     lon_min: Mapped[float] = mapped_column(Float, default=0.0)

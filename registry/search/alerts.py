@@ -20,20 +20,24 @@ change happens.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy as np
 from flask_babel import LazyString, lazy_ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, exists, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import delete, exists, func, insert, or_, select
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from registry.domain import geo
-from registry.domain.matching import MatchResult, Outcome, evaluate
+from registry.domain.matching import Outcome, evaluate
 from registry.domain.permissions import Action, can
+from registry.domain.workload import capacity_week_hours
 from registry.models import (
     Candidate,
+    Network,
     Place,
     PlaceKind,
     PlaceStatus,
@@ -43,6 +47,7 @@ from registry.models import (
 )
 from registry.models.alerts import AlertPair, PlaceFollow, SearchFollow
 from registry.search import codec
+from registry.search.geometry import geodesic_km_many
 from registry.search.usecases import (
     SearchFilters,
     _search_scope,
@@ -50,8 +55,8 @@ from registry.search.usecases import (
     place_facts_of,
 )
 from registry.services import candidates as cands
-from registry.services import formatting, paging
 from registry.services import notifications as notes
+from registry.services import paging
 from registry.services import places as place_svc
 from registry.services.context import Context
 
@@ -106,8 +111,13 @@ def _index_values(candidate: Candidate, filters: SearchFilters, today: dt.date) 
         return off
     box = geo.bounding_box(facts.home, facts.max_km)
     masks = codec.conflict_masks(codec.capacity_key(facts.capacity))
+    hours = capacity_week_hours(facts.capacity)
     return {
         "active": True,
+        "lat": facts.home[0],
+        "lon": facts.home[1],
+        "max_km": facts.max_km,
+        "week_hours": hours if hours is not None and math.isfinite(hours) else None,
         "lat_min": box.min_lat,
         "lat_max": box.max_lat,
         "lon_min": box.min_lon,
@@ -246,7 +256,7 @@ def following(ctx: Context, search_page: int = 1, place_page: int = 1) -> Follow
         ctx.session,
         select(SearchFollow)
         .where(SearchFollow.user_id == uid)
-        .options(selectinload(SearchFollow.candidate).noload("*"))
+        .options(selectinload(SearchFollow.candidate).lazyload("*"))
         .order_by(SearchFollow.created_at.desc(), SearchFollow.id.desc()),
         search_page,
     )
@@ -254,7 +264,7 @@ def following(ctx: Context, search_page: int = 1, place_page: int = 1) -> Follow
         ctx.session,
         select(PlaceFollow)
         .where(PlaceFollow.user_id == uid)
-        .options(selectinload(PlaceFollow.place).noload("*"))
+        .options(selectinload(PlaceFollow.place).lazyload("*"))
         .order_by(PlaceFollow.created_at.desc(), PlaceFollow.id.desc()),
         place_page,
     )
@@ -277,138 +287,194 @@ def place_closed(session: Session, place_id: int) -> None:
 # --------------------------------------------------------------------------- place side
 
 
-def _km(value: float) -> LazyString:
-    """A distance formatted in the recipient's language when the notification renders."""
-    return LazyString(formatting.number, round(value, 1))
+def _km(value: float) -> str:
+    """A distance in whole km ("12"; at least 1): the same digits in every language, so
+    nothing is formatted per recipient (Babel's number formatting cost more than the
+    whole alert at scale)."""
+    return str(max(1, round(value)))
 
 
-def _why(res: MatchResult) -> object:
-    """Why the place fits, in one sentence of the explanation's words."""
-    distance = _km(res.distance_km)
-    if res.has_signals:
-        return _l(
-            "%(km)s km from the candidate's area; no workload item conflicts, and a signal "
-            "needs your reason before proposing.",
-            km=distance,
-        )
-    if res.unknown_count:
-        return lazy_ngettext(
-            "%(km)s km from the candidate's area; no workload item conflicts, %(num)s is unknown.",
-            "%(km)s km from the candidate's area; no workload item conflicts, %(num)s are unknown.",
-            res.unknown_count,
-            km=distance,
-        )
-    return _l("%(km)s km from the candidate's area; every workload item fits.", km=distance)
+def _why(distance_km: float) -> object:
+    """Why the place fits, in one sentence (the explanation page has every item)."""
+    return _l(
+        "%(km)s km from the candidate's area, within the travel range; the kind, the hours "
+        "and every workload item the place states are within what the candidate can do.",
+        km=_km(distance_km),
+    )
 
 
-def followers_matching(session: Session, place: Place, today: dt.date) -> list[tuple]:
-    """The (follow id, user id, candidate, result) of every followed search the place now
-    matches, not yet announced: one statement on the follow index, then the candidates
-    of the survivors (with profiles and networks) and the domain's matcher on them."""
+class Match(NamedTuple):
+    """A followed search that a place matches: who follows, which candidate, how far."""
+
+    user_id: int
+    candidate_id: int
+    pseudonym: str
+    distance_km: float
+
+
+def _place_needs(place: Place) -> tuple[tuple[int, ...], float | None]:
+    """The place's conflict bits for its demands under the current catalogue (encoded
+    afresh, so a place written without them or under another catalogue is exact too),
+    and the weekly hours it asks at least (None when it allows a lower start), as the
+    search's ``sql.conflict_free_sql`` tests them."""
+    bits = codec.conflict_bits(codec.encode_match_code(codec.demand_facts_of(place)))
+    if place.lower_start_allowed:
+        return bits, None
+    return bits, float(place.min_hours_week or place.usual_hours_week or 0)
+
+
+def followers_matching(session: Session, place: Place, today: dt.date) -> list[Match]:
+    """Every followed search the place now matches and that was not yet announced to its
+    follower: one statement on the follow index (the inverse of the search's prefilter,
+    with the same conflict bits, network bits and hours rule), then the exact geodesic
+    on arrays (``geometry.geodesic_km_many``) against each search's range. Only where a
+    network bit could stand for two networks (ids from 63 on) are the survivors
+    confirmed by the domain's ``evaluate`` on their loaded candidates."""
     free = (place.slots or 0) - (place.taken_slots or 0)
-    if place.status != PlaceStatus.OPEN or free <= 0 or place.lat is None:
+    if place.status != PlaceStatus.OPEN or free <= 0 or place.lat is None or place.lon is None:
         return []
     if place.available_until is not None and place.available_until < today:
         return []
     net_ids = {n.id for n in place.networks}
     if not net_ids:
         return []
-    bit = KIND_BITS.get(getattr(place.kind, "value", place.kind), 0)
+    bits, hours = _place_needs(place)
     f = SearchFollow
+    conditions = [
+        f.active.is_(True),
+        f.lat_min <= place.lat,
+        f.lat_max >= place.lat,
+        f.lon_min <= place.lon,
+        f.lon_max >= place.lon,
+        f.kind_bits.op("&")(KIND_BITS.get(getattr(place.kind, "value", place.kind), 0)) != 0,
+        f.network_bits.op("&")(codec.network_bits(net_ids)) != 0,
+        f.cmask_1.op("&")(bits[0]) == 0,
+        f.cmask_2.op("&")(bits[1]) == 0,
+        or_(f.home_employer_id.is_(None), f.home_employer_id != place.employer_id),
+        or_(f.sector.is_(None), f.sector == place.sector),
+        ~exists().where(
+            AlertPair.user_id == f.user_id,
+            AlertPair.candidate_id == f.candidate_id,
+            AlertPair.place_id == place.id,
+        ),
+    ]
+    if hours is not None:
+        conditions.append(or_(f.week_hours.is_(None), f.week_hours >= hours))
     rows = session.execute(
-        select(f.id, f.user_id, f.candidate_id, f.filters).where(
-            f.active.is_(True),
-            f.lat_min <= place.lat,
-            f.lat_max >= place.lat,
-            f.lon_min <= place.lon,
-            f.lon_max >= place.lon,
-            f.kind_bits.op("&")(bit) != 0,
-            f.network_bits.op("&")(codec.network_bits(net_ids)) != 0,
-            f.cmask_1.op("&")(place.conflict_bits_1 or 0) == 0,
-            f.cmask_2.op("&")(place.conflict_bits_2 or 0) == 0,
-            or_(f.home_employer_id.is_(None), f.home_employer_id != place.employer_id),
-            or_(f.sector.is_(None), f.sector == place.sector),
-            ~exists().where(
-                AlertPair.user_id == f.user_id,
-                AlertPair.candidate_id == f.candidate_id,
-                AlertPair.place_id == place.id,
-            ),
+        select(f.user_id, f.candidate_id, f.lat, f.lon, f.max_km, f.filters, Candidate.pseudonym)
+        .join(Candidate, Candidate.id == f.candidate_id)
+        .join(User, User.id == f.user_id)
+        .where(
+            *conditions,
+            Candidate.status == TrajectoryStatus.ACTIVE,
+            User.active.is_(True),
+            User.coach_organisation_id == Candidate.coach_organisation_id,
         )
     ).all()
     if not rows:
         return []
+    lat = np.array([r.lat for r in rows], dtype=float)
+    lon = np.array([r.lon for r in rows], dtype=float)
+    km = geodesic_km_many((place.lat, place.lon), lat, lon)
+    out = [
+        Match(r.user_id, r.candidate_id, r.pseudonym, float(d))
+        for r, d in zip(rows, km, strict=True)
+        if d <= r.max_km
+    ]
+    aliased = session.scalar(select(func.max(Network.id))) or 0
+    if out and aliased >= codec.NETWORK_BITS:
+        out = _confirmed(session, place, out, {r.candidate_id: r.filters for r in rows}, today)
+    return out
+
+
+def _confirmed(
+    session: Session, place: Place, found: list[Match], saved: dict[int, Any], today: dt.date
+) -> list[Match]:
+    """The domain's own verdict on each found pair (its candidate loaded with profile and
+    networks): used where network bits may alias."""
     candidates = {
         c.id: c
         for c in session.scalars(
             select(Candidate)
-            .where(
-                Candidate.id.in_({r.candidate_id for r in rows}),
-                Candidate.status == TrajectoryStatus.ACTIVE,
-            )
+            .where(Candidate.id.in_({m.candidate_id for m in found}))
             .options(selectinload(Candidate.profiles), selectinload(Candidate.networks))
         )
     }
+    net_ids = {n.id for n in place.networks}
     pf = place_facts_of(place)
     out = []
-    for row in rows:
-        candidate = candidates.get(row.candidate_id)
-        if candidate is None or candidate.lat is None:
-            continue
-        profile = cands.current_profile(candidate)
+    for m in found:
+        candidate = candidates[m.candidate_id]
         facts, scope = _search_scope(
             candidate,
-            candidate_search_facts(candidate, profile, today),
-            filters_of(row.filters),
+            candidate_search_facts(candidate, cands.current_profile(candidate), today),
+            filters_of(saved[m.candidate_id]),
         )
-        if not scope.network_ids & net_ids or (scope.sector and scope.sector != place.sector):
+        if not scope.network_ids & net_ids:
             continue
-        res = evaluate(facts, pf)
-        if res.outcome is Outcome.MATCH:
-            out.append((row.id, row.user_id, candidate, res))
+        if evaluate(facts, pf, distance_km=m.distance_km).outcome is Outcome.MATCH:
+            out.append(m)
     return out
+
+
+def _match_message(place: Place, hits: list[Match]) -> tuple:
+    """Subject, body and link of one coach's alert for a place: one notification per
+    coach and place, naming every followed candidate it fits and why."""
+    where = {"title": place.title, "employer": place.employer.name, "town": place.town or ""}
+    if len(hits) == 1:
+        hit = hits[0]
+        subject = _l("A new place fits %(name)s: %(title)s", name=hit.pseudonym, **where)
+        body = _l(
+            "%(title)s (%(employer)s, %(town)s) fits the search you follow for %(name)s. %(why)s",
+            name=hit.pseudonym,
+            why=_why(hit.distance_km),
+            **where,
+        )
+        return subject, body, f"/candidates/{hit.candidate_id}/search/places/{place.id}"
+    subject = lazy_ngettext(
+        "A new place fits %(num)s candidate you follow: %(title)s",
+        "A new place fits %(num)s candidates you follow: %(title)s",
+        len(hits),
+        title=place.title,
+    )
+    head = _l("%(title)s (%(employer)s, %(town)s) fits the searches you follow for:", **where)
+    lines = [(h.pseudonym, _why(h.distance_km)) for h in hits]
+    body = LazyString(lambda: "\n".join([str(head), *(f"- {name}: {why}" for name, why in lines)]))
+    return subject, body, f"/places/{place.id}"
 
 
 def place_changed(ctx: Context, place: Place) -> int:
     """A place was published, re-opened, changed or got a free slot: tell the coaches
-    whose followed search it now matches (once per coach, candidate and place). Inside
-    the caller's transaction; returns the number of alerts."""
-    ctx.session.flush()
-    found = followers_matching(ctx.session, place, ctx.today())
+    whose followed search it now matches, once per coach, candidate and place (one
+    notification per coach naming the candidates). Inside the caller's transaction;
+    returns the number of (coach, candidate) pairs announced."""
+    session = ctx.session
+    session.flush()
+    found = followers_matching(session, place, ctx.today())
     if not found:
         return 0
-    users = {
-        u.id: u for u in ctx.session.scalars(select(User).where(User.id.in_({f[1] for f in found})))
-    }
+    by_user: dict[int, list[Match]] = {}
+    for m in found:
+        by_user.setdefault(m.user_id, []).append(m)
+    users = session.scalars(select(User).where(User.id.in_(by_user)).options(lazyload("*")))
+    notes.notify_many(
+        session, ((u, KIND_MATCH, *_match_message(place, by_user[u.id])) for u in users)
+    )
     now = ctx.now()
-    count = 0
-    for _follow_id, user_id, candidate, res in found:
-        user = users.get(user_id)
-        if user is None or user.coach_organisation_id != candidate.coach_organisation_id:
-            continue
-        ctx.session.add(
-            AlertPair(
-                user_id=user_id,
-                candidate_id=candidate.id,
-                place_id=place.id,
-                direction="search",
-                created_at=now,
-            )
-        )
-        subject = _l(
-            "A new place fits %(name)s: %(title)s", name=candidate.pseudonym, title=place.title
-        )
-        body = _l(
-            "%(title)s (%(employer)s, %(town)s) fits the search you follow for %(name)s. %(why)s",
-            title=place.title,
-            employer=place.employer.name,
-            town=place.town or "",
-            name=candidate.pseudonym,
-            why=_why(res),
-        )
-        link = f"/candidates/{candidate.id}/search/places/{place.id}"
-        notes.notify(ctx.session, user, KIND_MATCH, subject, body, link)
-        count += 1
-    return count
+    session.execute(
+        insert(AlertPair),
+        [
+            {
+                "user_id": m.user_id,
+                "candidate_id": m.candidate_id,
+                "place_id": place.id,
+                "direction": "search",
+                "created_at": now,
+            }
+            for m in found
+        ],
+    )
+    return len(found)
 
 
 # --------------------------------------------------------------------------- candidate side

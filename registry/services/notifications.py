@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from flask_babel import force_locale, ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from registry.domain.placement import Status
@@ -23,6 +23,7 @@ from registry.models import (
     Network,
     Notification,
     NotificationPreference,
+    OutboxMessage,
     Placement,
     User,
     employer_contacts,
@@ -99,6 +100,59 @@ def notify(
         note.emailed_at = utcnow()
     session.add(note)
     return note
+
+
+def notify_many(session: Session, messages: Iterable[tuple[User, str, object, object, str]]) -> int:
+    """:func:`notify` for many users at once, each ``(user, kind, subject, body, link)``
+    (match alerts: one published place can tell a hundred coaches): one statement reads
+    the settings, one bulk insert writes the notifications and one the mails of those who
+    want them at once. No dedup key. Returns the number of notifications."""
+    items = [m for m in messages if m[0].active]
+    if not items:
+        return 0
+    digest = set(
+        session.scalars(
+            select(NotificationPreference.user_id).where(
+                NotificationPreference.user_id.in_({m[0].id for m in items}),
+                NotificationPreference.mode == DeliveryMode.DIGEST,
+            )
+        )
+    )
+    now = utcnow()
+    rows, mails = [], []
+    texts = {}
+    for language in {m[0].language or "nl" for m in items}:
+        with force_locale(language):  # once per language, not per user
+            for i, (user, _kind, subject, body, _link) in enumerate(items):
+                if (user.language or "nl") == language:
+                    texts[i] = (str(subject)[:200], str(body) if body else "")
+    for i, (user, kind, _subject, _body, link) in enumerate(items):
+        subject_t, body_t = texts[i]
+        immediate = user.id not in digest
+        rows.append(
+            {
+                "user_id": user.id,
+                "kind": kind,
+                "subject": subject_t,
+                "body": body_t,
+                "link": link,
+                "created_at": now,
+                "emailed_at": now if immediate else None,
+            }
+        )
+        if immediate:
+            mails.append(
+                {
+                    "recipient": user.email,
+                    "subject": subject_t,
+                    "body": _mail_body(body_t, link),
+                    "kind": kind,
+                }
+            )
+    session.execute(insert(Notification), rows)
+    if mails:
+        session.execute(insert(OutboxMessage), mails)
+    return len(rows)
 
 
 def absolute_link(link: str) -> str:
