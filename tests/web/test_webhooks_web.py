@@ -149,3 +149,19 @@ def _count(client, world, session, n: int) -> dict[str, int]:
 
 def test_statements_do_not_grow_with_rows(client, world, session):
     assert _count(client, world, session, 5) == _count(client, world, session, 50)
+
+
+def test_pages_show_labels_not_codes(client, world, session):
+    from tests.web.test_no_codes import AUDIT_CODE, DUTCH_CODE_RE, ISO_DATE, codes_in, visible_text
+
+    endpoint = _endpoint(session, world, events=["placement.ended_early", "place.paused"])
+    endpoint.failing_since = utcnow()
+    for status in ("pending", "delivered", "failed"):
+        _delivery(session, endpoint, status).event = "placement.ended_early"
+    session.commit()
+    client.login(world.contact_a.email)
+    base = f"/webhooks/{endpoint.id}"
+    for url in ("/webhooks/", "/webhooks/new", base, f"{base}/edit", f"{base}/rotate"):
+        text = visible_text(client.get(url).get_data(as_text=True))
+        found = codes_in(text) | set(AUDIT_CODE.findall(text)) | set(DUTCH_CODE_RE.findall(text))
+        assert not found | set(ISO_DATE.findall(text)), (url, found)
