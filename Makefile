@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app registry
 STAMP := $(VENV)/.installed
 export REGISTRY_ENV ?= development
 
-.PHONY: run test install translations translations-update migrate seed lint format bench bench-matchmaking loadtest clean
+.PHONY: run test install translations translations-update migrate seed lint format bench bench-matchmaking bench-alerts loadtest clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,11 @@ bench: translations
 # Matchmaking rounds (issue 19): 5,000 candidates x 20,000 free slots, solved exactly.
 bench-matchmaking: $(STAMP)
 	$(BIN)/python -m bench.matchmaking
+
+# Match alerts (issue 20): a place published among 20,000 followed searches on the scale
+# data set (bench/alerts_20000.db, or BENCH_DATABASE_URL; sizes in ALERTS_SEED_ARGS).
+bench-alerts: $(STAMP)
+	$(BIN)/python -m bench.alerts
 
 # Pages at national scale (issue 17): PostgreSQL database registry_scale on the local server
 # (created and filled by `flask seed scale` when missing), gunicorn with 4 workers, Redis for

@@ -58,7 +58,10 @@ def upgrade() -> None:
     op.create_index(
         "ix_search_follows_box",
         "search_follows",
-        ["active", "lat_min", "lat_max", "lon_min", "lon_max"],
+        [
+            *("active", "lat_min", "lat_max", "lon_min", "lon_max", "kind_bits"),
+            *("network_bits", "cmask_1", "cmask_2", "week_hours", "home_employer_id"),
+        ],
     )
     op.create_index(op.f("ix_search_follows_user_id"), "search_follows", ["user_id"])
     op.create_index(op.f("ix_search_follows_candidate_id"), "search_follows", ["candidate_id"])

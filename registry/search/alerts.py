@@ -22,18 +22,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
-from flask_babel import LazyString, lazy_ngettext
+from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, insert, or_, select
 from sqlalchemy.orm import Session, lazyload, selectinload
 
 from registry.domain import geo
 from registry.domain.matching import Outcome, evaluate
-from registry.domain.permissions import Action, can
 from registry.domain.workload import capacity_week_hours
 from registry.models import (
     Candidate,
@@ -56,8 +54,6 @@ from registry.search.usecases import (
 )
 from registry.services import candidates as cands
 from registry.services import notifications as notes
-from registry.services import paging
-from registry.services import places as place_svc
 from registry.services.context import Context
 
 KIND_MATCH = "match_alert"  # notification kinds
@@ -145,132 +141,6 @@ def refresh_candidate(ctx: Context, candidate: Candidate) -> None:
         refresh_follow(follow, candidate, ctx.today())
 
 
-# --------------------------------------------------------------------------- following
-
-
-def _search_follow(session: Session, user_id: int, candidate_id: int) -> SearchFollow | None:
-    return session.scalar(
-        select(SearchFollow).where(
-            SearchFollow.user_id == user_id, SearchFollow.candidate_id == candidate_id
-        )
-    )
-
-
-def follow_search(ctx: Context, candidate_id: int, filters: SearchFilters) -> SearchFollow:
-    """Follow the candidate's search with these filters (again: the filters are replaced)."""
-    candidate = cands.get_candidate_for_search(ctx, candidate_id)
-    ctx.require(Action.SEARCH_FOLLOW, cands.candidate_facts(candidate))
-    with ctx.transaction():
-        follow = _search_follow(ctx.session, ctx.actor.user_id, candidate.id)
-        if follow is None:
-            follow = SearchFollow(user_id=ctx.actor.user_id, candidate_id=candidate.id)
-            ctx.session.add(follow)
-        follow.filters = saved_filters(filters)
-        refresh_follow(follow, candidate, ctx.today())
-        ctx.audit("candidate.search_followed", "candidate", candidate.id, filters=follow.filters)
-    return follow
-
-
-def unfollow_search(ctx: Context, candidate_id: int) -> bool:
-    """Stop following; False when the user did not follow it. Any user may stop their own
-    follow, also of a candidate they may no longer search."""
-    if ctx.actor is None:
-        return False
-    with ctx.transaction():
-        gone = ctx.session.execute(
-            delete(SearchFollow).where(
-                SearchFollow.user_id == ctx.actor.user_id, SearchFollow.candidate_id == candidate_id
-            )
-        ).rowcount
-        if gone:
-            ctx.audit("candidate.search_unfollowed", "candidate", candidate_id)
-    return bool(gone)
-
-
-def follows_search(session: Session, user_id: int | None, candidate_id: int) -> SearchFollow | None:
-    return None if user_id is None else _search_follow(session, user_id, candidate_id)
-
-
-def search_follow_state(ctx: Context, candidate: Candidate) -> tuple[bool, SearchFollow | None]:
-    """For the search page: may the user follow this search, and their follow if any."""
-    if ctx.actor is None:
-        return False, None
-    allowed = ctx.actor is not None and can(
-        ctx.actor, Action.SEARCH_FOLLOW, cands.candidate_facts(candidate)
-    )
-    return allowed, _search_follow(ctx.session, ctx.actor.user_id, candidate.id)
-
-
-def place_follow_state(ctx: Context, place: Place) -> tuple[bool, PlaceFollow | None]:
-    """For the place page: may the user follow this place, and their follow if any."""
-    if ctx.actor is None:
-        return False, None
-    allowed = place_svc.may(ctx, place, Action.PLACE_FOLLOW)
-    return allowed, follows_place(ctx.session, ctx.actor.user_id, place.id)
-
-
-def follow_place(ctx: Context, place_id: int) -> PlaceFollow:
-    place = place_svc.get_place(ctx, place_id, Action.PLACE_FOLLOW)
-    with ctx.transaction():
-        follow = follows_place(ctx.session, ctx.actor.user_id, place.id)
-        if follow is None:
-            follow = PlaceFollow(user_id=ctx.actor.user_id, place_id=place.id)
-            ctx.session.add(follow)
-            ctx.audit("place.followed", "place", place.id)
-    return follow
-
-
-def unfollow_place(ctx: Context, place_id: int) -> bool:
-    if ctx.actor is None:
-        return False
-    with ctx.transaction():
-        gone = ctx.session.execute(
-            delete(PlaceFollow).where(
-                PlaceFollow.user_id == ctx.actor.user_id, PlaceFollow.place_id == place_id
-            )
-        ).rowcount
-        if gone:
-            ctx.audit("place.unfollowed", "place", place_id)
-    return bool(gone)
-
-
-def follows_place(session: Session, user_id: int | None, place_id: int) -> PlaceFollow | None:
-    if user_id is None:
-        return None
-    return session.scalar(
-        select(PlaceFollow).where(PlaceFollow.user_id == user_id, PlaceFollow.place_id == place_id)
-    )
-
-
-@dataclass
-class Following:
-    searches: paging.Page[SearchFollow]
-    places: paging.Page[PlaceFollow]
-
-
-def following(ctx: Context, search_page: int = 1, place_page: int = 1) -> Following:
-    """What the user follows: searches (with the candidate) and places, each paginated."""
-    ctx.require(Action.ALERTS_LIST)
-    uid = ctx.actor.user_id
-    searches = paging.paginate(
-        ctx.session,
-        select(SearchFollow)
-        .where(SearchFollow.user_id == uid)
-        .options(selectinload(SearchFollow.candidate).lazyload("*"))
-        .order_by(SearchFollow.created_at.desc(), SearchFollow.id.desc()),
-        search_page,
-    )
-    places = paging.paginate(
-        ctx.session,
-        select(PlaceFollow)
-        .where(PlaceFollow.user_id == uid)
-        .options(selectinload(PlaceFollow.place).lazyload("*"))
-        .order_by(PlaceFollow.created_at.desc(), PlaceFollow.id.desc()),
-        place_page,
-    )
-    return Following(searches, places)
-
-
 # --------------------------------------------------------------------------- stopping
 
 
@@ -294,12 +164,11 @@ def _km(value: float) -> str:
     return str(max(1, round(value)))
 
 
-def _why(distance_km: float) -> object:
-    """Why the place fits, in one sentence (the explanation page has every item)."""
-    return _l(
+def _why_text() -> str:
+    """Why a place fits, in the current language, with a ``%(km)s`` placeholder."""
+    return gettext(
         "%(km)s km from the candidate's area, within the travel range; the kind, the hours "
-        "and every workload item the place states are within what the candidate can do.",
-        km=_km(distance_km),
+        "and every workload item the place states are within what the candidate can do."
     )
 
 
@@ -417,30 +286,51 @@ def _confirmed(
     return out
 
 
-def _match_message(place: Place, hits: list[Match]) -> tuple:
-    """Subject, body and link of one coach's alert for a place: one notification per
-    coach and place, naming every followed candidate it fits and why."""
+def _match_messages(place: Place, by_user: dict[int, list[Match]], users: list[User]) -> list:
+    """One ``(user, kind, subject, body, link)`` per coach: the place, each followed
+    candidate it fits and why. The sentences are translated once per language and filled
+    in per coach (a publication can tell a hundred coaches)."""
     where = {"title": place.title, "employer": place.employer.name, "town": place.town or ""}
-    if len(hits) == 1:
-        hit = hits[0]
-        subject = _l("A new place fits %(name)s: %(title)s", name=hit.pseudonym, **where)
-        body = _l(
-            "%(title)s (%(employer)s, %(town)s) fits the search you follow for %(name)s. %(why)s",
-            name=hit.pseudonym,
-            why=_why(hit.distance_km),
-            **where,
-        )
-        return subject, body, f"/candidates/{hit.candidate_id}/search/places/{place.id}"
-    subject = lazy_ngettext(
-        "A new place fits %(num)s candidate you follow: %(title)s",
-        "A new place fits %(num)s candidates you follow: %(title)s",
-        len(hits),
-        title=place.title,
-    )
-    head = _l("%(title)s (%(employer)s, %(town)s) fits the searches you follow for:", **where)
-    lines = [(h.pseudonym, _why(h.distance_km)) for h in hits]
-    body = LazyString(lambda: "\n".join([str(head), *(f"- {name}: {why}" for name, why in lines)]))
-    return subject, body, f"/places/{place.id}"
+    by_language: dict[str, list[User]] = {}
+    for user in users:
+        by_language.setdefault(user.language or "nl", []).append(user)
+    out = []
+    for language, group in by_language.items():
+        with force_locale(language):
+            one_subject = gettext("A new place fits %(name)s: %(title)s")
+            one_body = gettext(
+                "%(title)s (%(employer)s, %(town)s) fits the search you follow for %(name)s. "
+                "%(why)s"
+            )
+            head = (
+                gettext("%(title)s (%(employer)s, %(town)s) fits the searches you follow for:")
+                % where
+            )
+            why = _why_text()
+            subjects: dict[int, str] = {}
+            for user in group:
+                hits = by_user[user.id]
+                if len(hits) == 1:
+                    hit = hits[0]
+                    names = {"name": hit.pseudonym, **where}
+                    reason = why % {"km": _km(hit.distance_km)}
+                    subject = one_subject % names
+                    body = one_body % {**names, "why": reason}
+                    link = f"/candidates/{hit.candidate_id}/search/places/{place.id}"
+                else:
+                    if len(hits) not in subjects:
+                        subjects[len(hits)] = ngettext(
+                            "A new place fits %(num)s candidate you follow: %(title)s",
+                            "A new place fits %(num)s candidates you follow: %(title)s",
+                            len(hits),
+                            title=place.title,
+                        )
+                    subject = subjects[len(hits)]
+                    lines = (f"- {h.pseudonym}: {why % {'km': _km(h.distance_km)}}" for h in hits)
+                    body = "\n".join([head, *lines])
+                    link = f"/places/{place.id}"
+                out.append((user, KIND_MATCH, subject, body, link))
+    return out
 
 
 def place_changed(ctx: Context, place: Place) -> int:
@@ -457,12 +347,10 @@ def place_changed(ctx: Context, place: Place) -> int:
     for m in found:
         by_user.setdefault(m.user_id, []).append(m)
     users = session.scalars(select(User).where(User.id.in_(by_user)).options(lazyload("*")))
-    notes.notify_many(
-        session, ((u, KIND_MATCH, *_match_message(place, by_user[u.id])) for u in users)
-    )
+    notes.notify_many(session, _match_messages(place, by_user, list(users)))
     now = ctx.now()
-    session.execute(
-        insert(AlertPair),
+    session.connection().execute(
+        insert(AlertPair.__table__),
         [
             {
                 "user_id": m.user_id,

@@ -125,7 +125,7 @@ def notify_many(session: Session, messages: Iterable[tuple[User, str, object, ob
         with force_locale(language):  # once per language, not per user
             for i, (user, _kind, subject, body, _link) in enumerate(items):
                 if (user.language or "nl") == language:
-                    texts[i] = (str(subject)[:200], str(body) if body else "")
+                    texts[i] = (str(subject)[:200], "" if body is None else str(body))
     for i, (user, kind, _subject, _body, link) in enumerate(items):
         subject_t, body_t = texts[i]
         immediate = user.id not in digest
@@ -149,9 +149,11 @@ def notify_many(session: Session, messages: Iterable[tuple[User, str, object, ob
                     "kind": kind,
                 }
             )
-    session.execute(insert(Notification), rows)
+    # Core inserts on the connection: one executemany each, without the ORM's bulk path.
+    connection = session.connection()
+    connection.execute(insert(Notification.__table__), rows)
     if mails:
-        session.execute(insert(OutboxMessage), mails)
+        connection.execute(insert(OutboxMessage.__table__), mails)
     return len(rows)
 
 

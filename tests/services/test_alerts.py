@@ -20,7 +20,7 @@ from registry.models import (
     TrajectoryOutcome,
 )
 from registry.models.alerts import AlertPair, PlaceFollow, SearchFollow
-from registry.search import alerts, usecases
+from registry.search import alerts, follows, usecases
 from registry.services import candidates as cand_svc
 from registry.services import notifications as notes
 from registry.services import places as place_svc
@@ -41,7 +41,7 @@ UTRECHT_AREAS = ["3511 AB", "3431 AA", "3811 AA", "3701 AA", "3601 AA", "3441 AA
 
 def _follow(make_ctx, user, candidate_id, **filters):
     ctx = make_ctx(user, clock=cs.frozen())
-    return alerts.follow_search(ctx, candidate_id, usecases.SearchFilters(**filters))
+    return follows.follow_search(ctx, candidate_id, usecases.SearchFilters(**filters))
 
 
 def _matching_by_real_search(make_ctx, follow: SearchFollow, user) -> set[int]:
@@ -322,7 +322,7 @@ def test_a_followed_place_hears_of_a_consenting_candidate_pseudonymously(
         title="Balie",
     )
     session.commit()
-    alerts.follow_place(make_ctx(world.contact_a, clock=cs.frozen()), host_place.id)
+    follows.follow_place(make_ctx(world.contact_a, clock=cs.frozen()), host_place.id)
     cand = _simple(session, world, make_ctx, home_employer_id=world.emp_ab.id)
     assert (
         session.scalar(select(Notification).where(Notification.user_id == world.contact_a.id))
@@ -354,7 +354,7 @@ def test_only_the_host_follows_a_place_and_only_the_own_coach_a_search(
     host_place = place(session, world.emp_a, [world.net_a], lat=52.09, lon=5.12)
     session.commit()
     with app.test_request_context(), pytest.raises((PermissionDenied, NotFound)):
-        alerts.follow_place(make_ctx(world.contact_b, clock=cs.frozen()), host_place.id)
+        follows.follow_place(make_ctx(world.contact_b, clock=cs.frozen()), host_place.id)
     with app.test_request_context(), pytest.raises((PermissionDenied, NotFound)):
         _follow(make_ctx, world.coach2, cand.id)
     with app.test_request_context(), pytest.raises((PermissionDenied, NotFound)):

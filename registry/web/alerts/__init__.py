@@ -11,7 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from registry.models import PlaceKind
-from registry.search import alerts as svc
+from registry.search import alerts
+from registry.search import follows as svc
 from registry.services import formatting, paging
 from registry.services import labels as enum_labels
 from registry.web.forms import SBI_SECTIONS
@@ -75,7 +76,7 @@ def unfollow_place(place_id: int):
 
 def describe(saved: dict) -> str:
     """A followed search's saved filters in words ("Internship · up to 20 km")."""
-    filters = svc.filters_of(saved)
+    filters = alerts.filters_of(saved)
     parts = [str(enum_labels.PLACE_KIND[PlaceKind(k)]) for k in sorted(filters.kinds)]
     if filters.max_km is not None:
         parts.append(_("up to %(km)s km", km=formatting.number(filters.max_km)))
