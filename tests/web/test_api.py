@@ -200,6 +200,8 @@ def test_a_whole_placement_through_the_api_only(client, world, make_ctx, session
                        json=PROFILE).status_code == 201  # fmt: skip
     place = client.client.post("/api/v1/places/", headers=host,
                         json=place_body([world.net_a.id], world.emp_a.id)).get_json()  # fmt: skip
+    # before any consent the host learns nothing of the candidate
+    assert client.get(f"/api/v1/candidates/{cid}", headers=host).status_code == 404
     found = client.get(f"/api/v1/search/candidates/{cid}", headers=coach).get_json()
     hits = [h for h in found["matches"] + found["signals"] if h["place_id"] == place["id"]]
     assert hits, found
@@ -245,6 +247,18 @@ def test_a_whole_placement_through_the_api_only(client, world, make_ctx, session
     coordinator = bearer(token(make_ctx, world.coordinator_a))
     summary = client.get(f"/api/v1/reciprocity/networks/{world.net_a.id}", headers=coordinator)
     assert summary.status_code == 200 and summary.get_json()["completions"] == 1
+    seen = client.get(f"/api/v1/candidates/{cid}", headers=host).get_json()
+    assert seen["given_name"] == "Henrike" and seen["home_employer"] is None  # introduced
+    assert seen["notes"] is None and seen["profile"] is None
+    for outsider in (world.coach2, world.contact_b, world.coordinator_b):
+        headers = bearer(token(make_ctx, outsider))
+        for method, path in [
+            ("GET", f"/api/v1/placements/{pid}"),
+            ("POST", f"/api/v1/placements/{pid}/accept"),
+            ("POST", f"/api/v1/placements/{pid}/withdraw"),
+            ("GET", f"/api/v1/placements/{pid}/documents/agreement.pdf"),
+        ]:
+            assert call(client, method, path, headers, {}).status_code == 404, (outsider, path)
     pdf = client.get(f"/api/v1/placements/{pid}/documents/agreement.pdf", headers=host)
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     # the pages show the same state
@@ -317,3 +331,45 @@ def test_rate_limits_count_per_token(limited_app):
     limited = client.get("/api/v1/places/", headers=one)
     assert limited.mimetype == "application/problem+json" and limited.status_code == 429
     assert client.get("/api/v1/places/", headers=two).status_code == 401
+
+
+def test_statements_do_not_grow_with_tokens_or_places(app, client, world, make_ctx, session):
+    """The token page and the API's place list: the same number of statements for 5 and
+    for 50 rows (tests/statements.py)."""
+    from registry.extensions import db
+    from registry.models import Employer, Network, User
+    from tests.services import test_placement_support as build
+    from tests.statements import count_statements, statements_for
+
+    coach_id, emp_id, net_id = world.coach.id, world.emp_a.id, world.net_a.id
+    host = bearer(token(make_ctx, world.contact_a, ["places:read"]))
+    coach_email = world.coach.email
+
+    def add(n: int) -> None:
+        coach = db.session.get(User, coach_id)
+        employer, network = db.session.get(Employer, emp_id), db.session.get(Network, net_id)
+        for i in range(n):
+            ctx = make_ctx(coach)
+            row, _raw = api_tokens.create_token(
+                ctx, f"t{i}", ["search"], ctx.today() + dt.timedelta(days=3)
+            )
+            api_tokens.revoke_token(ctx, row.id)
+            build.place(db.session, employer, [network])
+        db.session.commit()
+
+    def api_count() -> int:
+        client.client.get("/api/v1/places/", headers=host)
+        db.session.remove()
+        with count_statements(db.engine) as seen:
+            response = client.client.get("/api/v1/places/", headers=host)
+        assert response.status_code == 200
+        return len(seen)
+
+    client.login(coach_email)
+    counts = []
+    for more in (5, 45):
+        add(more)
+        status, page, _html = statements_for(client, db.engine, "/account/api-tokens/")
+        assert status == 200
+        counts.append((page, api_count()))
+    assert counts[0] == counts[1], counts
