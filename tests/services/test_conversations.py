@@ -327,3 +327,40 @@ def test_exif_is_gone_and_other_organisations_get_404(session, world, make_ctx, 
     assert attachments.download(make_ctx(world.contact_a), placement.id, added.id)
     with pytest.raises(NotFound):
         attachments.download(make_ctx(world.coach), placement.id + 999, added.id)
+
+
+def test_the_smtp_mail_carries_the_invitation(session, world, make_ctx, talk, monkeypatch):
+    placement, _cand = talk
+    _introduced(make_ctx, world, placement)
+    _plan(make_ctx, world.coach, placement)
+    outgoing = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == meetings.MEETING_KIND)
+    ).first()
+    sent = []
+
+    class FakeSmtp:
+        def __init__(self, *args, **kw):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self):
+            pass
+
+        def send_message(self, message):
+            sent.append(message)
+
+    from registry.services import mail
+
+    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSmtp)
+    settings = {"MAIL_SENDER": "registry@example.nl", "SMTP_HOST": "x", "SMTP_PORT": 25}
+    mail.SmtpTransport(settings).send(outgoing)
+    parts = [p for p in sent[0].iter_attachments()]
+    assert parts[0].get_content_type() == "text/calendar"
+    assert parts[0].get_param("method") == "REQUEST"
+    assert parts[0].get_filename().endswith(".ics")
+    assert b"BEGIN:VCALENDAR" in parts[0].get_content().encode()
