@@ -58,6 +58,7 @@ class Conversation:
     may_invite: bool
     coordinator_invited: bool
     actor_id: int | None
+    closed: bool = False  # the candidate's data was erased
 
     @property
     def messages(self) -> list[PlacementMessage]:
@@ -93,6 +94,7 @@ def conversation(ctx: Context, placement: Placement, page: int = 1) -> Conversat
         and placement.coordinator_invited_at is None,
         coordinator_invited=facts.coordinator_invited,
         actor_id=ctx.actor_id,
+        closed=_erased(placement),
     )
 
 
