@@ -373,3 +373,57 @@ def test_statements_do_not_grow_with_tokens_or_places(app, client, world, make_c
         assert status == 200
         counts.append((page, api_count()))
     assert counts[0] == counts[1], counts
+
+
+def _proposed(client, world, coach, host) -> int:
+    cand = client.client.post(
+        "/api/v1/candidates/", headers=coach, json=candidate_body(world.emp_ab.id, [world.net_a.id])
+    ).get_json()
+    client.client.post(f"/api/v1/candidates/{cand['id']}/profile", headers=coach, json=PROFILE)
+    place = client.client.post(
+        "/api/v1/places/", headers=host, json=place_body([world.net_a.id], world.emp_a.id)
+    ).get_json()
+    body = {"candidate_id": cand["id"], "place_id": place["id"], "confirm_past_end": True,
+            "motivation": "Past goed bij de wens om administratief te werken."}  # fmt: skip
+    proposal = client.client.post("/api/v1/placements/", headers=coach, json=body)
+    assert proposal.status_code == 201, proposal.get_json()
+    return proposal.get_json()["id"]
+
+
+def test_lists_cancel_and_end_early(client, world, make_ctx):
+    coach = bearer(token(make_ctx, world.coach))
+    host = bearer(token(make_ctx, world.contact_a))
+    first, second = _proposed(client, world, coach, host), _proposed(client, world, coach, host)
+    listed = client.get("/api/v1/candidates/", headers=coach).get_json()
+    assert listed["total"] == 2 and {r["given_name"] for r in listed["items"]} == {"Henrike"}
+    other = client.get("/api/v1/candidates/", headers=bearer(token(make_ctx, world.coach2)))
+    assert other.get_json()["total"] == 0
+    assert client.get("/api/v1/candidates/", headers=host).status_code == 403
+    for headers in (coach, host):
+        rows = client.get("/api/v1/placements/?status=proposed", headers=headers).get_json()
+        assert {r["id"] for r in rows["items"]} == {first, second}
+        assert all("name" not in r for r in rows["items"])
+    outsider = bearer(token(make_ctx, world.contact_b))
+    assert client.get("/api/v1/placements/", headers=outsider).get_json()["items"] == []
+    for pid in (first, second):
+        accepted = client.client.post(f"/api/v1/placements/{pid}/accept", headers=host)
+        assert accepted.status_code == 200
+    for path in (f"{first}/cancel", f"{second}/end-early"):
+        response = client.client.post(f"/api/v1/placements/{path}", headers=outsider, json={})
+        assert response.status_code == 404
+    cancelled = client.client.post(
+        f"/api/v1/placements/{first}/cancel", headers=host, json={"reason": "timing"}
+    )
+    assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
+    client.client.post(f"/api/v1/placements/{second}/introduce", headers=coach, json={})
+    client.client.post(f"/api/v1/placements/{second}/start", headers=host, json={})
+    ended = client.client.post(
+        f"/api/v1/placements/{second}/end-early",
+        headers=host,
+        json={"reason": "workload_too_high", "text": ""},
+    )
+    assert ended.status_code == 200, ended.get_json()
+    assert ended.get_json()["status"] == "ended_early"
+    # a step the state machine does not allow is a conflict or invalid, never a 500
+    again = client.client.post(f"/api/v1/placements/{second}/accept", headers=host)
+    assert again.status_code in (409, 422) and again.mimetype == "application/problem+json"

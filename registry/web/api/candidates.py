@@ -162,6 +162,55 @@ def _profile_input(data: dict[str, Any]) -> svc.ProfileInput:
     return svc.ProfileInput(**values)
 
 
+class CandidateListQuerySchema(StrictSchema):
+    status = one_of(("active", "closed", "erased", "all"), load_default="active")
+    q = text(100, load_default="")
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+
+
+class CandidateRowSchema(Schema):
+    id = fields.Integer(required=True)
+    pseudonym = fields.String(required=True)
+    given_name = fields.String(allow_none=True)
+    family_name = fields.String(allow_none=True)
+    status = fields.String(required=True)
+    profile_stale = fields.Boolean(required=True)
+
+
+class CandidateListSchema(Schema):
+    items = fields.List(fields.Nested(CandidateRowSchema), required=True)
+    page = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+@blp.get("/")
+@auth("candidates:read")
+@blp.arguments(CandidateListQuerySchema, location="query")
+@blp.response(200, CandidateListSchema)
+def list_candidates(args: dict[str, Any]):
+    """The coach organisation's own candidates, most urgent first, 50 a page (audited)."""
+    found = svc.list_candidates(
+        ctx(), svc.ListFilters(status=args["status"], q=args["q"], page=args["page"])
+    )
+    return {
+        "items": [
+            {
+                "id": r.candidate.id,
+                "pseudonym": r.candidate.pseudonym,
+                "given_name": r.candidate.given_name,
+                "family_name": r.candidate.family_name,
+                "status": str(r.candidate.status),
+                "profile_stale": bool(r.stale),
+            }
+            for r in found.rows
+        ],
+        "page": found.page,
+        "pages": found.pages,
+        "total": found.total,
+    }
+
+
 @blp.post("/")
 @auth("candidates:write")
 @blp.arguments(CandidateInSchema)

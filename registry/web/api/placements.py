@@ -13,7 +13,7 @@ from typing import Any
 from flask import make_response
 from marshmallow import Schema, fields, validate
 
-from registry.domain.placement import Outcome, Party
+from registry.domain.placement import Outcome, Party, Status
 from registry.services import documents
 from registry.services import placements as svc
 from registry.web.api import Blueprint, auth, ctx, visible
@@ -147,6 +147,59 @@ def _after(placement_id: int) -> dict[str, Any]:
     return dump(svc.get_placement(ctx(), placement_id))
 
 
+class PlacementRowSchema(Schema):
+    id = fields.Integer(required=True)
+    status = fields.String(required=True)
+    pseudonym = fields.String(required=True)
+    place = fields.Nested(RefSchema, required=True)
+    network = fields.Nested(RefSchema, required=True)
+    host_employer = fields.Nested(RefSchema, required=True)
+    proposed_at = fields.DateTime(required=True)
+    started_on = fields.Date(allow_none=True)
+    ended_on = fields.Date(allow_none=True)
+
+
+class PlacementListSchema(Schema):
+    items = fields.List(fields.Nested(PlacementRowSchema), required=True)
+    page = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+class PlacementListQuerySchema(StrictSchema):
+    status = fields.List(one_of(Status), load_default=list, validate=validate.Length(max=8))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+
+
+@blp.get("/")
+@auth("placements:read")
+@blp.arguments(PlacementListQuerySchema, location="query")
+@blp.response(200, PlacementListSchema)
+def list_placements(args: dict[str, Any]):
+    """The placements the token's user is a party to, newest first, 50 a page."""
+    statuses = tuple(Status(s) for s in args["status"]) or None
+    found = svc.placements_page(ctx(), statuses, args["page"])
+    return {
+        "items": [
+            {
+                "id": p.id,
+                "status": str(p.status),
+                "pseudonym": p.candidate.pseudonym,
+                "place": {"id": p.place.id, "name": p.place.title},
+                "network": _ref(p.network),
+                "host_employer": _ref(p.host_employer),
+                "proposed_at": p.proposed_at,
+                "started_on": p.started_on,
+                "ended_on": p.ended_on,
+            }
+            for p in found.items
+        ],
+        "page": found.page,
+        "pages": found.pages,
+        "total": found.total,
+    }
+
+
 @blp.post("/")
 @auth("placements:write")
 @blp.arguments(ProposeSchema)
@@ -224,6 +277,32 @@ def complete(data: dict[str, Any], placement_id: int):
     """Complete a running placement with its outcome (posts the reciprocity ledger)."""
     _seen(placement_id)
     svc.complete(ctx(), placement_id, data["outcome"], data.get("on"))
+    return _after(placement_id)
+
+
+class EndEarlySchema(ReasonSchema):
+    on = fields.Date(allow_none=True, metadata={"description": "default: today"})
+
+
+@blp.post("/<int:placement_id>/cancel")
+@auth("placements:write")
+@blp.arguments(ReasonSchema)
+@blp.response(200, PlacementSchema)
+def cancel(data: dict[str, Any], placement_id: int):
+    """An accepted placement does not start after all (frees the slot)."""
+    _seen(placement_id)
+    svc.cancel(ctx(), placement_id, data.get("reason"), data["text"])
+    return _after(placement_id)
+
+
+@blp.post("/<int:placement_id>/end-early")
+@auth("placements:write")
+@blp.arguments(EndEarlySchema)
+@blp.response(200, PlacementSchema)
+def end_early(data: dict[str, Any], placement_id: int):
+    """A running placement ends before its time, with the reason."""
+    _seen(placement_id)
+    svc.end_early(ctx(), placement_id, data.get("reason"), data["text"], data.get("on"))
     return _after(placement_id)
 
 
