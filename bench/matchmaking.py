@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import random
 import sys
 import time
@@ -132,20 +133,21 @@ def solve_round(rnd: Round, limit: int = 1, lock_every: int = 0) -> tuple[mm.Pro
 def sub_round(full: Round, province: str, candidates: int, slots: int) -> Round:
     """A 200 × 600 round: the candidates and places of one province."""
     ci = [i for i, p in enumerate(full.provinces) if p == province][:candidates]
-    pi, total = [], 0
+    pi, caps, total = [], [], 0
     for i, p in enumerate(full.place_province):
         if p == province and total < slots:
             pi.append(i)
-            total += int(full.capacity[i])
+            caps.append(min(int(full.capacity[i]), slots - total))
+            total += caps[-1]
     pl = full.places
     sel = np.array(pi, dtype=np.int64)
     places = PlaceArrays(
         pl.lat[sel], pl.lon[sel], [pl.kind[i] for i in pi], pl.employer[sel], pl.until[sel],
-        pl.min_hours[sel], pl.usual_hours[sel], pl.lower_start[sel], pl.codes[sel],
+        pl.min_hours[sel], pl.usual_hours[sel], pl.lower_start[sel], pl.codes[sel], pl.bits[sel],
     )  # fmt: skip
     return Round(
         places,
-        full.capacity[sel],
+        np.array(caps, dtype=np.int64),
         full.host_balance[sel],
         [full.searches[i] for i in ci],
         full.weeks_left[ci],
@@ -176,9 +178,12 @@ def main() -> int:
     rnd = build_round(CANDIDATES, SLOTS)
     print(f"built the round in {time.perf_counter() - t0:.2f} s ({len(rnd.places)} places)")
     match_pairs(rnd.places, rnd.searches[:50])  # warm the score tables' shared rows
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     problem, chosen, terms = solve_round(rnd)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(
+        f"  pairs and solve: {seconds:.2f} s wall, {cpu:.2f} s CPU (load {os.getloadavg()[0]:.1f})"
+    )
     greedy = mm.greedy(problem)
     best = mm.summarise(problem, chosen, terms.points)
     other = mm.summarise(problem, greedy, terms.points)

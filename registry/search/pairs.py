@@ -5,8 +5,9 @@ candidate the rows within a latitude band and longitude window of its range are 
 out (places sorted by latitude, ``searchsorted``), filtered on kind, home employer and
 end of availability, measured with the search's exact geodesic, and compared through
 the same per-capacity score tables as the coach's search (:func:`scoring.score_table`,
-:func:`scoring.hours_packed`). A pair is kept when ``matching.evaluate`` would call it
-a MATCH: within range and no conflict (signals and unknowns allowed, and returned).
+:func:`scoring.hours_packed`), on all pairs at once. A pair is kept when
+``matching.evaluate`` would call it a MATCH: within range and no conflict (signals and
+unknowns allowed, and returned).
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ from registry.search.codec import capacity_key, conflict_bits, conflict_masks
 from registry.search.geometry import geodesic_km_many
 from registry.search.scoring import (
     INVALID,
+    SIGNAL,
+    UNKNOWN,
     _dimension_row,
     _flag_row,
     code_matrix,
-    hours_packed,
 )
 
 __all__ = ["PlaceArrays", "Pairs", "match_pairs"]
@@ -151,6 +153,17 @@ def _states(key: tuple) -> list[int]:
     return out
 
 
+def _hours(person: np.ndarray, places: PlaceArrays, place: np.ndarray) -> np.ndarray:
+    """:func:`scoring.hours_packed` for every pair at once (``person``: the candidate's
+    weekly hours limit per pair, NaN when none is known: unknown)."""
+    required = places.min_hours[place]
+    required = np.where(np.isnan(required), places.usual_hours[place], required)
+    with np.errstate(invalid="ignore"):
+        over = required > person
+    verdict = np.where(over, np.where(places.lower_start[place], SIGNAL, 1), 0)
+    return np.where(np.isnan(required) | np.isnan(person), UNKNOWN, verdict).astype(np.int64)
+
+
 def match_pairs(places: PlaceArrays, searches: Sequence[SearchFacts]) -> Pairs:
     """Every (candidate index, place index) that is a match, with what the objective and
     the explanation need."""
@@ -161,6 +174,7 @@ def match_pairs(places: PlaceArrays, searches: Sequence[SearchFacts]) -> Pairs:
     positions = np.arange(places.codes.shape[1])
     parts: list[tuple[np.ndarray, ...]] = []
     states: list[list[int]] = []
+    persons: list[float] = []
     state_rows: list[int] = []
     for ci, facts in enumerate(searches):
         accepted = np.array([k in facts.kinds for k in kinds], dtype=bool)
@@ -193,22 +207,22 @@ def match_pairs(places: PlaceArrays, searches: Sequence[SearchFacts]) -> Pairs:
         dist = geodesic_km_many(facts.home, places.lat[idx], places.lon[idx])
         near = dist <= facts.max_km
         idx, dist = idx[near], dist[near]
-        hours = hours_packed(
-            facts.capacity, places.min_hours[idx], places.usual_hours[idx], places.lower_start[idx]
-        )
         srt = np.argsort(idx)  # the rows were in latitude order: by place
-        parts.append((np.full(idx.size, ci, dtype=np.int64), idx[srt], dist[srt], hours[srt]))
+        parts.append((np.full(idx.size, ci, dtype=np.int64), idx[srt], dist[srt]))
         states.append(_states(key))
         state_rows.append(ci)
+        persons.append(np.nan if person is None else person)
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return Pairs(empty, empty, np.zeros(0), np.zeros(0, bool), empty, empty)
-    cand, place, dist, hours = (np.concatenate(x) for x in zip(*parts, strict=True))
+    cand, place, dist = (np.concatenate(x) for x in zip(*parts, strict=True))
     # every pair's comparison at once: the state table at (position, state, byte)
     state_of = np.zeros((len(searches), positions.size), dtype=np.int64)
     state_of[state_rows] = states
     table = _state_table(catalogue_version())
-    packed = hours.copy()
+    person_of = np.full(len(searches), np.nan)
+    person_of[state_rows] = persons
+    packed = _hours(person_of[cand], places, place)
     for lo in range(0, cand.size, _CHUNK):
         c, p = cand[lo : lo + _CHUNK], place[lo : lo + _CHUNK]
         packed[lo : lo + _CHUNK] += table[positions, state_of[c], places.codes[p]].sum(axis=1)

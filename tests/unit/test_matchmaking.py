@@ -176,16 +176,23 @@ def test_every_generated_pair_is_a_match_and_every_match_is_a_pair(seed):
         for s in synthetic.searches(6, seed=seed)
     ]
     pairs = match_pairs(arrays, searches)
-    got = set(zip(pairs.cand.tolist(), pairs.place.tolist(), strict=True))
-    want = set()
+    got = {
+        (c, p): (bool(sig), int(unk), int(sl))
+        for c, p, sig, unk, sl in zip(
+            pairs.cand.tolist(), pairs.place.tolist(), pairs.signals, pairs.unknowns, pairs.slack,
+            strict=True,
+        )
+    }  # fmt: skip
+    want = {}
     for ci, search in enumerate(searches):
         for pi, p in enumerate(places):
             facts = PlaceFacts(
                 pi, (p.lat, p.lon), p.kind, demand_facts_of(_Row(p)), until=until[pi],
                 employer_id=employers[pi],
             )  # fmt: skip
-            if evaluate(search, facts).outcome is Outcome.MATCH:
-                want.add((ci, pi))
+            res = evaluate(search, facts)
+            if res.outcome is Outcome.MATCH:
+                want[(ci, pi)] = (res.has_signals, res.unknown_count, res.slack)
     assert got == want
 
 
