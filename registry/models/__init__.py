@@ -1,8 +1,8 @@
 """Persistence: typed SQLAlchemy 2.x models. Import every model here so Alembic sees it."""
 
 from registry.models.accounts import User, UserRole
-from registry.models.api_tokens import ApiToken
 from registry.models.alerts import AlertPair, PlaceFollow, SearchFollow
+from registry.models.api_tokens import ApiToken
 from registry.models.audit import AuditEvent, OutboxMessage
 from registry.models.base import Base
 from registry.models.candidates import (
@@ -55,21 +55,21 @@ from registry.models.security import RecoveryCode, SignInThrottle, UserSession
 from registry.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
-    "ApiToken",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "AlertPair",
     "PlaceFollow",
     "SearchFollow",
-    "WebhookDelivery",
-    "WebhookEndpoint",
+    "ApiToken",
     "JobRun",
-    "MeetingKind",
-    "PlacementAttachment",
-    "PlacementMeeting",
-    "PlacementMessage",
     "MatchRound",
     "MatchSuggestion",
     "RoundStatus",
     "SuggestionStatus",
+    "MeetingKind",
+    "PlacementAttachment",
+    "PlacementMeeting",
+    "PlacementMessage",
     "RecoveryCode",
     "SignInThrottle",
     "UserSession",
