@@ -28,7 +28,7 @@ import numpy as np
 from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, insert, or_, select
-from sqlalchemy.orm import Session, lazyload, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from registry.domain import geo
 from registry.domain.matching import Outcome, evaluate
@@ -286,7 +286,7 @@ def _confirmed(
     return out
 
 
-def _match_messages(place: Place, by_user: dict[int, list[Match]], users: list[User]) -> list:
+def _match_messages(place: Place, by_user: dict[int, list[Match]], users: list[Any]) -> list:
     """One ``(user, kind, subject, body, link)`` per coach: the place, each followed
     candidate it fits and why. The sentences are translated once per language and filled
     in per coach (a publication can tell a hundred coaches)."""
@@ -346,7 +346,9 @@ def place_changed(ctx: Context, place: Place) -> int:
     by_user: dict[int, list[Match]] = {}
     for m in found:
         by_user.setdefault(m.user_id, []).append(m)
-    users = session.scalars(select(User).where(User.id.in_(by_user)).options(lazyload("*")))
+    users = session.execute(  # what notify_many reads of a user, as plain rows
+        select(User.id, User.email, User.language, User.active).where(User.id.in_(by_user))
+    ).all()
     notes.notify_many(session, _match_messages(place, by_user, list(users)))
     now = ctx.now()
     session.connection().execute(
