@@ -14,6 +14,7 @@ import base64
 import functools
 import http
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -198,7 +199,9 @@ def init_api(app: Flask) -> None:
     app.config.setdefault("API_TITLE", "Tweede-spoorregister partner API")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
-    app.config.setdefault("API_RATE_LIMIT", "120 per minute;5000 per hour")
+    app.config.setdefault(
+        "API_RATE_LIMIT", os.environ.get("API_RATE_LIMIT") or "120 per minute;5000 per hour"
+    )
     app.config.setdefault(
         "API_SPEC_OPTIONS",
         {
