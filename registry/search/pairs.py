@@ -28,7 +28,6 @@ from registry.domain.workload import (
     catalogue_version,
 )
 from registry.search.codec import capacity_key, conflict_bits, conflict_masks
-from registry.search.geometry import geodesic_km_many
 from registry.search.scoring import (
     INVALID,
     SIGNAL,
@@ -153,6 +152,78 @@ def _states(key: tuple) -> list[int]:
     return out
 
 
+@functools.lru_cache(maxsize=4)
+def _mask_table(version: int) -> np.ndarray | None:
+    """Per code position and capacity state, its conflict-mask bits (one int per bit
+    column): :func:`codec.conflict_masks` of a capacity that states only that position.
+    None when a capacity stating nothing already has conflict bits (then the masks are
+    not additive and :func:`codec.conflict_masks` is asked per candidate)."""
+    dims = all_dimensions()
+    blank = (version, (None,) * len(dims), (), (), False)
+    if any(conflict_masks(blank)):
+        return None
+    n_states = _state_table(version).shape[1]
+    out = np.zeros((len(dims) + len(EXPOSURES) + len(CONDITIONS), n_states, 2), np.int64)
+    for i, dim in enumerate(dims):
+        for cap in range(dim.heaviest + 1):
+            bands = tuple(cap if j == i else None for j in range(len(dims)))
+            out[i, _state(cap, False, dim.heaviest)] = conflict_masks(
+                (version, bands, (), (), False)
+            )
+    for j, f in enumerate(EXPOSURES):
+        out[len(dims) + j, 1] = conflict_masks((*blank[:2], (f.key,), (), False))
+    for j, f in enumerate(CONDITIONS):
+        out[len(dims) + len(EXPOSURES) + j, 1] = conflict_masks((*blank[:3], (f.key,), False))
+    return out
+
+
+def _masks(state: list[int]) -> tuple[int, ...]:
+    """:func:`codec.conflict_masks` of the capacity in ``state`` (from :func:`_states`)."""
+    version = catalogue_version()
+    table = _mask_table(version)
+    if table is None:  # pragma: no cover - a catalogue where "not assessed" conflicts
+        raise RuntimeError("conflict masks are not additive for this catalogue")
+    picked = table[np.arange(len(state)), state]
+    return tuple(int(v) for v in np.bitwise_or.reduce(picked, axis=0))
+
+
+_A = 6378137.0  # WGS-84, as registry.search.geometry
+_F = 1 / 298.257223563
+_E2 = _F * (2 - _F)
+
+
+def geodesic_km_pairs(
+    home_lat: np.ndarray, home_lon: np.ndarray, lat: np.ndarray, lon: np.ndarray
+) -> np.ndarray:
+    """:func:`geometry.geodesic_km_many` with one home per point (the same closed form,
+    for a search's distances up to 150 km; the tests compare the two)."""
+    lat, home = np.radians(lat), np.radians(home_lat)
+    dlon = np.radians(lon - home_lon)
+    sin0, cos0 = np.sin(home), np.cos(home)
+    n0 = _A / np.sqrt(1 - _E2 * sin0 * sin0)
+    x0, z0 = n0 * cos0, n0 * (1 - _E2) * sin0
+    sin_lat = np.sin(lat)
+    n = _A / np.sqrt(1 - _E2 * sin_lat * sin_lat)
+    ncos = n * np.cos(lat)
+    dx = ncos * np.cos(dlon) - x0
+    dy = ncos * np.sin(dlon)
+    dz = n * (1 - _E2) * sin_lat - z0
+    c2 = dx * dx + dy * dy + dz * dz
+    mid = 0.5 * (lat + home)
+    sin_mid, cos_mid = np.sin(mid), np.cos(mid)
+    half = 0.5 * dlon
+    sin_half, cos_half = np.sin(half), np.cos(half)
+    east = dy * cos_half - dx * sin_half
+    north = dz * cos_mid - sin_mid * (dx * cos_half + dy * sin_half)
+    flat2 = east * east + north * north
+    w = np.sqrt(1 - _E2 * sin_mid * sin_mid)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        k = (north * north * w * w * w / (1 - _E2) + east * east * w) / (_A * flat2)
+    k = np.where(flat2 > 0, k, 0.0)
+    kc2 = k * k * c2
+    return np.sqrt(c2) * (1 + kc2 / 24 + 3 * kc2 * kc2 / 640) / 1000.0
+
+
 def _hours(person: np.ndarray, places: PlaceArrays, place: np.ndarray) -> np.ndarray:
     """:func:`scoring.hours_packed` for every pair at once (``person``: the candidate's
     weekly hours limit per pair, NaN when none is known: unknown)."""
@@ -198,24 +269,27 @@ def match_pairs(places: PlaceArrays, searches: Sequence[SearchFacts]) -> Pairs:
             need = np.where(np.isnan(need), places.usual_hours[idx], need)
             keep &= ~(need > person) | places.lower_start[idx]
         key = capacity_key(facts.capacity)
-        for col, mask in enumerate(conflict_masks(key)):
+        state = _states(key)
+        for col, mask in enumerate(_masks(state)):
             if mask:  # the conflict bits: a conflict on any item leaves the pair out
                 keep &= (places.bits[idx, col] & mask) == 0
         idx = idx[keep]
         if not idx.size:
             continue
-        dist = geodesic_km_many(facts.home, places.lat[idx], places.lon[idx])
-        near = dist <= facts.max_km
-        idx, dist = idx[near], dist[near]
-        srt = np.argsort(idx)  # the rows were in latitude order: by place
-        parts.append((np.full(idx.size, ci, dtype=np.int64), idx[srt], dist[srt]))
-        states.append(_states(key))
+        parts.append((np.full(idx.size, ci, dtype=np.int64), np.sort(idx)))
+        states.append(state)
         state_rows.append(ci)
         persons.append(np.nan if person is None else person)
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return Pairs(empty, empty, np.zeros(0), np.zeros(0, bool), empty, empty)
-    cand, place, dist = (np.concatenate(x) for x in zip(*parts, strict=True))
+    cand, place = (np.concatenate(x) for x in zip(*parts, strict=True))
+    # every box pair's exact distance at once: within the candidate's range
+    homes = np.array([s.home for s in searches], dtype=np.float64)
+    max_km = np.array([s.max_km for s in searches], dtype=np.float64)
+    dist = geodesic_km_pairs(homes[cand, 0], homes[cand, 1], places.lat[place], places.lon[place])
+    near = dist <= max_km[cand]
+    cand, place, dist = cand[near], place[near], dist[near]
     # every pair's comparison at once: the state table at (position, state, byte)
     state_of = np.zeros((len(searches), positions.size), dtype=np.int64)
     state_of[state_rows] = states

@@ -17,7 +17,8 @@ from bench.matchmaking_reference import exhaustive_optimum, independent_optimum
 from registry.domain import matchmaking as mm
 from registry.domain.matching import Outcome, PlaceFacts, evaluate
 from registry.search.codec import demand_facts_of
-from registry.search.pairs import PlaceArrays, match_pairs
+from registry.search.geometry import geodesic_km_many
+from registry.search.pairs import PlaceArrays, geodesic_km_pairs, match_pairs
 
 
 @st.composite
@@ -212,3 +213,16 @@ class _Row:
         self.offers_conditions = p.offers_conditions
         self.min_hours_week, self.usual_hours_week = p.min_hours_week, p.usual_hours_week
         self.lower_start_allowed = p.lower_start_allowed
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.floats(50.7, 53.6), st.floats(3.3, 7.2),
+    st.lists(st.tuples(st.floats(-1.2, 1.2), st.floats(-1.8, 1.8)), min_size=1, max_size=20),
+)  # fmt: skip
+def test_pair_geodesic_equals_the_search_geodesic(lat, lon, offsets):
+    plat = np.array([lat + a for a, _ in offsets])
+    plon = np.array([lon + b for _, b in offsets])
+    one = geodesic_km_many((lat, lon), plat, plon)
+    many = geodesic_km_pairs(np.full(plat.size, lat), np.full(plat.size, lon), plat, plon)
+    assert np.allclose(one, many, rtol=0, atol=1e-9)
