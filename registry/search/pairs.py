@@ -1,19 +1,20 @@
 """Every match pair of a matchmaking round, on arrays (no top-k cut).
 
-The round's places are loaded once as parallel arrays (:class:`PlaceArrays`); for each
-candidate the rows within a latitude band and longitude window of its range are cut
-out (places sorted by latitude, ``searchsorted``), filtered on kind, home employer and
-end of availability, measured with the search's exact geodesic, and compared through
-the same per-capacity score tables as the coach's search (:func:`scoring.score_table`,
-:func:`scoring.hours_packed`), on all pairs at once. A pair is kept when
+The round's places are loaded once as parallel arrays (:class:`PlaceArrays`), sorted by
+latitude. For a chunk of candidates at once, the rows in each candidate's latitude band
+(``searchsorted``) and longitude window are expanded into (candidate, place) pairs and
+filtered on kind, home employer, end of availability, the hours rule and the search's
+conflict bits (the capacity's masks from :func:`codec.conflict_masks`, per position).
+The survivors are measured with the search's exact geodesic, and compared through the
+coach's search's own per-item comparisons (the rows of :func:`scoring.score_table`,
+:func:`scoring.hours_packed`), all pairs at once. A pair is kept when
 ``matching.evaluate`` would call it a MATCH: within range and no conflict (signals and
-unknowns allowed, and returned).
+unknowns allowed, and returned); a property test checks exactly that.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -177,16 +178,6 @@ def _mask_table(version: int) -> np.ndarray | None:
     return out
 
 
-def _masks(state: list[int]) -> tuple[int, ...]:
-    """:func:`codec.conflict_masks` of the capacity in ``state`` (from :func:`_states`)."""
-    version = catalogue_version()
-    table = _mask_table(version)
-    if table is None:  # pragma: no cover - a catalogue where "not assessed" conflicts
-        raise RuntimeError("conflict masks are not additive for this catalogue")
-    picked = table[np.arange(len(state)), state]
-    return tuple(int(v) for v in np.bitwise_or.reduce(picked, axis=0))
-
-
 _A = 6378137.0  # WGS-84, as registry.search.geometry
 _F = 1 / 298.257223563
 _E2 = _F * (2 - _F)
@@ -235,71 +226,113 @@ def _hours(person: np.ndarray, places: PlaceArrays, place: np.ndarray) -> np.nda
     return np.where(np.isnan(required) | np.isnan(person), UNKNOWN, verdict).astype(np.int64)
 
 
+@dataclass
+class _Candidates:
+    """The searches as arrays, one row per candidate."""
+
+    lat: np.ndarray
+    lon: np.ndarray
+    dlat: np.ndarray  # the half-height of the search box, degrees
+    dlon: np.ndarray
+    accepted: np.ndarray  # (n, kinds) bool
+    home_employer: np.ndarray  # -1: none
+    today: np.ndarray  # date ordinal; the smallest int: none
+    person: np.ndarray  # weekly hours limit; NaN: unknown
+    masks: np.ndarray  # (n, 2) conflict masks
+    states: np.ndarray  # (n, code length) capacity states
+
+
+def _candidates(searches: Sequence[SearchFacts], kinds: list[str]) -> _Candidates:
+    n = len(searches)
+    lat = np.array([s.home[0] for s in searches], dtype=np.float64).reshape(n)
+    lon = np.array([s.home[1] for s in searches], dtype=np.float64).reshape(n)
+    max_km = np.array([max(s.max_km, 0.0) for s in searches], dtype=np.float64).reshape(n)
+    dlat = max_km / _KM_PER_DEG_LAT + 0.01
+    edge = np.minimum(np.abs(lat) + dlat, 89.0)
+    dlon = max_km / (111.0 * np.cos(np.radians(edge))) + 0.01
+    accepted = np.array([[k in s.kinds for k in kinds] for s in searches], dtype=bool)
+    accepted = accepted.reshape(n, len(kinds))
+    accepted[max_km <= 0] = False
+    low = np.iinfo(np.int64).min
+    home = [-1 if s.home_employer_id is None else s.home_employer_id for s in searches]
+    today = [low if s.today is None else s.today.toordinal() for s in searches]
+    persons = [capacity_week_hours(s.capacity) for s in searches]
+    states = [_states(capacity_key(s.capacity)) for s in searches]
+    table = _mask_table(catalogue_version())
+    if table is None:  # pragma: no cover - a catalogue where "not assessed" conflicts
+        raise RuntimeError("conflict masks are not additive for this catalogue")
+    state_arr = np.array(states, dtype=np.int64).reshape(n, table.shape[0])
+    masks = np.bitwise_or.reduce(table[np.arange(table.shape[0]), state_arr], axis=1)
+    return _Candidates(
+        lat, lon, dlat, dlon, accepted,
+        np.array(home, dtype=np.int64), np.array(today, dtype=np.int64),
+        np.array([np.nan if p is None else p for p in persons], dtype=np.float64),
+        masks.reshape(n, 2), state_arr,
+    )  # fmt: skip
+
+
+def _box_pairs(
+    places: PlaceArrays, cands: _Candidates, chunk: np.ndarray, order, lat_sorted, kind_ix
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (candidate, place) pairs of ``chunk`` inside each search box that pass the
+    cheap rules: kind, home employer, end date, the hours rule and the conflict bits."""
+    lo = np.searchsorted(lat_sorted, cands.lat[chunk] - cands.dlat[chunk], "left")
+    hi = np.searchsorted(lat_sorted, cands.lat[chunk] + cands.dlat[chunk], "right")
+    counts = np.maximum(hi - lo, 0)
+    total = int(counts.sum())
+    if not total:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    cand = np.repeat(chunk, counts)
+    first = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+    idx = order[np.arange(total) + first]
+    keep = np.abs(places.lon[idx] - cands.lon[cand]) <= cands.dlon[cand]
+    cand, idx = cand[keep], idx[keep]
+    keep = cands.accepted[cand, kind_ix[idx]]
+    keep &= places.employer[idx] != cands.home_employer[cand]
+    keep &= places.until[idx] >= cands.today[cand]
+    need = places.min_hours[idx]
+    need = np.where(np.isnan(need), places.usual_hours[idx], need)
+    with np.errstate(invalid="ignore"):
+        keep &= ~(need > cands.person[cand]) | places.lower_start[idx]
+    for col in range(2):  # the conflict bits: a conflict on any item leaves the pair out
+        keep &= (places.bits[idx, col] & cands.masks[cand, col]) == 0
+    return cand[keep], idx[keep]
+
+
+_CANDIDATE_CHUNK = 256
+
+
 def match_pairs(places: PlaceArrays, searches: Sequence[SearchFacts]) -> Pairs:
     """Every (candidate index, place index) that is a match, with what the objective and
-    the explanation need."""
+    the explanation need, sorted by candidate then place."""
     order = np.argsort(places.lat, kind="stable")
     lat_sorted = places.lat[order]
     kinds = sorted(set(places.kind))
     kind_ix = np.array([kinds.index(k) for k in places.kind], dtype=np.int64)
     positions = np.arange(places.codes.shape[1])
-    parts: list[tuple[np.ndarray, ...]] = []
-    states: list[list[int]] = []
-    persons: list[float] = []
-    state_rows: list[int] = []
-    for ci, facts in enumerate(searches):
-        accepted = np.array([k in facts.kinds for k in kinds], dtype=bool)
-        if not accepted.any() or facts.max_km <= 0 or not len(places):
-            continue
-        home_lat, home_lon = facts.home
-        dlat = facts.max_km / _KM_PER_DEG_LAT + 0.01
-        lo = np.searchsorted(lat_sorted, home_lat - dlat, "left")
-        hi = np.searchsorted(lat_sorted, home_lat + dlat, "right")
-        idx = order[lo:hi]
-        edge = min(abs(home_lat) + dlat, 89.0)
-        dlon = facts.max_km / (111.0 * math.cos(math.radians(edge))) + 0.01
-        keep = (np.abs(places.lon[idx] - home_lon) <= dlon) & accepted[kind_ix[idx]]
-        if facts.home_employer_id is not None:
-            keep &= places.employer[idx] != facts.home_employer_id
-        if facts.today is not None:
-            keep &= places.until[idx] >= facts.today.toordinal()
-        person = capacity_week_hours(facts.capacity)
-        if person is not None and math.isfinite(person):  # the hours rule, cheaply
-            need = places.min_hours[idx]
-            need = np.where(np.isnan(need), places.usual_hours[idx], need)
-            keep &= ~(need > person) | places.lower_start[idx]
-        key = capacity_key(facts.capacity)
-        state = _states(key)
-        for col, mask in enumerate(_masks(state)):
-            if mask:  # the conflict bits: a conflict on any item leaves the pair out
-                keep &= (places.bits[idx, col] & mask) == 0
-        idx = idx[keep]
-        if not idx.size:
-            continue
-        parts.append((np.full(idx.size, ci, dtype=np.int64), np.sort(idx)))
-        states.append(state)
-        state_rows.append(ci)
-        persons.append(np.nan if person is None else person)
-    if not parts:
-        empty = np.zeros(0, dtype=np.int64)
+    empty = np.zeros(0, dtype=np.int64)
+    if not searches or not len(places):
         return Pairs(empty, empty, np.zeros(0), np.zeros(0, bool), empty, empty)
+    cands = _candidates(searches, kinds)
+    parts = [
+        _box_pairs(places, cands, np.arange(lo, min(lo + _CANDIDATE_CHUNK, len(searches))),
+                   order, lat_sorted, kind_ix)
+        for lo in range(0, len(searches), _CANDIDATE_CHUNK)
+    ]  # fmt: skip
     cand, place = (np.concatenate(x) for x in zip(*parts, strict=True))
+    srt = np.lexsort((place, cand))
+    cand, place = cand[srt], place[srt]
     # every box pair's exact distance at once: within the candidate's range
-    homes = np.array([s.home for s in searches], dtype=np.float64)
     max_km = np.array([s.max_km for s in searches], dtype=np.float64)
-    dist = geodesic_km_pairs(homes[cand, 0], homes[cand, 1], places.lat[place], places.lon[place])
+    dist = geodesic_km_pairs(cands.lat[cand], cands.lon[cand], places.lat[place], places.lon[place])
     near = dist <= max_km[cand]
     cand, place, dist = cand[near], place[near], dist[near]
     # every pair's comparison at once: the state table at (position, state, byte)
-    state_of = np.zeros((len(searches), positions.size), dtype=np.int64)
-    state_of[state_rows] = states
     table = _state_table(catalogue_version())
-    person_of = np.full(len(searches), np.nan)
-    person_of[state_rows] = persons
-    packed = _hours(person_of[cand], places, place)
+    packed = _hours(cands.person[cand], places, place)
     for lo in range(0, cand.size, _CHUNK):
         c, p = cand[lo : lo + _CHUNK], place[lo : lo + _CHUNK]
-        packed[lo : lo + _CHUNK] += table[positions, state_of[c], places.codes[p]].sum(axis=1)
+        packed[lo : lo + _CHUNK] += table[positions, cands.states[c], places.codes[p]].sum(axis=1)
     ok = (packed < INVALID) & ((packed & 0xFF) == 0)
     cand, place, dist, packed = cand[ok], place[ok], dist[ok], packed[ok]
     return Pairs(
