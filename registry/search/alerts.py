@@ -196,9 +196,10 @@ def followers_matching(session: Session, place: Place, today: dt.date) -> list[M
     """Every followed search the place now matches and that was not yet announced to its
     follower: one statement on the follow index (the inverse of the search's prefilter,
     with the same conflict bits, network bits and hours rule), then the exact geodesic
-    on arrays (``geometry.geodesic_km_many``) against each search's range. Only where a
-    network bit could stand for two networks (ids from 63 on) are the survivors
-    confirmed by the domain's ``evaluate`` on their loaded candidates."""
+    on arrays (``geometry.geodesic_km_many``) against each search's range, then the
+    survivors' candidates (active) and coaches (active, same organisation) by key. Only
+    where a network bit could stand for two networks (ids from 63 on) are they confirmed
+    by the domain's ``evaluate`` on their loaded candidates."""
     free = (place.slots or 0) - (place.taken_slots or 0)
     if place.status != PlaceStatus.OPEN or free <= 0 or place.lat is None or place.lon is None:
         return []
@@ -229,26 +230,42 @@ def followers_matching(session: Session, place: Place, today: dt.date) -> list[M
     ]
     if hours is not None:
         conditions.append(or_(f.week_hours.is_(None), f.week_hours >= hours))
+    # The follow index alone (joins here misled PostgreSQL's planner, which cannot
+    # estimate the bit tests); the candidates and coaches of the survivors by key after.
     rows = session.execute(
-        select(f.user_id, f.candidate_id, f.lat, f.lon, f.max_km, f.filters, Candidate.pseudonym)
-        .join(Candidate, Candidate.id == f.candidate_id)
-        .join(User, User.id == f.user_id)
-        .where(
-            *conditions,
-            Candidate.status == TrajectoryStatus.ACTIVE,
-            User.active.is_(True),
-            User.coach_organisation_id == Candidate.coach_organisation_id,
-        )
+        select(f.user_id, f.candidate_id, f.lat, f.lon, f.max_km, f.filters).where(*conditions)
     ).all()
     if not rows:
         return []
-    lat = np.array([r.lat for r in rows], dtype=float)
-    lon = np.array([r.lon for r in rows], dtype=float)
-    km = geodesic_km_many((place.lat, place.lon), lat, lon)
+    km = geodesic_km_many(
+        (place.lat, place.lon),
+        np.array([r.lat for r in rows], dtype=float),
+        np.array([r.lon for r in rows], dtype=float),
+    )
+    near = [(r, float(d)) for r, d in zip(rows, km, strict=True) if d <= r.max_km]
+    if not near:
+        return []
+    candidates = {
+        c.id: c
+        for c in session.execute(
+            select(Candidate.id, Candidate.pseudonym, Candidate.coach_organisation_id).where(
+                Candidate.id.in_({r.candidate_id for r, _ in near}),
+                Candidate.status == TrajectoryStatus.ACTIVE,
+            )
+        )
+    }
+    coaches = dict(
+        session.execute(
+            select(User.id, User.coach_organisation_id).where(
+                User.id.in_({r.user_id for r, _ in near}), User.active.is_(True)
+            )
+        ).all()
+    )
     out = [
-        Match(r.user_id, r.candidate_id, r.pseudonym, float(d))
-        for r, d in zip(rows, km, strict=True)
-        if d <= r.max_km
+        Match(r.user_id, r.candidate_id, candidates[r.candidate_id].pseudonym, d)
+        for r, d in near
+        if r.candidate_id in candidates
+        and coaches.get(r.user_id) == candidates[r.candidate_id].coach_organisation_id
     ]
     aliased = session.scalar(select(func.max(Network.id))) or 0
     if out and aliased >= codec.NETWORK_BITS:
