@@ -20,10 +20,14 @@ MAX_FUNCTION_LINES = 80
 
 def test_the_package_has_one_module_per_concern() -> None:
     assert MODULES == [
+        "alerts",  # match alerts: a published place against the followed searches (issue 20)
         "codec",
         "engine",
+        "follows",  # following a candidate's search or a place (issue 20)
         "geometry",
         "new_matches",
+        "pairs",  # every match pair of a matchmaking round (issue 19)
+        "place_matches",  # a published place's matches per coach organisation (webhooks)
         "rings",
         "scoring",
         "sql",
