@@ -312,14 +312,18 @@ def test_the_token_page(client, world, session):
 
 @pytest.fixture
 def limited_app(backend):
-    from registry.extensions import db
+    from registry.extensions import db, limiter
     from tests.conftest import make_test_app, wipe
 
     app = make_test_app(backend, RATELIMIT_ENABLED=True, API_RATE_LIMIT="3 per minute")
-    with app.app_context():
-        yield app
-        db.session.remove()
-        wipe(db.engine)
+    try:
+        with app.app_context():
+            yield app
+            db.session.remove()
+            wipe(db.engine)
+    finally:  # the limiter is process-wide: leave it off and empty, as the other tests expect
+        limiter.reset()
+        limiter.enabled = False
 
 
 def test_rate_limits_count_per_token(limited_app):
