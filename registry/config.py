@@ -65,6 +65,7 @@ def load(instance_path: str) -> dict[str, object]:
         "SECRET_KEY": _secret_key(instance, env),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "POSTGRES_JIT": os.environ.get("POSTGRES_JIT", "off"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", not development),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -40,21 +41,56 @@ def _actor(user_id: int, role: Role, **kw) -> Actor:
     return Actor(user_id=user_id, roles=frozenset({role}), **kw)
 
 
-def _pairs(session: Session, today: dt.date):
-    places = session.scalars(
-        select(Place).where(Place.status == PlaceStatus.OPEN).order_by(Place.id)
-    ).all()
-    candidates = session.scalars(
-        select(Candidate).where(Candidate.status == TrajectoryStatus.ACTIVE).order_by(Candidate.id)
-    ).all()
+class _Cand(NamedTuple):
+    id: int
+    home_employer_id: int | None
+    networks: frozenset[int]
+    coach_organisation_id: int | None
+    first_sick_day: dt.date | None
+
+
+class _Place(NamedTuple):
+    id: int
+    employer_id: int
+    networks: frozenset[int]
+    slots: int
+
+
+def _pairs(session: Session):
+    """Candidate and open place pairs that may meet (a shared network, another employer),
+    as plain values: every service call commits, and ORM objects would reload after it."""
+    places = [
+        _Place(p.id, p.employer_id, frozenset(n.id for n in p.networks), p.slots or 0)
+        for p in session.scalars(
+            select(Place).where(Place.status == PlaceStatus.OPEN).order_by(Place.id)
+        )
+    ]
+    candidates = [
+        _Cand(
+            c.id,
+            c.home_employer_id,
+            frozenset(n.id for n in c.networks),
+            c.coach_organisation_id,
+            c.first_sick_day,
+        )
+        for c in session.scalars(
+            select(Candidate)
+            .where(Candidate.status == TrajectoryStatus.ACTIVE)
+            .order_by(Candidate.id)
+        )
+    ]
     for cand, place in itertools.product(candidates, places):
-        if place.taken_slots >= place.slots:
-            continue
-        if not {n.id for n in cand.networks} & {n.id for n in place.networks}:
+        if not cand.networks & place.networks:
             continue
         if place.employer_id == cand.home_employer_id:  # second track: another employer
             continue
         yield cand, place
+
+
+def _full(session: Session, place: _Place) -> bool:
+    """The place's slots are taken now (earlier steps of the seed take slots)."""
+    taken = session.scalar(select(Place.taken_slots).where(Place.id == place.id))
+    return (taken or 0) >= place.slots
 
 
 def load_placements(session: Session, today: dt.date | None = None) -> int:
@@ -71,18 +107,18 @@ def _at(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)
 
 
-def _contexts(session: Session, seeder: User, cand: Candidate, place: Place, day: dt.date):
+def _contexts(session: Session, seeder: int, cand: _Cand, place: _Place, day: dt.date):
     """Coach and host contexts acting on ``day`` (history dates are true: the proposal,
     acceptance and introduction precede the recorded start)."""
     clock = (lambda: _at(day)) if day != dt.date.today() else None
     coach = Context(
         session,
-        _actor(seeder.id, Role.COACH, coach_organisation_id=cand.coach_organisation_id),
+        _actor(seeder, Role.COACH, coach_organisation_id=cand.coach_organisation_id),
         clock=clock,
     )
     host = Context(
         session,
-        _actor(seeder.id, Role.EMPLOYER, employer_ids=frozenset({place.employer_id})),
+        _actor(seeder, Role.EMPLOYER, employer_ids=frozenset({place.employer_id})),
         clock=clock,
     )
     return coach, host
@@ -91,13 +127,13 @@ def _contexts(session: Session, seeder: User, cand: Candidate, place: Place, day
 def _load(session: Session, today: dt.date | None) -> int:
     if session.scalar(select(func.count(Placement.id))):
         return 0
-    seeder = session.scalar(select(User).order_by(User.id))
+    seeder = session.scalar(select(User.id).order_by(User.id))
     if seeder is None:
         return 0
     today = today or dt.date.today()
     created, used_candidates = 0, set()
     steps = list(SCRIPT)
-    for cand, place in _pairs(session, today):
+    for cand, place in _pairs(session):
         if not steps:
             break
         if cand.id in used_candidates:
@@ -108,6 +144,8 @@ def _load(session: Session, today: dt.date | None) -> int:
         asked = start - dt.timedelta(days=7) if start else today
         if cand.first_sick_day and cand.first_sick_day > asked:
             continue  # sick only later than this step needs: try the next pair
+        if _full(session, place):
+            continue
         coach, host = _contexts(session, seeder, cand, place, asked)
         try:
             check = svc.check_proposal(coach, cand.id, place.id)

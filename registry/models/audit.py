@@ -14,7 +14,12 @@ class AuditEvent(Base):
     """Who did what to which object, when and from where. Never updated or deleted."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
+    __table_args__ = (
+        Index("ix_audit_events_object", "object_type", "object_id"),
+        # the objects that ever had one kind of event, e.g. the places the freshness
+        # sweep paused (issue 17: the coordinator's to-do count); migration e6home000001
+        Index("ix_audit_events_action", "object_type", "action", "object_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

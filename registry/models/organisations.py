@@ -84,7 +84,6 @@ class Network(TimestampMixin, Base):
         secondary=network_coordinators, back_populates="coordinated_networks"
     )
 
-
     @property
     def answer_deadline(self) -> int:
         """Working days a host has to answer a proposal in this network."""

@@ -137,3 +137,9 @@ ix_places_status_created = Index("ix_places_status_created", Place.status, Place
 # Places of one status by title (issue 17): the places and curation lists' default order
 # walks this index instead of sorting a network's thousands of places for every page.
 ix_places_status_title = Index("ix_places_status_title", Place.status, func.lower(Place.title))
+# Places of one status with their last change (issue 17): the coordinator's "waiting for
+# review" count and its oldest date read this index only, not a network's places.
+# Migration e6home000001.
+ix_places_status_updated = Index(
+    "ix_places_status_updated", Place.status, Place.updated_at, Place.id
+)

@@ -505,18 +505,25 @@ def coordinator_items(ctx: Context) -> list[TodoItem]:
     in_nets = exists().where(
         place_networks.c.place_id == Place.id, place_networks.c.network_id.in_(nets)
     )
-    reviewing = exists().where(
-        place_networks.c.place_id == Place.id,
-        Network.id == place_networks.c.network_id,
-        Network.id.in_(nets),
-        Network.review_new_places.is_(True),
-    )
-    row = ctx.session.execute(
-        select(func.count(Place.id), func.min(Place.updated_at)).where(
-            Place.status == PlaceStatus.SUBMITTED, reviewing
+    # The reviewing networks first, as values: with the join inside the count PostgreSQL
+    # misjudged the rows and probed a network's places one by one (37 ms -> 4 ms).
+    reviewing_ids = list(
+        ctx.session.scalars(
+            select(Network.id).where(Network.id.in_(nets), Network.review_new_places.is_(True))
         )
-    ).one()
-    to_review, oldest = int(row[0] or 0), row[1]
+    )
+    to_review, oldest = 0, None
+    if reviewing_ids:
+        row = ctx.session.execute(
+            select(func.count(Place.id), func.min(Place.updated_at)).where(
+                Place.status == PlaceStatus.SUBMITTED,
+                exists().where(
+                    place_networks.c.place_id == Place.id,
+                    place_networks.c.network_id.in_(reviewing_ids),
+                ),
+            )
+        ).one()
+        to_review, oldest = int(row[0] or 0), row[1]
     paused = _count(ctx, select(func.count(Place.id)).where(paused_by_sweep_clause(), in_nets))
     overdue = _count(
         ctx,
@@ -597,7 +604,17 @@ def paused_by_sweep_clause() -> ColumnElement:
         .correlate(Place)
         .scalar_subquery()
     )
-    return and_(Place.status == PlaceStatus.PAUSED, latest == "place.paused_stale")
+    ever_swept = select(AuditEvent.object_id).where(
+        AuditEvent.object_type == "place", AuditEvent.action == "place.paused_stale"
+    )
+    # ``ever_swept`` follows from the rule (the latest pause was the sweep's) and lets the
+    # database start from the few swept places (index ix_audit_events_action) instead of
+    # every paused place of the networks.
+    return and_(
+        Place.status == PlaceStatus.PAUSED,
+        Place.id.in_(ever_swept),
+        latest == "place.paused_stale",
+    )
 
 
 def out_of_balance_pairs(ctx: Context, network_ids: Iterable[int]) -> list[tuple[int, int]]:

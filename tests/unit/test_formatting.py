@@ -7,7 +7,10 @@ import enum
 import re
 
 import pytest
+from babel.numbers import format_decimal
 from flask_babel import force_locale
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from registry.domain import workload
 from registry.services import formatting as fmt
@@ -119,3 +122,19 @@ def test_a_count_meets_its_noun_in_the_right_number(app, count, dutch):
     )
     with app.test_request_context(), force_locale("nl"):
         assert render_template_string(template, n=count) == dutch
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.one_of(
+        st.floats(min_value=-1e14, max_value=1e14, allow_nan=False),
+        st.integers(-(10**6), 10**6).map(lambda n: n / 100),  # decimal ties: 4.65, 0.25
+    ),
+    digits=st.integers(0, 3),
+    language=st.sampled_from(["nl", "en"]),
+)
+def test_the_fast_number_path_formats_as_babel_does(value, digits, language):
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    assert fmt.number(value, digits, language) == format_decimal(
+        value, format=pattern, locale=language
+    )
