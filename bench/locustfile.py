@@ -6,8 +6,10 @@ share: a coach proposes a place from a search, an employer accepts a proposal or
 a place is still current. A 422 on a write is the registry refusing a stale choice (a slot
 another user took a moment earlier): it is counted as "refused", not as an error.
 
-Run by ``bench/loadtest.py``; only ever against 127.0.0.1. Response times per request go to
-the JSON file named by ``LOADTEST_SAMPLES`` for the driver's summary.
+Run by ``bench/loadtest.py``; only ever against 127.0.0.1. Response times per request, with
+the moment each was sent, and the moments the people finished signing in go to the JSON
+file named by ``LOADTEST_SAMPLES``: the driver measures the 60 seconds after the last
+sign-in.
 """
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ import json
 import os
 import random
 import re
+import time
 from urllib.parse import urlsplit
 
 from locust import HttpUser, between, events, task
 
 PASSWORD = "demo1234"  # noqa: S105 - the documented demo password of the scale seed
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-SAMPLES: list[tuple[str, float, int, str]] = []
+SAMPLES: list[tuple[str, float, int, str, float]] = []
+SIGNED_IN: list[float] = []  # when each person's sign-in was done
 REFUSED: dict[str, int] = {}
 KINDS = ("stage", "werkervaringsplaats", "detachering", "snuffelstage", "meeloopdag")
 
@@ -46,7 +50,8 @@ def _sample(
     **_kw,
 ) -> None:
     status = getattr(response, "status_code", 0) or 0
-    SAMPLES.append((name, float(response_time), int(status), "error" if exception else "ok"))
+    sent = time.time() - float(response_time) / 1000
+    SAMPLES.append((name, float(response_time), int(status), "error" if exception else "ok", sent))
 
 
 @events.quitting.add_listener
@@ -54,7 +59,7 @@ def _write_samples(environment, **_kw) -> None:
     path = os.environ.get("LOADTEST_SAMPLES")
     if path:
         with open(path, "w", encoding="utf-8") as fh:
-            json.dump({"samples": SAMPLES, "refused": REFUSED}, fh)
+            json.dump({"samples": SAMPLES, "refused": REFUSED, "signed_in": SIGNED_IN}, fh)
 
 
 def _ids(pattern: str, html: str) -> list[int]:
@@ -77,6 +82,7 @@ class _Person(HttpUser):
         ) as response:
             if "/auth/login" in response.url:
                 response.failure("sign-in did not succeed")
+        SIGNED_IN.append(time.time())
 
     def page(self, url: str, name: str) -> str:
         with self.client.get(url, name=name, catch_response=True) as response:
