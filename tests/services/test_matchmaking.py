@@ -12,7 +12,7 @@ from registry.models.matchmaking import MatchSuggestion, RoundStatus, Suggestion
 from registry.services import match_suggestions as sugg
 from registry.services import matchmaking as svc
 from registry.services.errors import NotFound, PermissionDenied, ValidationFailed
-from seed.demo import load_demo
+from tests.demo_snapshot import load_demo_rows
 
 
 def _user(session, email: str) -> User:
@@ -20,9 +20,11 @@ def _user(session, email: str) -> User:
 
 
 @pytest.fixture
-def demo(session):
-    load_demo(session)
-    return session
+def demo(app, session):
+    """The demo data set, in a request (the services' messages are translated lazily)."""
+    load_demo_rows(session)
+    with app.test_request_context():
+        yield session
 
 
 def _start(make_ctx, session, **kw):

@@ -17,8 +17,8 @@ from registry.services import ledger as ledger_service
 from registry.services import notifications as notes
 from registry.services import placements as pl_svc
 from registry.services import places as place_svc
-from seed.demo import load_demo
 from tests import factories
+from tests.demo_snapshot import load_demo_rows
 from tests.services.test_placement_support import at_day, candidate, place, proposal
 
 FRIDAY = dt.date(2026, 12, 4)
@@ -30,8 +30,7 @@ def _items(items) -> dict[str, int]:
 
 @pytest.fixture
 def demo(session):
-    load_demo(session)
-    session.commit()
+    load_demo_rows(session)
     return session
 
 

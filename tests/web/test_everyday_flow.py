@@ -14,8 +14,9 @@ from registry.models import Notification, PlaceStatus, User
 from registry.services import notifications as notes
 from registry.services import places as place_svc
 from registry.services import todo
-from seed.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+from seed.demo import DEMO_PASSWORD, DEMO_USERS
 from tests import factories
+from tests.demo_snapshot import load_demo_rows
 from tests.services.test_placement_support import candidate, place, proposal
 
 TODO_RE = re.compile(
@@ -29,8 +30,7 @@ def _shown(html: str) -> dict[str, int]:
 
 @pytest.fixture
 def demo(session):
-    load_demo(session)
-    session.commit()
+    load_demo_rows(session)
     return session
 
 

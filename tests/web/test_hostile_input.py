@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from registry.domain.placement import Status
 from registry.models import Candidate, Place, Placement, User
-from seed.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+from seed.demo import DEMO_PASSWORD, DEMO_USERS
+from tests.demo_snapshot import load_demo_rows
 from tests.web.crawl import (
     SKIP_FORMS,
     Crawler,
@@ -36,8 +37,7 @@ NOT_FINITE = ("sNaN", "nan", "NaN", "inf", "-Infinity", "1e999")
 @pytest.fixture
 def demo(app, session, monkeypatch):
     """The demo data set, and requests that record which parameters a view reads."""
-    load_demo(session)
-    session.commit()
+    load_demo_rows(session)
     monkeypatch.setattr(app, "request_class", RecordingRequest)
     return session
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from registry.extensions import db
 from registry.models import Network
 from registry.models.matchmaking import MatchRound, MatchSuggestion, RoundStatus
-from seed.demo import load_demo
+from tests.demo_snapshot import load_demo_rows
 from tests.statements import statements_for
 
 COORD, COACH, HOST = "coordinator@voorbeeld.nl", "coach@voorbeeld.nl", "werkgever@voorbeeld.nl"
@@ -21,8 +21,7 @@ PASSWORD = "demo1234"
 
 @pytest.fixture
 def demo(app):
-    load_demo(db.session)
-    db.session.commit()
+    load_demo_rows(db.session)
     return app
 
 

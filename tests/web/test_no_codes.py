@@ -22,7 +22,8 @@ from sqlalchemy import select
 import registry.domain
 import registry.models
 from registry.domain.workload import CONDITIONS, EXPOSURES, all_dimensions
-from seed.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+from seed.demo import DEMO_PASSWORD, DEMO_USERS
+from tests.demo_snapshot import load_demo_rows
 from tests.web.crawl import Crawler
 
 ROLES = [email for email, _name, _roles in DEMO_USERS]
@@ -130,8 +131,7 @@ def test_the_code_list_is_meaningful():
 
 @pytest.fixture
 def demo(app, session):
-    load_demo(session)
-    session.commit()
+    load_demo_rows(session)
     return session
 
 

@@ -14,7 +14,8 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
 
-from seed.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+from seed.demo import DEMO_PASSWORD, DEMO_USERS
+from tests.demo_snapshot import load_demo_rows
 
 MAX_PAGES = 350
 PER_PATTERN = 3
@@ -118,8 +119,7 @@ def crawl(client) -> tuple[list[tuple[str, int, str]], int]:
 
 @pytest.fixture
 def demo(session):
-    load_demo(session)
-    session.commit()
+    load_demo_rows(session)
     return session
 
 
