@@ -339,7 +339,9 @@ def search_for_candidate(
     page = page_hits(ctx.session, facts, scope, ctx.today(), limit=limit, near_limit=near_limit)
     previous = None
     if record_visit and ctx.actor is not None:
-        with ctx.transaction():
+        # Only the visit row changes (and it holds what was written): the candidate, its
+        # profile and networks stay loaded for the page instead of being read again.
+        with ctx.read_transaction():
             previous = _record_visit(ctx, ctx.actor.user_id, candidate.id)
     out = CandidateSearch(
         candidate=candidate,

@@ -749,11 +749,11 @@ def get_candidate_for_search(ctx: Context, candidate_id: int) -> Candidate:
     # The search shows the fit, and the capacity bands only to whom may read them.
     wanted = {FieldGroup.FIT_SUMMARY, FieldGroup.CAPACITY_DETAILS}
     seen = wanted & visible_fields(ctx.actor, facts) if ctx.actor else set()
-    with ctx.transaction():
+    with ctx.read_transaction():  # only the audit row: the candidate stays loaded
         ctx.audit(
             "candidate.search", OBJ, candidate.id, groups=sorted(seen | {FieldGroup.FIT_SUMMARY})
         )
-    return ctx.session.get(Candidate, candidate.id)
+    return candidate
 
 
 def shared_candidate_ids(ctx: Context, network_ids: Iterable[int]) -> set[int]:
