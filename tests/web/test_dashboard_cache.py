@@ -91,3 +91,38 @@ def test_another_viewer_never_gets_the_first_viewers_page(cached, client, sessio
     client.login(other)  # coordinates network B only: refused before any cache is read
     response = client.get(f"/dashboard/network/{net_a}")
     assert response.status_code in (403, 404)
+
+
+def test_a_due_entry_is_refreshed_by_one_request_while_others_get_the_old_one(
+    cached, app, client, session, world, make_ctx, monkeypatch
+):
+    """No dogpile: once the figures are due, the request that takes the refresh lock
+    computes them; a request meanwhile gets the previous figures without computing."""
+    from registry.services import dashboards
+
+    scenario(session, world, make_ctx)
+    client.login(world.coordinator_a.email)
+    computed = []
+    real = dashboards._compute
+    monkeypatch.setattr(dashboards, "_compute", lambda *a, **k: computed.append(1) or real(*a, **k))
+    now = [1_000_000.0]
+    monkeypatch.setattr(dashboards, "_clock", lambda: now[0])
+    keys = []
+    real_key = dashboards._cache_key
+    monkeypatch.setattr(dashboards, "_cache_key", lambda *a: keys.append(real_key(*a)) or keys[-1])
+    _view(client, world.net_a.id)
+    _view(client, world.net_a.id)
+    assert len(computed) == 1  # fresh: from the cache
+
+    now[0] += app.config["DASHBOARD_CACHE_SECONDS"] + 1  # due
+    lock = f"{keys[-1]}:refresh"
+    assert cache.add(lock, 1)  # another request is refreshing the figures
+    _, html = _view(client, world.net_a.id)
+    assert len(computed) == 1  # served the previous figures
+    assert 'id="givers-takers"' in html
+
+    cache.delete(lock)  # that refresh ended
+    _view(client, world.net_a.id)
+    assert len(computed) == 2  # this request refreshed them
+    _view(client, world.net_a.id)
+    assert len(computed) == 2  # and they are fresh again
