@@ -96,7 +96,10 @@ def engine_for(n: int):
     url = os.environ.get("BENCH_DATABASE_URL")
     if url:
         url = normalise_database_url(url)
-        return create_engine(url, connect_args={"options": f"-csearch_path={SCHEMA}"}), True
+        # as the app connects (registry/__init__.py: PostgreSQL's JIT off unless POSTGRES_JIT=on)
+        jit = "on" if os.environ.get("POSTGRES_JIT", "off").lower() in ("1", "on") else "off"
+        options = f"-csearch_path={SCHEMA} -c jit={jit}"
+        return create_engine(url, connect_args={"options": options}), True
     return create_engine(f"sqlite:///{HERE / f'bench_{n}.db'}"), False
 
 
