@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from bench import synthetic
 from bench.reference import reference_page
-from registry.config import normalise_database_url
+from registry.config import normalise_database_url, postgres_jit_option
 from registry.models import Base, Employer, Network, Place, place_networks
 from registry.search.codec import CONFLICT_BIT_COLUMNS, conflict_bits, lat_band, network_bits
 from registry.search.engine import DEFAULT_LIMIT, NEAR_MISS_LIMIT, Scope
@@ -96,9 +96,8 @@ def engine_for(n: int):
     url = os.environ.get("BENCH_DATABASE_URL")
     if url:
         url = normalise_database_url(url)
-        # as the app connects (registry/__init__.py: PostgreSQL's JIT off unless POSTGRES_JIT=on)
-        jit = "on" if os.environ.get("POSTGRES_JIT", "off").lower() in ("1", "on") else "off"
-        options = f"-csearch_path={SCHEMA} -c jit={jit}"
+        # JIT as the app's connections have it (off unless POSTGRES_JIT=on)
+        options = f"-csearch_path={SCHEMA} {postgres_jit_option(os.environ.get('POSTGRES_JIT'))}"
         return create_engine(url, connect_args={"options": options}), True
     return create_engine(f"sqlite:///{HERE / f'bench_{n}.db'}"), False
 

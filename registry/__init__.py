@@ -73,8 +73,9 @@ def _tune_postgresql(app: Flask) -> None:
         return
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     connect_args = dict(options.get("connect_args") or {})
-    jit = "on" if str(app.config.get("POSTGRES_JIT", "")).lower() in ("1", "on", "true") else "off"
-    connect_args.setdefault("options", f"-c jit={jit}")
+    connect_args.setdefault(
+        "options", config_module.postgres_jit_option(app.config.get("POSTGRES_JIT"))
+    )
     options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 

@@ -54,6 +54,13 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def postgres_jit_option(setting: object) -> str:
+    """The libpq ``options`` that set PostgreSQL's JIT for a connection: off unless the
+    ``POSTGRES_JIT`` setting says on (short web queries lose more compiling than they gain)."""
+    jit = "on" if str(setting or "").strip().lower() in ("1", "on", "true") else "off"
+    return f"-c jit={jit}"
+
+
 def load(instance_path: str) -> dict[str, object]:
     """Build the Flask configuration mapping from the environment."""
     instance = Path(instance_path)
