@@ -18,6 +18,8 @@ from babel.dates import format_date as _babel_format_date
 from babel.dates import format_time as _babel_time
 from babel.numbers import NumberPattern, parse_pattern
 
+from registry.services import translation
+
 __all__ = [
     "current_locale",
     "date_long",
@@ -40,10 +42,8 @@ def current_locale(locale: object = None) -> str:
     """'nl' or 'en': the given locale, else the request's, else Dutch."""
     if locale is None:
         try:
-            from flask_babel import get_locale
-
-            locale = get_locale()
-        except (RuntimeError, ImportError):  # outside a request or app context
+            locale = translation.get_locale()
+        except RuntimeError:  # outside a request or app context
             locale = None
     if locale is None:
         return "nl"
@@ -77,6 +77,8 @@ def number(value: object, digits: int = 1, locale: object = None) -> str:
     as_number = value if isinstance(value, int | float | Decimal) else float(str(value))
     digits = max(int(digits), 0)
     code = current_locale(locale)
+    if type(as_number) is int:  # no decimals: only the grouping symbol is the locale's
+        return f"{as_number:,}".translate(_SEPARATORS[code])
     if isinstance(as_number, float) and math.isfinite(as_number) and abs(as_number) < 1e15:
         return _plain_number(as_number, digits, code)
     return _number_pattern(digits).apply(as_number, _locale(code))

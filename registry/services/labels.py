@@ -11,9 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
-
 from registry.domain.matching import BlockerKind
 from registry.domain.permissions import Role
 from registry.domain.placement import DeclineReason, EndReason, Outcome, Party, Status
@@ -26,6 +23,8 @@ from registry.models.organisations import (
     SizeClass,
 )
 from registry.models.places import PlaceKind, PlaceStatus
+from registry.services.translation import lazy_gettext as _l
+from registry.services.translation import ngettext
 
 __all__ = [
     "BLOCKER",

@@ -50,6 +50,9 @@ def init_web(app: Flask, babel: Babel) -> None:
         locale_selector=select_locale,
         default_translation_directories=str(PROJECT_ROOT / "registry" / "translations"),
     )
+    from registry.services import translation
+
+    translation.install_jinja_callables(app.jinja_env)  # the same messages, looked up faster
     _init_login()
     from registry.web import admin, auth, employers, errors, main, networks
     from registry.web.helpers import register_template_helpers

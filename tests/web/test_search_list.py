@@ -204,3 +204,21 @@ def test_the_demo_candidates_search_page_is_small_and_explains_in_place(client, 
     )
     assert fragment.status_code == 200
     assert 'class="explanation-panel"' in fragment.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"kind": ["stage", "detachering"], "km": ["12.5"]}, {"sector": ["Q & R/ü"]}],
+)
+def test_row_links_are_those_url_for_builds(app, query):
+    """Each row's explanation link is built once per page and completed per place."""
+    from flask import url_for
+
+    from registry.web.search.explain import explanation_links
+
+    with app.test_request_context("/"):
+        link = explanation_links(17, query)
+        for place_id in (1, 10, 170, 999_999):
+            assert link(place_id) == url_for(
+                "search.explain", candidate_id=17, place_id=place_id, **query
+            )

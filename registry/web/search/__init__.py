@@ -154,6 +154,7 @@ def candidate(candidate_id: int):
             sort=order,
             fit_summary=explain.fit_summary,
             worst_verdict=explain.worst_verdict,
+            explanation_links=explain.explanation_links,
             may_propose=placement_svc.may_propose(ctx, result.candidate),
         ),
         status,

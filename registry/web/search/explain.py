@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, render_template, request
+from flask import abort, render_template, request, url_for
 from flask_login import login_required
 
 from registry.domain.workload import Verdict
@@ -47,6 +47,21 @@ def _aware(moment: dt.datetime | None) -> dt.datetime:
     if moment is None:
         return _OLDEST
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def explanation_links(candidate_id: int, query: dict) -> Callable[[int], str]:
+    """The link to each row's explanation (same filters as the list): built once per
+    page and completed per place, as ``url_for`` would build it (a result page has some
+    seventy rows, and each ``url_for`` with the filters cost more than the row's text)."""
+    built = url_for("search.explain", candidate_id=candidate_id, place_id=0, **query)
+    path, mark, rest = built.partition("?")
+    head = path.removesuffix("/0")
+    if head == path:  # pragma: no cover - the route changed shape: build each link
+        return lambda place_id: url_for(
+            "search.explain", candidate_id=candidate_id, place_id=place_id, **query
+        )
+    tail = mark + rest
+    return lambda place_id: f"{head}/{int(place_id)}{tail}"
 
 
 def verdict_counts(comparison: Any) -> Counter:
