@@ -19,6 +19,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from registry.domain import timeline
@@ -240,13 +242,37 @@ def place_summaries(
 
 
 def _record_visit(ctx: Context, user_id: int, candidate_id: int) -> dt.datetime | None:
-    """Store this search's time; return the previous one (None on the first search)."""
+    """Store this search's time; return the previous one (None on the first search).
+    One statement: an upsert that moves the stored time to ``previous_searched_at`` and
+    returns it (both databases have ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``)."""
+    now = ctx.now()
+    insert = _UPSERTS.get(ctx.session.get_bind().dialect.name)
+    if insert is None:  # pragma: no cover - another database: read, then write
+        return _record_visit_in_two(ctx, user_id, candidate_id, now)
+    statement = insert(SearchVisit).values(
+        user_id=user_id, candidate_id=candidate_id, searched_at=now
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[SearchVisit.user_id, SearchVisit.candidate_id],
+        set_={
+            "previous_searched_at": SearchVisit.searched_at,
+            "searched_at": statement.excluded.searched_at,
+        },
+    ).returning(SearchVisit.previous_searched_at)
+    return _aware(ctx.session.execute(statement).scalar_one())
+
+
+_UPSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+
+
+def _record_visit_in_two(
+    ctx: Context, user_id: int, candidate_id: int, now: dt.datetime
+) -> dt.datetime | None:
     visit = ctx.session.scalar(
         select(SearchVisit).where(
             SearchVisit.user_id == user_id, SearchVisit.candidate_id == candidate_id
         )
     )
-    now = ctx.now()
     previous = None
     if visit is None:
         ctx.session.add(SearchVisit(user_id=user_id, candidate_id=candidate_id, searched_at=now))

@@ -201,8 +201,14 @@ def _load(ctx: Context, candidate_id: object, action: Action) -> tuple[Candidate
         ctx.session.get(
             Candidate,
             cid,
-            # What every candidate page reads, in the same statement (issue 17).
-            options=[joinedload(Candidate.home_employer), joinedload(Candidate.coach_organisation)],
+            # What every candidate page reads (and the permission checks: networks and
+            # consents), in the same statement (issue 17).
+            options=[
+                joinedload(Candidate.home_employer),
+                joinedload(Candidate.coach_organisation),
+                joinedload(Candidate.networks),
+                joinedload(Candidate.consents),
+            ],
         )
         if cid is not None
         else None

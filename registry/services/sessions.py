@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session, joinedload, scoped_session
 
 from registry.models import User, UserSession
 from registry.services.context import Context
@@ -66,11 +66,22 @@ def load(
 ) -> User | None:
     """The user of a live session (one read), or None. Touches last_seen_at at most once a
     minute and ends a session that ran past its idle timeout or lifetime."""
-    found = session.execute(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.id == token_hash(token), UserSession.ended_at.is_(None))
-    ).first()
+    found = (
+        session.execute(
+            select(UserSession, User)
+            .join(User, User.id == UserSession.user_id)
+            .where(UserSession.id == token_hash(token), UserSession.ended_at.is_(None))
+            # what every request's permission checks read, in the same statement (a
+            # handful of rows: roles x networks coordinated x employers represented)
+            .options(
+                joinedload(User.roles),
+                joinedload(User.coordinated_networks),
+                joinedload(User.employers),
+            )
+        )
+        .unique()
+        .first()
+    )
     if found is None:
         return None
     row, user = found

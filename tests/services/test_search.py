@@ -7,6 +7,7 @@ import datetime as dt
 import random
 
 import pytest
+from sqlalchemy import select
 
 from bench import reference
 from registry.domain import geo, matching
@@ -115,6 +116,32 @@ def test_search_for_candidate_sections_and_new_badges(session, world, make_ctx):
     new = {h.place.id for h in second.hits if h.is_new}
     assert later.id in new and near.id not in new
     assert second.previous_search_at is not None
+
+
+def test_each_search_records_its_time_and_returns_the_one_before(session, world, make_ctx):
+    """The visit is one upsert per search: the first search has no previous time, each
+    later one gets the time of the search before it; other coaches keep their own."""
+    from registry.models.search import SearchVisit
+
+    cand = _candidate(make_ctx, world)
+    times = [dt.datetime(2026, 11, d, 9, tzinfo=dt.UTC) for d in (20, 23, 27)]
+    seen = []
+    for moment in times:
+        ctx = make_ctx(world.coach, clock=lambda moment=moment: moment)
+        seen.append(usecases.search_for_candidate(ctx, cand.id).previous_search_at)
+    assert seen == [None, times[0], times[1]]
+    visits = session.scalars(select(SearchVisit).where(SearchVisit.candidate_id == cand.id)).all()
+    assert len(visits) == 1
+    session.refresh(visits[0])
+    stored = (visits[0].searched_at, visits[0].previous_searched_at)
+    assert tuple(v.replace(tzinfo=dt.UTC) if v.tzinfo is None else v for v in stored) == (
+        times[2],
+        times[1],
+    )
+    unrecorded = usecases.search_for_candidate(
+        make_ctx(world.coach, clock=lambda: times[2]), cand.id, record_visit=False
+    )
+    assert unrecorded.previous_search_at is None
 
 
 def test_other_organisation_cannot_search(app, session, world, make_ctx):
