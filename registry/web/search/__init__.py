@@ -15,7 +15,7 @@ from registry.services import placements as placement_svc
 from registry.services.errors import ValidationFailed
 from registry.web.forms import SBI_SECTIONS
 from registry.web.helpers import service_context
-from registry.web.search import explain, forms
+from registry.web.search import explain, forms, rows
 
 bp = Blueprint("search", __name__)
 
@@ -91,25 +91,27 @@ def band_text(result, locale, show_capacity: bool = False) -> str:
     return f"{text} ({LIMIT_SOURCES[source]})" if source in LIMIT_SOURCES else text
 
 
-def _markers(search: svc.CandidateSearch) -> list[dict]:
-    out = []
-    for section, hits in (
+def _sections(search: svc.CandidateSearch) -> tuple[tuple[str, list], ...]:
+    return (
         ("match", search.matches),
         ("signal", search.signals),
         ("near_miss", search.near_misses),
-    ):
-        for h in hits:
-            out.append(
-                {  # short keys: one per result on the page (search-map.js reads them)
-                    "a": round(h.place.lat, 4),
-                    "o": round(h.place.lon, 4),
-                    "t": h.place.title,
-                    "s": section,
-                    "k": formatting.distance(h.result.distance_km),
-                    "i": h.place.id,
-                }
-            )
-    return out
+    )
+
+
+def _markers(search: svc.CandidateSearch, texts: dict[int, rows.RowText]) -> list[dict]:
+    return [
+        {  # short keys: one per result on the page (search-map.js reads them)
+            "a": round(h.place.lat, 4),
+            "o": round(h.place.lon, 4),
+            "t": h.place.title,
+            "s": section,
+            "k": texts[h.place.id].distance,
+            "i": h.place.id,
+        }
+        for section, hits in _sections(search)
+        for h in hits
+    ]
 
 
 @bp.get("/candidates/<int:candidate_id>/search")
@@ -133,6 +135,7 @@ def candidate(candidate_id: int):
         else "search/candidate.html"
     )
     status = 422 if errors else 200
+    texts = rows.row_texts(_sections(result), get_locale())
     return (
         render_template(
             template,
@@ -147,7 +150,8 @@ def candidate(candidate_id: int):
             band_text=band_text,
             show_capacity=result.show_capacity,
             locale=get_locale(),
-            markers=_markers(result),
+            markers=_markers(result, texts),
+            row_texts=texts,
             tile_url=current_app.config.get("MAP_TILE_URL") or "",
             outline_url=url_for("static", filename="data/nl-outline.geojson"),
             Outcome=Outcome,
