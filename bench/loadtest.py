@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -146,6 +147,10 @@ def start_gunicorn(env: dict[str, str], args: argparse.Namespace, log: Path):
         f"{HOST}:{args.port}",
         "--error-logfile",
         str(log),
+        "--access-logfile",
+        str(log.with_name("access.log")),
+        "--access-logformat",
+        "%(m)s %(U)s %(s)s %(D)s",  # method, path, status, microseconds in the server
         "--log-level",
         "info",
         "--timeout",
@@ -211,7 +216,27 @@ def single_user(args: argparse.Namespace) -> list[tuple[str, float]]:
                     s.get(base + url, timeout=60)
                     times.append((time.perf_counter() - began) * 1000)
                 out.append((f"{email.split('@')[0]} {url}", sorted(times)[1]))
+            if email == COACH:
+                out.append(("coach search (median of 10 candidates)", _searches(s, base)))
     return out
+
+
+COACH = "coach@voorbeeld.nl"
+
+
+def _searches(s, base: str) -> float:
+    """The coach's search page alone, for ten of the coach's candidates (three kinds, as
+    the load's searches ask), after one search to warm the worker: median in ms."""
+    listed = s.get(f"{base}/candidates/", timeout=30).text
+    ids = sorted({int(x) for x in re.findall(r'href="/candidates/(\d+)"', listed)})[:10]
+    query = "?kind=stage&kind=werkervaringsplaats&kind=detachering"
+    times = []
+    for i, cid in enumerate(ids[:1] + ids):
+        began = time.perf_counter()
+        s.get(f"{base}/candidates/{cid}/search{query}", timeout=60)
+        if i:
+            times.append((time.perf_counter() - began) * 1000)
+    return sorted(times)[len(times) // 2] if times else float("nan")
 
 
 def ramp_seconds(args: argparse.Namespace) -> int:
@@ -235,7 +260,7 @@ def measured(data: dict, args: argparse.Namespace) -> tuple[list, int]:
     return window, ramp
 
 
-def run_locust(env: dict[str, str], args: argparse.Namespace, out: Path) -> dict:
+def run_locust(env: dict[str, str], args: argparse.Namespace, out: Path, server_pid: int) -> dict:
     samples = out / "samples.json"
     env = {**env, "LOADTEST_SAMPLES": str(samples)}
     command = [
@@ -259,6 +284,8 @@ def run_locust(env: dict[str, str], args: argparse.Namespace, out: Path) -> dict
         "--loglevel",
         "WARNING",
     ]
+    before, began = _cpu_seconds(server_pid), time.monotonic()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     with (out / "locust.log").open("w") as log:
         subprocess.run(  # noqa: S603
             command,
@@ -269,7 +296,35 @@ def run_locust(env: dict[str, str], args: argparse.Namespace, out: Path) -> dict
             timeout=args.seconds + 120,
             check=False,
         )
-    return json.loads(samples.read_text())
+    after, wall = _cpu_seconds(server_pid), time.monotonic() - began
+    done = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client = (done.ru_utime + done.ru_stime) - (children.ru_utime + children.ru_stime)
+    data = json.loads(samples.read_text())
+    data["cpu"] = {
+        "wall": wall,
+        "app": after["app"] - before["app"],
+        "postgresql": after["postgresql"] - before["postgresql"],
+        "locust": client,
+    }
+    return data
+
+
+def _cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the gunicorn processes and by PostgreSQL's (the
+    backends that exist now; the pool keeps them through the run)."""
+    import psutil
+
+    def used(process) -> float:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            return 0.0
+        return times.user + times.system
+
+    server = psutil.Process(server_pid)
+    app = used(server) + sum(used(p) for p in server.children(recursive=True))
+    database = sum(used(p) for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres")
+    return {"app": app, "postgresql": database}
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -363,6 +418,23 @@ def report(data: dict, args: argparse.Namespace) -> tuple[dict, list[str]]:
     return summary, misses
 
 
+SEARCH_PATH = re.compile(r"^GET /candidates/\d+/search (\d{3}) (\d+)$")
+
+
+def server_times(access_log: Path) -> list[float]:
+    """The search page's time inside gunicorn (request read to response written), in ms,
+    from the access log: what the load adds on the client's side (Locust shares the
+    machine's two cores) shows as the difference to Locust's figures."""
+    if not access_log.exists():
+        return []
+    times = []
+    for line in access_log.read_text(errors="replace").splitlines():
+        match = SEARCH_PATH.match(line.strip())
+        if match and match.group(1) == "200":
+            times.append(int(match.group(2)) / 1000)
+    return times
+
+
 def main() -> int:
     args = _args()
     out = Path(args.out)
@@ -371,10 +443,11 @@ def main() -> int:
     env = _env(url, args)
     log = out / "gunicorn.log"
     log.write_text("")
+    log.with_name("access.log").write_text("")
     server = start_gunicorn(env, args, log)
     try:
         alone = single_user(args)
-        data = run_locust(env, args, out)
+        data = run_locust(env, args, out, server.pid)
     finally:
         stop(server)
     load = os.getloadavg()
@@ -382,6 +455,19 @@ def main() -> int:
     ledger_ok, ledger_line, bad_slots = checks(url, env)
     print("one person alone (median of 3, ms): " + ", ".join(f"{n} {ms:.0f}" for n, ms in alone))
     summary, misses = report(data, args)
+    cpu = data.get("cpu")
+    if cpu:
+        print(
+            f"CPU seconds during the load ({os.cpu_count()} cores x {cpu['wall']:.0f} s): "
+            f"app {cpu['app']:.0f}, PostgreSQL {cpu['postgresql']:.0f}, "
+            f"Locust {cpu['locust']:.0f}"
+        )
+    inside = server_times(log.with_name("access.log"))
+    if inside:
+        print(
+            f"search page inside gunicorn (all {len(inside)}, the sign-ins' minute too): "
+            f"p50 {percentile(inside, 50):.0f} ms, p95 {percentile(inside, 95):.0f} ms"
+        )
     print(
         f"gunicorn workers={args.workers} restarts={restarted}"
         + (f" ({crashes[:3]})" if crashes else "")

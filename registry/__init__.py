@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask
 
 from registry import config as config_module
+from registry import transaction_end
 from registry.extensions import babel, csrf, db, init_cache, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO)
 
     db.init_app(app)
+    transaction_end.install(app, db)  # PostgreSQL: keep prepared statements between requests
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
