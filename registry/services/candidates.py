@@ -201,13 +201,15 @@ def _load(ctx: Context, candidate_id: object, action: Action) -> tuple[Candidate
         ctx.session.get(
             Candidate,
             cid,
-            # What every candidate page reads (and the permission checks: networks and
-            # consents), in the same statement (issue 17).
+            # What every candidate page reads (the permission checks: networks and
+            # consents; the capacity profiles), in the same statement (issue 17): a few
+            # rows, networks x consents x profiles.
             options=[
                 joinedload(Candidate.home_employer),
                 joinedload(Candidate.coach_organisation),
                 joinedload(Candidate.networks),
                 joinedload(Candidate.consents),
+                joinedload(Candidate.profiles),
             ],
         )
         if cid is not None
