@@ -30,6 +30,10 @@ class Context:
     remote_addr: str | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
     clock: Any = None  # callable returning an aware datetime; tests may freeze time
+    # ``after_response(work)``: run ``work(fresh_context)`` once the response has been
+    # sent, in a context of its own (the web layer provides it); None: no such moment
+    # (CLI, tests of services), so the caller does that work at once
+    after_response: Any = None
 
     def now(self) -> dt.datetime:
         return self.clock() if self.clock else utcnow()

@@ -795,6 +795,11 @@ def _cached_compute(ctx: Context, network: Network, period: stats.Period) -> _Co
     lock = f"{key}:refresh"
     if not due and not cache.add(lock, 1, timeout=REFRESH_LOCK_SECONDS):
         return entry[1]  # another request is refreshing it
+    if not due and ctx.after_response is not None:
+        # the previous figures now; this worker refreshes them once the page has gone out
+        network_id = network.id
+        ctx.after_response(lambda fresh: _refresh(fresh, network_id, period, key, lock))
+        return entry[1]
     try:
         computed = _compute(ctx, network, period, _network_placements(ctx, network))
         cache.set(key, (now, computed), timeout=2 * seconds)
@@ -802,6 +807,20 @@ def _cached_compute(ctx: Context, network: Network, period: stats.Period) -> _Co
         if not due:
             cache.delete(lock)
     return computed
+
+
+def _refresh(ctx: Context, network_id: int, period: stats.Period, key: str, lock: str) -> None:
+    """Compute a due entry again (after the response of the request that found it due,
+    holding its refresh lock) and store it."""
+    try:
+        network = ctx.session.get(Network, network_id)
+        if network is not None:
+            now = _clock()
+            computed = _compute(ctx, network, period, _network_placements(ctx, network))
+            seconds = int(current_app.config.get("DASHBOARD_CACHE_SECONDS", 0) or 0)
+            cache.set(key, (now, computed), timeout=2 * max(seconds, 1))
+    finally:
+        cache.delete(lock)
 
 
 def network_dashboard(

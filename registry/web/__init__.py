@@ -102,6 +102,9 @@ def init_web(app: Flask, babel: Babel) -> None:
     register_security(app)
     auth.register_two_factor_enforcement(app)
     register_template_helpers(app)
+    from registry.web.helpers import register_after_response
+
+    register_after_response(app)
     from registry.web import formatting
 
     formatting.register(app)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,6 +15,8 @@ from registry.extensions import db
 from registry.services.accounts import actor_for
 from registry.services.context import Context
 from registry.services.errors import ValidationFailed
+
+log = logging.getLogger(__name__)
 
 
 def service_context() -> Context:
@@ -29,7 +33,39 @@ def service_context() -> Context:
         actor=actor,
         remote_addr=request.remote_addr,
         settings=current_app.config,
+        after_response=after_response,
     )
+
+
+def after_response(work: Callable[[Context], None]) -> None:
+    """Run ``work`` with a fresh context (same user and address, a session of its own)
+    once this request's response has been sent: the server closes the response and
+    only then the worker does it, so nobody waits for it. Failures are logged."""
+    pending = getattr(request, "_registry_after_response", None)
+    if pending is None:
+        pending = request._registry_after_response = []
+    pending.append((work, service_context().actor, request.remote_addr))
+
+
+def _run_after_response(app: Any, pending: list) -> None:
+    with app.app_context():
+        for work, actor, remote_addr in pending:
+            ctx = Context(db.session, actor, remote_addr, app.config)
+            try:
+                work(ctx)
+            except Exception:
+                db.session.rollback()
+                log.exception("Work after the response failed")
+        db.session.remove()
+
+
+def register_after_response(app: Any) -> None:
+    @app.after_request
+    def _hand_over(response: Any) -> Any:
+        pending = getattr(request, "_registry_after_response", None)
+        if pending:
+            response.call_on_close(lambda: _run_after_response(app, pending))
+        return response
 
 
 def apply_errors(form: FlaskForm, error: ValidationFailed) -> None:
