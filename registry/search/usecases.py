@@ -244,13 +244,10 @@ def place_summaries(
 def _record_visit(ctx: Context, user_id: int, candidate_id: int) -> dt.datetime | None:
     """Store this search's time; return the previous one (None on the first search).
     One statement: an upsert that moves the stored time to ``previous_searched_at`` and
-    returns it (both databases have ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``)."""
-    now = ctx.now()
-    insert = _UPSERTS.get(ctx.session.get_bind().dialect.name)
-    if insert is None:  # pragma: no cover - another database: read, then write
-        return _record_visit_in_two(ctx, user_id, candidate_id, now)
+    returns it (``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``, on both databases)."""
+    insert = _UPSERTS[ctx.session.get_bind().dialect.name]
     statement = insert(SearchVisit).values(
-        user_id=user_id, candidate_id=candidate_id, searched_at=now
+        user_id=user_id, candidate_id=candidate_id, searched_at=ctx.now()
     )
     statement = statement.on_conflict_do_update(
         index_elements=[SearchVisit.user_id, SearchVisit.candidate_id],
@@ -263,24 +260,6 @@ def _record_visit(ctx: Context, user_id: int, candidate_id: int) -> dt.datetime 
 
 
 _UPSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
-
-
-def _record_visit_in_two(
-    ctx: Context, user_id: int, candidate_id: int, now: dt.datetime
-) -> dt.datetime | None:
-    visit = ctx.session.scalar(
-        select(SearchVisit).where(
-            SearchVisit.user_id == user_id, SearchVisit.candidate_id == candidate_id
-        )
-    )
-    previous = None
-    if visit is None:
-        ctx.session.add(SearchVisit(user_id=user_id, candidate_id=candidate_id, searched_at=now))
-    else:
-        previous = _aware(visit.searched_at)
-        visit.previous_searched_at = visit.searched_at
-        visit.searched_at = now
-    return previous
 
 
 @dataclass
