@@ -47,7 +47,10 @@ def _forget_writes(conn: Any) -> None:
 def only_read(session: Any) -> bool:
     """Whether the session's open transaction has written nothing (and would write
     nothing on commit)."""
-    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+    transaction = session.get_transaction()
+    if transaction is None or not transaction.is_active:  # none, or one that failed
+        return False
+    if session.new or session.dirty or session.deleted:
         return False
     return not session.connection().info.get(WROTE, False)
 
