@@ -6,7 +6,6 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
-from registry.domain.matching import Outcome
 from registry.domain.workload import CONDITIONS, EXPOSURES, NO_PROFILE, dimension
 from registry.search import usecases as svc
 from registry.services import formatting
@@ -145,21 +144,13 @@ def candidate(candidate_id: int):
             sectors=SBI_SECTIONS,
             verdicts=VERDICT_LABELS,
             marks=VERDICT_MARKS,
-            blockers=BLOCKER_LABELS,
-            item_label=item_label,
-            band_text=band_text,
             show_capacity=result.show_capacity,
-            locale=get_locale(),
             markers=_markers(result, texts),
             row_texts=texts,
             tile_url=current_app.config.get("MAP_TILE_URL") or "",
             outline_url=url_for("static", filename="data/nl-outline.geojson"),
-            Outcome=Outcome,
             sort=order,
-            fit_summary=explain.fit_summary,
-            worst_verdict=explain.worst_verdict,
             explanation_links=explain.explanation_links,
-            may_propose=placement_svc.may_propose(ctx, result.candidate),
         ),
         status,
     )
