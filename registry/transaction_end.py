@@ -13,8 +13,7 @@ statement log showed the same eight statements parsed and planned on every reque
 A transaction that wrote nothing ends the same way committed or rolled back, so at the
 end of the request (before Flask-SQLAlchemy closes the session) such a transaction is
 committed. "Wrote nothing" is strict: no statement but a ``SELECT`` ran on the
-connection since its last commit or rollback (every statement through SQLAlchemy is
-seen; the search's own statements on the DBAPI cursor are ``SELECT``s), the session
+connection since its last commit or rollback (:mod:`registry.models.write_tracking`), the session
 holds no change waiting to be flushed, and the request did not end in an exception.
 Anything else is rolled back as before. ``tests/web/test_transaction_end.py`` checks
 both sides on PostgreSQL. SQLite is left alone: its statement cache outlives rollbacks.
@@ -23,25 +22,13 @@ both sides on PostgreSQL. SQLite is left alone: its statement cache outlives rol
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
+
+from registry.models.write_tracking import wrote
 
 log = logging.getLogger(__name__)
-
-WROTE = "registry_wrote"  # on the connection's info: a statement other than SELECT ran
-_READ = re.compile(r"\s*SELECT\b", re.IGNORECASE)
-
-
-def _note_write(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-    if not _READ.match(statement):
-        conn.info[WROTE] = True
-
-
-def _forget_writes(conn: Any) -> None:
-    conn.info.pop(WROTE, None)
 
 
 def only_read(session: Any) -> bool:
@@ -52,20 +39,17 @@ def only_read(session: Any) -> bool:
         return False
     if session.new or session.dirty or session.deleted:
         return False
-    return not session.connection().info.get(WROTE, False)
+    return not wrote(session.connection())
 
 
 def install(app: Flask, db: Any) -> None:
-    """On PostgreSQL: watch the engine's statements, and commit a read-only transaction
-    at the end of each request (registered after Flask-SQLAlchemy's teardown, so it
-    runs before it)."""
+    """On PostgreSQL: commit a read-only transaction at the end of each request
+    (registered after Flask-SQLAlchemy's teardown, so it runs before it). The engine's
+    statements are watched by :mod:`registry.models.write_tracking`."""
     with app.app_context():
         engine = db.engine
     if engine.dialect.name != "postgresql":
         return
-    event.listen(engine, "before_cursor_execute", _note_write)
-    event.listen(engine, "commit", _forget_writes)
-    event.listen(engine, "rollback", _forget_writes)
 
     @app.teardown_appcontext
     def _commit_what_only_read(exc: BaseException | None) -> None:

@@ -5,9 +5,8 @@ Revises: 4115f1330f87
 Create Date: 2026-11-25 11:51:37.066589
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'bc4d5d554c8b'

@@ -51,6 +51,7 @@ from registry.models.placements import (
 )
 from registry.models.places import Place, PlaceKind, PlaceStatus, place_networks
 from registry.models.search import SearchVisit
+from registry.models.search_generation import SearchGeneration
 from registry.models.security import RecoveryCode, SignInThrottle, UserSession
 from registry.models.webhooks import WebhookDelivery, WebhookEndpoint
 
@@ -73,6 +74,7 @@ __all__ = [
     "RecoveryCode",
     "SignInThrottle",
     "UserSession",
+    "SearchGeneration",
     "SearchVisit",
     "DeliveryMode",
     "LedgerEntryRecord",

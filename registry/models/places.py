@@ -120,6 +120,11 @@ class Place(TimestampMixin, Base):
     # floor(lat * 20): the 0.05-degree latitude band, so the search can seek the index per
     # band straight to its longitude range (registry.search.codec.lat_band).
     lat_band: Mapped[int | None]
+    # The search generation this place's search columns or networks were last written
+    # at (set by database triggers, registry.models.search_generation).
+    search_gen: Mapped[int] = mapped_column(
+        BigInteger, default=0, server_default="0", index=True, deferred=True
+    )
     completeness: Mapped[float] = mapped_column(default=0.0)
     # Curation and freshness.
     last_confirmed_at: Mapped[dt.datetime | None]

@@ -5,7 +5,10 @@ own (the places service and the migrations import :mod:`codec` without the rest)
 
 - :mod:`codec`: the match code and the conflict and network bits a place stores (pure);
 - :mod:`geometry`: the vectorised geodesic, the search disk's box and its index strips;
-- :mod:`sql`: the prefilter statement and the few other reads, with the dialect tuning;
+- :mod:`snapshot`: the open places' search columns in memory, kept current by the
+  database's search generation; the prefilter as numpy masks;
+- :mod:`sql`: the prefilter statement (when the copy cannot be used) and the few other
+  reads; :mod:`dialect`: the databases' ways with parameters and rows;
 - :mod:`scoring`: the per-capacity score tables and the vectorised scoring of rows;
 - :mod:`rings`: the expanding disks that stop a large search early, provably;
 - :mod:`engine`: ranking, the shortlist and its explanations (``search_places``,

@@ -94,8 +94,9 @@ def prepare(conn: Connection) -> None:
     """Per-connection tuning for the search (idempotent)."""
     if conn.dialect.name != "sqlite" or conn.info.get("search_tuned"):
         return
+    raw = conn.connection.dbapi_connection  # not a write for registry.models.write_tracking
     for pragma in SQLITE_PRAGMAS:
-        conn.exec_driver_sql(pragma).close()
+        raw.execute(pragma).close()  # type: ignore[union-attr]
     conn.info["search_tuned"] = True
 
 

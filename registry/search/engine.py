@@ -1,9 +1,12 @@
 """The engine: read, score, rank, and let the domain explain what the page shows.
 
-A search never loads every place (see :mod:`rings` for which rows it reads, :mod:`sql`
-for how, :mod:`scoring` for the arrays). The rows read are ranked on the rank key
-without the preferences (``np.lexsort``); the shortlist is the top ``limit`` plus the
-rows tied with the last of them, whose preferred sector and function (read for the
+A search never reads every place: it selects the rows it needs from the in-memory copy
+of the open places (:mod:`snapshot`), or, where that copy cannot be used (a transaction
+that has written, a database without the search generation), through the SQL prefilter
+(:mod:`rings` for which rows, :mod:`sql` for how); :mod:`scoring` scores them on
+arrays. The rows read are ranked on the rank key without the preferences
+(``np.lexsort``); the shortlist is the top ``limit`` plus the rows tied with the last of
+them, whose preferred sector and function (read for the
 shortlist only) break the ties. Only the places that end up on the page are evaluated,
 and so explained, by :func:`matching.evaluate`, each with the comparison made from its
 match code; its rank key is checked against the vectorised one.
@@ -16,19 +19,36 @@ The result is identical (same places, same order) to the brute force in
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from registry.domain.matching import MatchResult, Outcome, PlaceFacts, SearchFacts, evaluate
+from registry.domain.matching import (
+    NEAR_MISS_RANGE_FACTOR,
+    MatchResult,
+    Outcome,
+    PlaceFacts,
+    SearchFacts,
+    evaluate,
+)
 from registry.domain.matching import rank_key as domain_rank_key
 from registry.domain.workload import capacity_week_hours
+from registry.search import snapshot as snapshots
 from registry.search import sql
-from registry.search.codec import capacity_key
+from registry.search.codec import capacity_key, conflict_masks
 from registry.search.rings import read_rows
-from registry.search.scoring import Comparer, Scored, SearchStats, fresh_codes, score
+from registry.search.scoring import (
+    Columns,
+    Comparer,
+    Scored,
+    SearchStats,
+    fresh_codes,
+    score,
+    score_arrays,
+)
 from registry.search.sql import Scope
 
 __all__ = [
@@ -85,6 +105,68 @@ def _read(
     tiers = sql.near_miss_tiers_sql(key)
     limit, near_limit, combined = limits
     return read_rows(read, facts, limit, near_limit, free, tiers, bound, table.large, combined)
+
+
+class _RowView:
+    """The rows of a snapshot selection as the prefilter's row tuples, made on demand
+    (only the rows the page explains are read)."""
+
+    def __init__(self, rows: snapshots.Rows) -> None:
+        self._rows = rows
+
+    def __getitem__(self, i: int) -> tuple[Any, ...]:
+        return self._rows.row(i)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
+def _read_snapshot(
+    session: Session,
+    snap: snapshots.Snapshot,
+    facts: SearchFacts,
+    scope: Scope,
+    limits: tuple[int, int, bool],
+    stats: SearchStats,
+) -> Scored:
+    """Every row the page needs, from the in-memory copy, scored: on a small copy every
+    eligible place that can be a match or a near miss, in one pass
+    (:func:`snapshot.may_fit`); on a large one the expanding disks of :mod:`rings`, each
+    disk read from the copy (:func:`snapshot.disk`)."""
+    conn = session.connection()
+    key = capacity_key(facts.capacity)
+    limit, near_limit, combined = limits
+    trusted = not sql.table_facts(conn).stale_codes  # else the bits cannot be trusted
+
+    def recode(ids: Sequence[int]) -> dict[int, str]:
+        return fresh_codes(sql.read_for_recode(conn, ids))
+
+    def scored(rows: snapshots.Rows) -> Scored:
+        stats.rows_read += len(rows)
+        cols = Columns(
+            rows.ids, rows.lat, rows.lon, rows.min_h, rows.usual_h, rows.lower, rows.codes
+        )
+        return score_arrays(cols, _RowView(rows), facts, stats, key, recode)
+
+    if len(snap.main) < sql.RING_MIN_PLACES:
+        outer = facts.max_km * NEAR_MISS_RANGE_FACTOR if near_limit else facts.max_km
+        rows = snap.select(facts, scope.sector, scope.network_ids, outer)
+        return scored(snapshots.may_fit(rows, facts, key, outer) if trusted else rows)
+
+    def read(radius, extra="", bound=(), inner=None, beyond=None) -> Scored:
+        rows = snapshots.disk(
+            snap, facts, scope.sector, scope.network_ids, key, radius, extra, inner, beyond
+        )
+        return scored(rows)
+
+    free, tiers = "", ("",)
+    if trusted:
+        masks = any(conflict_masks(key))
+        person = capacity_week_hours(facts.capacity)
+        if masks or (person is not None and math.isfinite(person)):
+            free = snapshots.FREE
+        tiers = (snapshots.ONE, snapshots.FEW) if masks else ("",)
+    return read_rows(read, facts, limit, near_limit, free, tiers, (), True, combined)
 
 
 def _shortlist(scored: Scored, keep: np.ndarray, limit: int) -> list[int]:
@@ -182,7 +264,11 @@ def search_page(
     limit, near_limit = max(limit, 0), max(near_limit, 0)
     if not scope.network_ids or not facts.kinds or not (limit or near_limit):
         return Page([], [], {})
-    scored = _read(session, facts, scope, (limit, near_limit, combined), stats)
+    snap = snapshots.for_search(session.connection())
+    if snap is not None and math.isfinite(facts.max_km):
+        scored = _read_snapshot(session, snap, facts, scope, (limit, near_limit, combined), stats)
+    else:
+        scored = _read(session, facts, scope, (limit, near_limit, combined), stats)
     if combined:
         near_limit = min(near_limit, max(0, limit - int(np.count_nonzero(scored.order == 0))))
     pages = []

@@ -198,7 +198,7 @@ class Scored:
     distance: np.ndarray
     neg_slack: np.ndarray
     codes: np.ndarray  # (n, code length) bytes of each row's (valid) match code
-    rows: list[tuple[Any, ...]]  # the prefilter's rows themselves
+    rows: Sequence[tuple[Any, ...]]  # the prefilter's rows themselves (indexable)
 
     def prefix(self) -> tuple[np.ndarray, ...]:
         """``matching.rank_key`` up to (and without) the preferences and the place id."""
@@ -218,7 +218,7 @@ class Scored:
                 for f in fields(self)
                 if f.name != "rows"
             ),
-            rows=self.rows + other.rows,
+            rows=[*self.rows, *other.rows],
         )
 
 
@@ -233,16 +233,16 @@ class SearchStats:
 
 
 def _packed_codes(
-    codes: Sequence[str | None],
+    matrix: np.ndarray,
     ids: np.ndarray,
     table: np.ndarray,
     recode: Recoder,
     stats: SearchStats,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The code matrix and its packed counts; codes no table entry accepts (written
-    outside the places service, or before a catalogue change) are re-encoded."""
+    """The code matrix (:func:`code_matrix`) and its packed counts; codes no table entry
+    accepts (written outside the places service, or before a catalogue change) are
+    re-encoded."""
     positions = np.arange(table.shape[0])
-    matrix = code_matrix(codes)
     packed = table[positions, matrix].sum(axis=1)
     bad = np.flatnonzero(packed >= INVALID)
     if bad.size:
@@ -264,19 +264,53 @@ def score(
     ids_t, lat_t, lon_t, min_t, usual_t, lower_t, codes = (
         zip(*rows, strict=True) if rows else ((),) * 7
     )
-    ids = np.array(ids_t, dtype=np.int64)
-    matrix, packed = _packed_codes(codes, ids, score_table(key), recode, stats)
-    packed = packed + hours_packed(
-        facts.capacity,
-        np.array(min_t, dtype=np.float64),
-        np.array(usual_t, dtype=np.float64),
-        np.array(lower_t, dtype=bool),
+    return score_arrays(
+        Columns(
+            np.array(ids_t, dtype=np.int64),
+            np.array(lat_t, dtype=np.float64),
+            np.array(lon_t, dtype=np.float64),
+            np.array(min_t, dtype=np.float64),
+            np.array(usual_t, dtype=np.float64),
+            np.array(lower_t, dtype=bool),
+            code_matrix(codes),
+        ),
+        rows,
+        facts,
+        stats,
+        key,
+        recode,
     )
+
+
+@dataclass(frozen=True)
+class Columns:
+    """What scoring reads of each row, as arrays (hours NaN when not stated)."""
+
+    ids: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    min_h: np.ndarray
+    usual_h: np.ndarray
+    lower: np.ndarray
+    codes: np.ndarray  # (n, code length) bytes
+
+
+def score_arrays(
+    cols: Columns,
+    rows: Sequence[tuple[Any, ...]],
+    facts: SearchFacts,
+    stats: SearchStats,
+    key: tuple,
+    recode: Recoder,
+) -> Scored:
+    """:func:`score` on columns; ``rows[i]`` is row ``i`` as the prefilter returns it
+    (kept for the explanations of the rows the page shows)."""
+    ids = cols.ids
+    matrix, packed = _packed_codes(cols.codes, ids, score_table(key), recode, stats)
+    packed = packed + hours_packed(facts.capacity, cols.min_h, cols.usual_h, cols.lower)
     conflicts = packed & 0xFF
     max_km = facts.max_km
-    distance = geodesic_km_many(
-        facts.home, np.array(lat_t, dtype=np.float64), np.array(lon_t, dtype=np.float64)
-    )
+    distance = geodesic_km_many(facts.home, cols.lat, cols.lon)
     order = np.where(
         distance - max_km <= 0,
         np.where(conflicts == 0, 0, np.where(conflicts <= 2, 1, 2)),

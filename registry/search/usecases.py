@@ -4,9 +4,9 @@
 candidate (permission checked and audited by the candidates service), builds the
 search facts, and gets the page in one pass (:func:`page_hits`: the matches and near
 misses with the page's limits, explained, with the places' summaries and this month's
-intake counts); then it records the visit. :func:`reverse_search` lists the
-candidates (pseudonymous) that fit a place. Request parsing lives in the web layer
-(``registry.web.search.forms``).
+intake counts); then it commits the search's audit event and the visit together.
+:func:`reverse_search` lists the candidates (pseudonymous) that fit a place. Request
+parsing lives in the web layer (``registry.web.search.forms``).
 """
 
 from __future__ import annotations
@@ -336,17 +336,24 @@ def search_for_candidate(
 ) -> CandidateSearch:
     """The coach's search for one candidate: matches, signals and near misses with
     their explanations, within the networks the candidate may use."""
-    candidate = cands.get_candidate_for_search(ctx, candidate_id)
+    candidate = cands.load_for_search(ctx, candidate_id)
     profile = cands.current_profile(candidate)
-    facts, scope = _search_scope(
-        candidate, candidate_search_facts(candidate, profile, ctx.today()), filters
-    )
+    try:
+        facts, scope = _search_scope(
+            candidate, candidate_search_facts(candidate, profile, ctx.today()), filters
+        )
+    except ValidationFailed:  # nothing to search; the attempt is audited all the same
+        with ctx.read_transaction():
+            cands.audit_search(ctx, candidate)
+        raise
     page = page_hits(ctx.session, facts, scope, ctx.today(), limit=limit, near_limit=near_limit)
     previous = None
-    if record_visit and ctx.actor is not None:
-        # Only the visit row changes (and it holds what was written): the candidate, its
-        # profile and networks stay loaded for the page instead of being read again.
-        with ctx.read_transaction():
+    # One commit for the audit event and the visit, before anything is shown. Only these
+    # rows are written (the visit row holds what was written): the candidate, its profile
+    # and networks stay loaded for the page instead of being read again.
+    with ctx.read_transaction():
+        cands.audit_search(ctx, candidate)
+        if record_visit and ctx.actor is not None:
             previous = _record_visit(ctx, ctx.actor.user_id, candidate.id)
     out = CandidateSearch(
         candidate=candidate,

@@ -95,7 +95,9 @@ __all__ = [
     "erasure_due_on",
     "get_candidate",
     "get_candidate_for_edit",
+    "audit_search",
     "get_candidate_for_search",
+    "load_for_search",
     "home_employer_choices",
     "is_stale",
     "list_candidates",
@@ -751,17 +753,28 @@ def get_candidate(ctx: Context, candidate_id: int) -> CandidateView:
 
 def get_candidate_for_search(ctx: Context, candidate_id: int) -> Candidate:
     """The candidate whose profile a match search uses (own coach organisation, or a
-    coordinator of a network the profile is shared with). Audited as ``candidate.search``.
-    Use :func:`current_profile` and :func:`capacity_facts` for the capacity."""
-    candidate, facts = _load(ctx, candidate_id, Action.CANDIDATE_SEARCH)
-    # The search shows the fit, and the capacity bands only to whom may read them.
-    wanted = {FieldGroup.FIT_SUMMARY, FieldGroup.CAPACITY_DETAILS}
-    seen = wanted & visible_fields(ctx.actor, facts) if ctx.actor else set()
+    coordinator of a network the profile is shared with). Audited as ``candidate.search``
+    (committed). Use :func:`current_profile` and :func:`capacity_facts` for the capacity."""
+    candidate = load_for_search(ctx, candidate_id)
     with ctx.read_transaction():  # only the audit row: the candidate stays loaded
-        ctx.audit(
-            "candidate.search", OBJ, candidate.id, groups=sorted(seen | {FieldGroup.FIT_SUMMARY})
-        )
+        audit_search(ctx, candidate)
     return candidate
+
+
+def load_for_search(ctx: Context, candidate_id: int) -> Candidate:
+    """:func:`get_candidate_for_search` without its audit: for a use case that commits
+    :func:`audit_search` together with its own writes, before anything is shown."""
+    candidate, _ = _load(ctx, candidate_id, Action.CANDIDATE_SEARCH)
+    return candidate
+
+
+def audit_search(ctx: Context, candidate: Candidate) -> None:
+    """Add the ``candidate.search`` audit event to the current transaction: the search
+    shows the fit, and the capacity bands only to whom may read them."""
+    wanted = {FieldGroup.FIT_SUMMARY, FieldGroup.CAPACITY_DETAILS}
+    facts = candidate_facts(candidate)
+    seen = wanted & visible_fields(ctx.actor, facts) if ctx.actor else set()
+    ctx.audit("candidate.search", OBJ, candidate.id, groups=sorted(seen | {FieldGroup.FIT_SUMMARY}))
 
 
 def shared_candidate_ids(ctx: Context, network_ids: Iterable[int]) -> set[int]:

@@ -13,7 +13,7 @@ from bench import reference
 from registry.domain import geo, matching
 from registry.domain.matching import Outcome
 from registry.models import PlaceKind
-from registry.search import codec, engine, geometry, sql, usecases
+from registry.search import codec, engine, geometry, snapshot, sql, usecases
 from registry.services.errors import NotFound, PermissionDenied, ValidationFailed
 from registry.web.search import forms
 from tests.services import test_candidates_support as cs
@@ -24,6 +24,14 @@ from tests.services.search_support import (
     random_places,
     random_search,
 )
+
+
+@pytest.fixture(autouse=True, params=["snapshot", "sql"])
+def search_path(request, monkeypatch):
+    """Every test here runs on both prefilters: the in-memory copy of the places and the
+    SQL statement (``snapshot.ENABLED`` off)."""
+    monkeypatch.setattr(snapshot, "ENABLED", request.param == "snapshot")
+    return request.param
 
 
 def test_geodesic_equals_geopy_within_a_millimetre():

@@ -13,7 +13,7 @@ from registry.domain import matching
 from registry.domain.matching import Outcome
 from registry.domain.workload import CapacityFacts, all_dimensions
 from registry.models import PlaceKind
-from registry.search import engine, rings, scoring, sql
+from registry.search import engine, rings, scoring, snapshot, sql
 from tests.services.search_support import UTRECHT, place, random_places, random_search
 
 _REAL_PREFILTER = sql.prefilter
@@ -24,6 +24,7 @@ KM_LAT = 1 / 111.2  # degrees of latitude per km (about)
 def _rings_on_small_tables(monkeypatch):
     """The rings run from a table size on; these tables are small."""
     monkeypatch.setattr(sql, "RING_MIN_PLACES", 0)
+    monkeypatch.setattr(snapshot, "ENABLED", False)  # these are the SQL prefilter's rings
 
 
 def _clean_demands() -> dict:

@@ -12,7 +12,7 @@ import pytest
 from bench import reference
 from registry.domain.matching import Outcome
 from registry.domain.workload import NO_PROFILE, Verdict
-from registry.search import engine, sql, usecases
+from registry.search import engine, snapshot, sql, usecases
 from tests.services import test_candidates_support as cs
 from tests.services.search_support import place, random_places, random_rule_search
 
@@ -41,12 +41,22 @@ def _assert_equal(session, facts, scope, limit, outcomes, round_):
     return got
 
 
-@pytest.mark.parametrize("rings", [False, True])
-def test_fast_search_equals_reference_with_the_second_track_rules(
-    session, world, monkeypatch, rings
-):
-    if rings:  # the expanding disks run from a table size on; this table is small
+# the SQL prefilter, with its expanding disks, the in-memory copy, with its disks
+PATHS = ["sql", "rings", "snapshot", "snapshot-rings"]
+
+
+def _path(monkeypatch, path: str) -> None:
+    monkeypatch.setattr(snapshot, "ENABLED", path.startswith("snapshot"))
+    if path.endswith("rings"):  # the disks run from a table size on; this table is small
         monkeypatch.setattr(sql, "RING_MIN_PLACES", 0)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_fast_search_equals_reference_with_the_second_track_rules(
+    session, world, monkeypatch, path
+):
+    _path(monkeypatch, path)
+    rings = path.endswith("rings")
     rng = random.Random(20261204 + rings)
     employer_ids = _random_world(session, world, rng, 600)
     from registry.models import Place
@@ -82,23 +92,30 @@ def test_fast_search_equals_reference_with_the_second_track_rules(
     assert seen_home and seen_ended and seen_no_profile
 
 
-@pytest.mark.parametrize("rings", [False, True])
+@pytest.mark.parametrize("path", PATHS)
 def test_the_page_in_one_pass_equals_the_reference_matches_and_near_misses(
-    session, world, monkeypatch, rings
+    session, world, monkeypatch, path
 ):
     """What the coach's page shows: the matches and the near misses, each with its own
     limit and in order, equal the brute force's, also on the large-table path (the
-    expanding disks) and when the matches do not fill their limit."""
-    if rings:
-        monkeypatch.setattr(sql, "RING_MIN_PLACES", 0)
-    beyond_reads = []
-    real = sql.prefilter
+    expanding disks), on the in-memory copy, and when the matches do not fill their
+    limit."""
+    _path(monkeypatch, path)
+    rings = path.endswith("rings")
+    beyond_reads, sql_reads = [], []
+    real, real_disk = sql.prefilter, snapshot.disk
 
     def prefilter(*args, **kw):
+        sql_reads.append(1)
         beyond_reads.append(len(args) > 7 and args[7] is not None)
         return real(*args, **kw)
 
+    def disk(*args, **kw):
+        beyond_reads.append(len(args) > 8 and args[8] is not None)
+        return real_disk(*args, **kw)
+
     monkeypatch.setattr(sql, "prefilter", prefilter)
+    monkeypatch.setattr(snapshot, "disk", disk)
     rng = random.Random(20261205 + rings)
     employer_ids = _random_world(session, world, rng, 600)
     short = near_seen = 0
@@ -120,8 +137,10 @@ def test_the_page_in_one_pass_equals_the_reference_matches_and_near_misses(
         short += len(want_found) < limit
         near_seen += bool(want_near)
     assert short and near_seen  # the near misses were compared where the matches were few
-    # with rings, some near misses were read beyond the range only (the matches complete)
+    # with rings, some near misses were read beyond the range only (the matches complete);
+    # the in-memory copy reads no SQL prefilter at all
     assert any(beyond_reads) == rings
+    assert bool(sql_reads) == (not path.startswith("snapshot"))
 
 
 def test_the_candidates_search_never_shows_the_home_employer(session, world, make_ctx):
@@ -231,6 +250,8 @@ def test_the_rules_are_read_from_the_covering_index(session, world, monkeypatch)
     if session.connection().dialect.name != "sqlite":
         pytest.skip("SQLite's query plan")
     from registry.search import sql as search_tuning
+
+    monkeypatch.setattr(snapshot, "ENABLED", False)  # the SQL prefilter's plan
 
     rng = random.Random(3)
     employer_ids = _random_world(session, world, rng, 50)

@@ -1,0 +1,259 @@
+"""The search's in-memory copy of the places: always current, never holding what was not
+committed, and equal to the brute force (both databases)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from sqlalchemy import create_engine, delete, insert, text, update
+from sqlalchemy.orm import Session
+
+from bench import reference
+from registry.domain import matching
+from registry.models import Base, Network, Place, PlaceStatus, place_networks
+from registry.models.search_generation import SEARCH_COLUMNS
+from registry.search import engine, snapshot, sql
+from tests.services.search_support import KINDS, UTRECHT, place, random_places, random_search
+
+
+def _facts(**kw) -> matching.SearchFacts:
+    return matching.SearchFacts(home=UTRECHT, max_km=25.0, kinds=frozenset(KINDS), **kw)
+
+
+def _ids(session, scope, facts=None) -> list[int]:
+    return [r.place_id for r in engine.search_places(session, facts or _facts(), scope, limit=500)]
+
+
+@pytest.fixture
+def prefilter_reads(monkeypatch) -> list[int]:
+    """Count the SQL prefilter's reads (the in-memory copy makes none)."""
+    reads: list[int] = []
+    real = sql.prefilter
+
+    def spy(*args, **kw):
+        reads.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(sql, "prefilter", spy)
+    return reads
+
+
+def _generation(session) -> tuple[str, int]:
+    return tuple(session.execute(text("SELECT epoch, value FROM search_generation")).one())
+
+
+def test_a_committed_search_reads_the_copy_and_equals_the_brute_force(
+    session, world, prefilter_reads
+):
+    rng = random.Random(7)
+    random_places(session, rng, [world.emp_a, world.emp_b], [world.net_a, world.net_b], 300)
+    session.commit()
+    for _ in range(15):
+        facts = random_search(rng)
+        scope = engine.Scope(frozenset({world.net_a.id, world.net_b.id}))
+        found, near, _ = engine.search_page(session, facts, scope, limit=20, near_limit=10)
+        want_found, want_near = reference.reference_page(
+            session, facts, scope, limit=20, near_limit=10
+        )
+        assert [r.place_id for r in found] == [r.place_id for r in want_found]
+        assert [r.place_id for r in near] == [r.place_id for r in want_near]
+        session.commit()
+    assert not prefilter_reads
+
+
+def test_changes_committed_later_are_found_through_the_changed_places_only(
+    session, world, prefilter_reads, monkeypatch
+):
+    scope = engine.Scope(frozenset({world.net_a.id}))
+    first = place(session, world.emp_b, [world.net_a], lat=UTRECHT[0], lon=UTRECHT[1])
+    session.commit()
+    assert _ids(session, scope) == [first.id]
+    session.commit()
+    loads = []
+    real_load = snapshot.load
+    monkeypatch.setattr(snapshot, "load", lambda *a: loads.append(1) or real_load(*a))
+    # a new place, a place taken off the network, a full place, a closed one
+    second = place(session, world.emp_b, [world.net_a], lat=UTRECHT[0] + 0.01, lon=UTRECHT[1])
+    session.commit()
+    assert sorted(_ids(session, scope)) == sorted([first.id, second.id])
+    session.commit()
+    second.networks = [world.net_b]
+    session.commit()
+    assert _ids(session, scope) == [first.id]
+    assert _ids(session, engine.Scope(frozenset({world.net_b.id}))) == [second.id]
+    session.commit()
+    first.taken_slots = first.slots
+    session.commit()
+    assert _ids(session, scope) == []
+    session.commit()
+    first.taken_slots = 0
+    session.commit()
+    assert _ids(session, scope) == [first.id]
+    session.commit()
+    first.status = PlaceStatus.CLOSED
+    session.commit()
+    assert _ids(session, scope) == []
+    session.commit()
+    assert not loads  # every change came in through the changed places
+    assert not prefilter_reads
+
+
+def test_a_transaction_that_wrote_reads_through_sql_and_leaves_the_copy_alone(
+    session, world, prefilter_reads
+):
+    scope = engine.Scope(frozenset({world.net_a.id}))
+    kept = place(session, world.emp_b, [world.net_a], lat=UTRECHT[0], lon=UTRECHT[1])
+    session.commit()
+    assert _ids(session, scope) == [kept.id]
+    session.commit()
+    assert not prefilter_reads
+    pending = place(session, world.emp_b, [world.net_a], lat=UTRECHT[0], lon=UTRECHT[1] + 0.01)
+    assert sorted(_ids(session, scope)) == sorted([kept.id, pending.id])  # its own write
+    assert prefilter_reads  # through SQL
+    session.rollback()
+    prefilter_reads.clear()
+    assert _ids(session, scope) == [kept.id]  # the rolled-back place never entered the copy
+    assert not prefilter_reads
+
+
+def test_another_connections_commit_is_seen(app, session, world, prefilter_reads):
+    scope = engine.Scope(frozenset({world.net_a.id}))
+    place(session, world.emp_a, [world.net_b], lat=UTRECHT[0], lon=UTRECHT[1])
+    session.commit()
+    assert _ids(session, scope) == []
+    session.commit()
+    with Session(session.get_bind()) as other:
+        network = other.get(Network, world.net_a.id)
+        new = place(other, world.emp_b, [network], lat=UTRECHT[0], lon=UTRECHT[1])
+        other.commit()
+        new_id = new.id
+    assert _ids(session, scope) == [new_id]
+    assert not prefilter_reads
+
+
+def test_only_search_columns_and_networks_raise_the_generation(session, world):
+    obj = place(session, world.emp_b, [world.net_a], lat=UTRECHT[0], lon=UTRECHT[1])
+    session.commit()
+    epoch, value = _generation(session)
+    stamp = session.execute(text("SELECT search_gen FROM places WHERE id = :i"), {"i": obj.id})
+    assert stamp.scalar_one() == value  # stamped with the value it was written at
+    obj.title = "Andere titel"
+    obj.description = "Nieuwe omschrijving"
+    session.commit()
+    assert _generation(session) == (epoch, value)
+    for column in SEARCH_COLUMNS:  # every one of them raises it
+        before = _generation(session)[1]
+        session.execute(
+            update(Place).where(Place.id == obj.id).values({column: getattr(Place, column)})
+        )
+        session.commit()
+        assert _generation(session)[1] > before, column
+    before = _generation(session)[1]
+    session.execute(insert(place_networks).values(place_id=obj.id, network_id=world.net_b.id))
+    session.commit()
+    now = _generation(session)[1]
+    assert now > before
+    stamp = session.execute(text("SELECT search_gen FROM places WHERE id = :i"), {"i": obj.id})
+    assert stamp.scalar_one() == now
+    session.execute(delete(Place).where(Place.id == obj.id))
+    session.commit()
+    assert _generation(session)[0] != epoch  # a deletion starts a new epoch: a full load
+
+
+def test_a_deleted_place_leaves_the_copy(session, world, prefilter_reads):
+    scope = engine.Scope(frozenset({world.net_a.id}))
+    gone = place(session, world.emp_b, [world.net_a], lat=UTRECHT[0], lon=UTRECHT[1])
+    session.commit()
+    assert _ids(session, scope) == [gone.id]
+    session.commit()
+    session.execute(delete(Place).where(Place.id == gone.id))
+    session.commit()
+    assert _ids(session, scope) == []
+    assert not prefilter_reads
+
+
+def test_a_full_tail_is_folded_into_a_fresh_load(session, world, monkeypatch):
+    monkeypatch.setattr(snapshot, "TAIL_MAX", 3)
+    scope = engine.Scope(frozenset({world.net_a.id}))
+    made = [place(session, world.emp_b, [world.net_a], lat=UTRECHT[0], lon=UTRECHT[1])]
+    session.commit()
+    _ids(session, scope)
+    session.commit()
+    for i in range(5):
+        made.append(
+            place(session, world.emp_b, [world.net_a], lat=UTRECHT[0] + i / 100, lon=UTRECHT[1])
+        )
+        session.commit()
+        assert sorted(_ids(session, scope)) == sorted(p.id for p in made)
+        session.commit()
+        held = snapshot._SNAPSHOTS[snapshot._key(session.connection())]
+        assert len(held.tail) <= 3
+
+
+def test_without_the_generation_row_the_search_reads_through_sql(session, world, prefilter_reads):
+    scope = engine.Scope(frozenset({world.net_a.id}))
+    obj = place(session, world.emp_b, [world.net_a], lat=UTRECHT[0], lon=UTRECHT[1])
+    session.execute(text("DELETE FROM search_generation"))
+    session.commit()
+    assert _ids(session, scope) == [obj.id]
+    assert prefilter_reads
+
+
+def test_the_tables_and_the_migrations_create_the_same_triggers(app, tmp_path):
+    """``metadata.create_all`` (the benchmark's databases) and the migrations (the
+    application's) make the same triggers (SQLite; PostgreSQL is checked by the
+    searches above, which run on a migrated database)."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("sqlite"):
+        pytest.skip("compares SQLite's schema text")
+    created = create_engine(f"sqlite:///{tmp_path / 'created.db'}")
+    Base.metadata.create_all(created)
+
+    def triggers(eng) -> dict[str, str]:
+        with eng.connect() as conn:
+            rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type='trigger'"))
+            return dict(rows.all())
+
+    migrated = triggers(create_engine(url))
+    assert migrated and triggers(created) == migrated
+    with created.connect() as conn:  # and create_all writes the row the triggers raise
+        assert conn.execute(text("SELECT value FROM search_generation")).scalar_one() == 0
+
+
+def test_the_coach_search_reads_the_copy_and_audits_with_the_visit(
+    session, world, make_ctx, prefilter_reads
+):
+    """The coach's search in a request: nothing written before it, so it reads the copy;
+    its audit event and the visit are committed together afterwards."""
+    from registry.models import AuditEvent, SearchVisit
+    from registry.search import usecases
+    from tests.services import test_candidates_support as cs
+
+    cand = cs.register(make_ctx, world, postcode="3511 AB")
+    near = place(session, world.emp_ab, [world.net_a], lat=cand.lat, lon=cand.lon + 0.02)
+    session.commit()
+    ctx = make_ctx(world.coach, clock=cs.frozen())
+    result = usecases.search_for_candidate(ctx, cand.id)
+    assert near.id in [h.place.id for h in result.hits]
+    assert not prefilter_reads
+    assert not session.new and not session.dirty  # committed
+    audit = session.query(AuditEvent).filter_by(action="candidate.search").one()
+    assert audit.object_id == cand.id
+    assert session.query(SearchVisit).filter_by(candidate_id=cand.id).count() == 1
+
+
+def test_a_search_with_nothing_to_search_is_audited_all_the_same(app, session, world, make_ctx):
+    from registry.models import AuditEvent
+    from registry.search import usecases
+    from registry.services.errors import ValidationFailed
+    from tests.services import test_candidates_support as cs
+
+    cand = cs.register(make_ctx, world, postcode="3511 AB")
+    cand.lat = cand.lon = None  # no known home area
+    session.commit()
+    with app.test_request_context(), pytest.raises(ValidationFailed):  # a message in Dutch
+        usecases.search_for_candidate(make_ctx(world.coach, clock=cs.frozen()), cand.id)
+    session.rollback()  # what the request's end does: the audit was committed before
+    events = session.query(AuditEvent).filter_by(action="candidate.search").all()
+    assert [e.object_id for e in events] == [cand.id]
