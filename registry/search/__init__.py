@@ -6,7 +6,8 @@ own (the places service and the migrations import :mod:`codec` without the rest)
 - :mod:`codec`: the match code and the conflict and network bits a place stores (pure);
 - :mod:`geometry`: the vectorised geodesic, the search disk's box and its index strips;
 - :mod:`snapshot`: the open places' search columns in memory, kept current by the
-  database's search generation; the prefilter as numpy masks;
+  database's search generation (:mod:`snapshot_rows` the arrays, :mod:`snapshot_select`
+  the prefilter's conditions as numpy masks);
 - :mod:`sql`: the prefilter statement (when the copy cannot be used) and the few other
   reads; :mod:`dialect`: the databases' ways with parameters and rows;
 - :mod:`scoring`: the per-capacity score tables and the vectorised scoring of rows;

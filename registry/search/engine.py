@@ -37,7 +37,7 @@ from registry.domain.matching import (
 from registry.domain.matching import rank_key as domain_rank_key
 from registry.domain.workload import capacity_week_hours
 from registry.search import snapshot as snapshots
-from registry.search import sql
+from registry.search import snapshot_select, sql
 from registry.search.codec import capacity_key, conflict_masks
 from registry.search.rings import read_rows
 from registry.search.scoring import (
@@ -49,6 +49,8 @@ from registry.search.scoring import (
     score,
     score_arrays,
 )
+from registry.search.snapshot_rows import AnyRows
+from registry.search.snapshot_select import Snapshot
 from registry.search.sql import Scope
 
 __all__ = [
@@ -111,7 +113,7 @@ class _RowView:
     """The rows of a snapshot selection as the prefilter's row tuples, made on demand
     (only the rows the page explains are read)."""
 
-    def __init__(self, rows: snapshots.Rows) -> None:
+    def __init__(self, rows: AnyRows) -> None:
         self._rows = rows
 
     def __getitem__(self, i: int) -> tuple[Any, ...]:
@@ -123,7 +125,7 @@ class _RowView:
 
 def _read_snapshot(
     session: Session,
-    snap: snapshots.Snapshot,
+    snap: Snapshot,
     facts: SearchFacts,
     scope: Scope,
     limits: tuple[int, int, bool],
@@ -131,8 +133,8 @@ def _read_snapshot(
 ) -> Scored:
     """Every row the page needs, from the in-memory copy, scored: on a small copy every
     eligible place that can be a match or a near miss, in one pass
-    (:func:`snapshot.may_fit`); on a large one the expanding disks of :mod:`rings`, each
-    disk read from the copy (:func:`snapshot.disk`)."""
+    (:func:`snapshot_select.may_fit`); on a large one the expanding disks of :mod:`rings`, each
+    disk read from the copy (:func:`snapshot_select.disk`)."""
     conn = session.connection()
     key = capacity_key(facts.capacity)
     limit, near_limit, combined = limits
@@ -141,7 +143,7 @@ def _read_snapshot(
     def recode(ids: Sequence[int]) -> dict[int, str]:
         return fresh_codes(sql.read_for_recode(conn, ids))
 
-    def scored(rows: snapshots.Rows) -> Scored:
+    def scored(rows: AnyRows) -> Scored:
         stats.rows_read += len(rows)
         cols = Columns(
             rows.ids, rows.lat, rows.lon, rows.min_h, rows.usual_h, rows.lower, rows.codes
@@ -151,10 +153,10 @@ def _read_snapshot(
     if len(snap.main) < sql.RING_MIN_PLACES:
         outer = facts.max_km * NEAR_MISS_RANGE_FACTOR if near_limit else facts.max_km
         rows = snap.select(facts, scope.sector, scope.network_ids, outer)
-        return scored(snapshots.may_fit(rows, facts, key, outer) if trusted else rows)
+        return scored(snapshot_select.may_fit(rows, facts, key, outer) if trusted else rows)
 
     def read(radius, extra="", bound=(), inner=None, beyond=None) -> Scored:
-        rows = snapshots.disk(
+        rows = snapshot_select.disk(
             snap, facts, scope.sector, scope.network_ids, key, radius, extra, inner, beyond
         )
         return scored(rows)
@@ -164,8 +166,8 @@ def _read_snapshot(
         masks = any(conflict_masks(key))
         person = capacity_week_hours(facts.capacity)
         if masks or (person is not None and math.isfinite(person)):
-            free = snapshots.FREE
-        tiers = (snapshots.ONE, snapshots.FEW) if masks else ("",)
+            free = snapshot_select.FREE
+        tiers = (snapshot_select.ONE, snapshot_select.FEW) if masks else ("",)
     return read_rows(read, facts, limit, near_limit, free, tiers, (), True, combined)
 
 

@@ -12,7 +12,7 @@ import pytest
 from bench import reference
 from registry.domain.matching import Outcome
 from registry.domain.workload import NO_PROFILE, Verdict
-from registry.search import engine, snapshot, sql, usecases
+from registry.search import engine, snapshot, snapshot_select, sql, usecases
 from tests.services import test_candidates_support as cs
 from tests.services.search_support import place, random_places, random_rule_search
 
@@ -103,7 +103,7 @@ def test_the_page_in_one_pass_equals_the_reference_matches_and_near_misses(
     _path(monkeypatch, path)
     rings = path.endswith("rings")
     beyond_reads, sql_reads = [], []
-    real, real_disk = sql.prefilter, snapshot.disk
+    real, real_disk = sql.prefilter, snapshot_select.disk
 
     def prefilter(*args, **kw):
         sql_reads.append(1)
@@ -115,7 +115,7 @@ def test_the_page_in_one_pass_equals_the_reference_matches_and_near_misses(
         return real_disk(*args, **kw)
 
     monkeypatch.setattr(sql, "prefilter", prefilter)
-    monkeypatch.setattr(snapshot, "disk", disk)
+    monkeypatch.setattr(snapshot_select, "disk", disk)
     rng = random.Random(20261205 + rings)
     employer_ids = _random_world(session, world, rng, 600)
     short = near_seen = 0
