@@ -171,10 +171,26 @@ def _read_snapshot(
     return read_rows(read, facts, limit, near_limit, free, tiers, (), True, combined)
 
 
+def _tier(scored: Scored, rows: np.ndarray) -> np.ndarray:
+    """The first four parts of the rank key of ``rows`` as one integer, ordered as they
+    are (each count is below 256)."""
+    return (
+        (scored.order[rows] << 24)
+        | (scored.conflicts[rows] << 16)
+        | (scored.signals[rows].astype(np.int64) << 8)
+        | scored.unknowns[rows]
+    )
+
+
 def _shortlist(scored: Scored, keep: np.ndarray, limit: int) -> list[int]:
     """The rows of ``keep`` ranked on the key before the preferences: the top ``limit``
     plus every row tied with the last of them."""
     prefix = scored.prefix()
+    if keep.size > 2 * limit > 0:
+        # Only rows whose tier (outcome, conflicts, signals, unknowns: small counts) is at
+        # most the limit-th smallest can rank within the top ``limit`` or tie with it.
+        tier = _tier(scored, keep)
+        keep = keep[tier <= np.partition(tier, limit - 1)[limit - 1]]
     ranked = keep[np.lexsort((scored.ids[keep], *(a[keep] for a in reversed(prefix))))]
     end = min(limit, ranked.size)
     if end < ranked.size:

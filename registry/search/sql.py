@@ -342,7 +342,8 @@ def read_shortlist(
     conn: Connection, ids: Sequence[int], since: dt.datetime | None = None
 ) -> dict[int, tuple[Any, ...]]:
     """``SHORTLIST_COLUMNS`` of the shortlisted places, by id, in one query, each row
-    ending with the count of proposals since ``since`` (0 without it). On the DBAPI
+    ending with the count of proposals since ``since`` (0 without it, or without an
+    intake cap: the count only decides whether the cap is reached). On the DBAPI
     cursor: dates and times come back as the driver gives them (ISO text on SQLite),
     see :func:`as_date` and :func:`as_datetime`."""
     params: dict[str, Any] = {}
@@ -350,9 +351,10 @@ def read_shortlist(
     intake = "0"
     if since is not None:
         params["since"] = _datetime_param(conn, since)
-        intake = (
-            "(SELECT count(*) FROM placements pl"
-            " WHERE pl.place_id = p.id AND pl.proposed_at >= {since})"
+        intake = (  # counted where it matters: for places with an intake cap
+            "CASE WHEN p.intake_cap_per_month IS NULL THEN 0 ELSE"
+            " (SELECT count(*) FROM placements pl"
+            " WHERE pl.place_id = p.id AND pl.proposed_at >= {since}) END"
         )
     sql = (
         f"SELECT {', '.join(SHORTLIST_COLUMNS)}, {intake} FROM places p"  # noqa: S608

@@ -234,7 +234,8 @@ def place_summaries(
     session: Session, ids: Sequence[int], today: dt.date
 ) -> tuple[dict[int, PlaceSummary], dict[int, int]]:
     """What the page shows of each place besides its explanation, and its new proposals
-    since the first of this month (for the intake cap), by id."""
+    since the first of this month (for the intake cap: 0 for a place without one), by
+    id."""
     if not ids:
         return {}, {}
     rows = sql.read_shortlist(session.connection(), ids, _month_start(today))
@@ -265,7 +266,8 @@ _UPSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 @dataclass
 class PageHits:
     """What the coach's search page shows of the places: matches and near misses, each
-    explained, with the places' summaries and this month's new proposals per place."""
+    explained, with the places' summaries and this month's new proposals per place (0
+    for a place without an intake cap)."""
 
     found: list[MatchResult]
     near: list[MatchResult]

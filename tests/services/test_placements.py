@@ -105,6 +105,31 @@ def test_intake_cap_per_month_is_enforced(session, world, make_ctx):
     assert err.value.message is not None
 
 
+def test_the_search_marks_a_place_whose_intake_cap_is_reached(session, world, make_ctx):
+    """This month's proposals are counted for a place with an intake cap (at the cap:
+    marked on the search page); a place without a cap is never at it."""
+    from registry.domain.matching import SearchFacts
+    from registry.models import Placement, PlaceKind
+    from registry.search import usecases
+    from registry.search.engine import Scope
+
+    capped = place(session, world.emp_a, [world.net_a], slots=5, intake_cap_per_month=2)
+    uncapped = place(session, world.emp_a, [world.net_a], slots=5)
+    cands = [candidate(session, world.org, world.emp_b, [world.net_a]) for _ in range(2)]
+    session.commit()
+    for cand in cands:
+        proposal(make_ctx, world.coach, cand, capped)
+        proposal(make_ctx, world.coach, cand, uncapped)
+    proposed = session.scalar(select(Placement.proposed_at).limit(1))
+    facts = SearchFacts(
+        home=(capped.lat, capped.lon), max_km=25, kinds=frozenset(k.value for k in PlaceKind)
+    )
+    page = usecases.page_hits(session, facts, Scope(frozenset({world.net_a.id})), proposed.date())
+    assert page.intake == {capped.id: 2, uncapped.id: 0}
+    hits = {r.place_id: usecases._hit(page, r, None) for r in page.found}
+    assert hits[capped.id].result.at_cap and not hits[uncapped.id].result.at_cap
+
+
 def test_no_proposal_for_closed_full_or_foreign_network_places(session, world, make_ctx):
     cand = candidate(session, world.org, world.emp_b, [world.net_a])
     paused = place(session, world.emp_a, [world.net_a], status=PlaceStatus.PAUSED)
