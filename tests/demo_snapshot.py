@@ -38,6 +38,8 @@ def load_demo_rows(session: Session) -> None:
     with engine.begin() as conn:
         for table in Base.metadata.sorted_tables:
             rows = snapshot[table.name]
+            if table.name == "search_generation":  # the places' triggers write it anew
+                continue
             if rows:
                 conn.execute(table.insert(), rows)
         if engine.dialect.name == "postgresql":
