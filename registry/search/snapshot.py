@@ -108,6 +108,8 @@ def _changed(conn: Connection, snap: Snapshot, generation: tuple[Any, ...]) -> S
     full load is due (another epoch or catalogue, too many changes, a full tail)."""
     if snap.generation[0] != generation[0] or snap.generation[2] != generation[2]:
         return None
+    if generation[1] < snap.generation[1]:  # the database went back (a restore)
+        return None
     rows = _read_places(conn, "search_gen > {since}", {"since": snap.generation[1]})
     if not rows:
         return dataclasses.replace(snap, generation=generation)

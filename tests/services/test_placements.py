@@ -109,7 +109,7 @@ def test_the_search_marks_a_place_whose_intake_cap_is_reached(session, world, ma
     """This month's proposals are counted for a place with an intake cap (at the cap:
     marked on the search page); a place without a cap is never at it."""
     from registry.domain.matching import SearchFacts
-    from registry.models import Placement, PlaceKind
+    from registry.models import PlaceKind, Placement
     from registry.search import usecases
     from registry.search.engine import Scope
 

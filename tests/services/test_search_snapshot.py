@@ -191,6 +191,31 @@ def test_a_full_tail_is_folded_into_a_fresh_load(session, world, monkeypatch):
         assert len(held.tail) <= 3
 
 
+def test_a_counter_that_went_back_loads_everything_anew(session, world, monkeypatch):
+    """A restored backup: the same epoch, a lower value, older places. The copy holds
+    newer data than that value says, so it is loaded anew, not patched."""
+    scope = engine.Scope(frozenset({world.net_a.id}))
+    kept = place(session, world.emp_b, [world.net_a], lat=UTRECHT[0], lon=UTRECHT[1])
+    session.commit()
+    epoch, before = _generation(session)
+    later = place(session, world.emp_b, [world.net_a], lat=UTRECHT[0], lon=UTRECHT[1] + 0.01)
+    session.commit()
+    assert sorted(_ids(session, scope)) == sorted([kept.id, later.id])
+    session.commit()
+    # the "restore": the later place gone without a trace, the counter back where it was
+    session.execute(text("DELETE FROM place_networks WHERE place_id = :i"), {"i": later.id})
+    session.execute(text("DELETE FROM places WHERE id = :i"), {"i": later.id})
+    session.execute(
+        text("UPDATE search_generation SET epoch = :e, value = :v"), {"e": epoch, "v": before}
+    )
+    session.commit()
+    loads = []
+    real_load = snapshot.load
+    monkeypatch.setattr(snapshot, "load", lambda *a: loads.append(1) or real_load(*a))
+    assert _ids(session, scope) == [kept.id]
+    assert loads
+
+
 def test_without_the_generation_row_the_search_reads_through_sql(session, world, prefilter_reads):
     scope = engine.Scope(frozenset({world.net_a.id}))
     obj = place(session, world.emp_b, [world.net_a], lat=UTRECHT[0], lon=UTRECHT[1])
