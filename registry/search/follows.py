@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from registry.domain.permissions import Action, can
-from registry.models import Candidate, Place
+from registry.domain.permissions import Action
+from registry.models import Place
 from registry.models.alerts import PlaceFollow, SearchFollow
 from registry.search.alerts import refresh_follow, saved_filters
 from registry.search.usecases import SearchFilters
@@ -61,16 +61,6 @@ def unfollow_search(ctx: Context, candidate_id: int) -> bool:
 
 def follows_search(session: Session, user_id: int | None, candidate_id: int) -> SearchFollow | None:
     return None if user_id is None else _search_follow(session, user_id, candidate_id)
-
-
-def search_follow_state(ctx: Context, candidate: Candidate) -> tuple[bool, SearchFollow | None]:
-    """For the search page: may the user follow this search, and their follow if any."""
-    if ctx.actor is None:
-        return False, None
-    allowed = ctx.actor is not None and can(
-        ctx.actor, Action.SEARCH_FOLLOW, cands.candidate_facts(candidate)
-    )
-    return allowed, _search_follow(ctx.session, ctx.actor.user_id, candidate.id)
 
 
 def place_follow_state(ctx: Context, place: Place) -> tuple[bool, PlaceFollow | None]:

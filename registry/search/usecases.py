@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from registry.domain import timeline
 from registry.domain.matching import MatchResult, Outcome, PlaceFacts, SearchFacts, evaluate
-from registry.domain.permissions import Action, FieldGroup, visible_fields
+from registry.domain.permissions import Action, FieldGroup, can, visible_fields
 from registry.domain.workload import CapacityFacts
 from registry.models import (
     Candidate,
@@ -33,6 +33,7 @@ from registry.models import (
     PlaceKind,
     PlaceStatus,
 )
+from registry.models.alerts import SearchFollow
 from registry.models.search import SearchVisit
 from registry.search import sql
 from registry.search.codec import demand_facts_of
@@ -178,6 +179,8 @@ class CandidateSearch:
     filters: SearchFilters
     networks: list[Any]  # the networks the candidate's search may use
     show_capacity: bool = False  # may the viewer read the candidate's bands (permissions)
+    may_follow: bool = False  # may the viewer follow this search (read with follow_state)
+    follow: SearchFollow | None = None  # the viewer's follow of it, if any
     matches: list[Hit] = field(default_factory=list)
     signals: list[Hit] = field(default_factory=list)
     near_misses: list[Hit] = field(default_factory=list)
@@ -335,9 +338,12 @@ def search_for_candidate(
     limit: int = DEFAULT_LIMIT,
     near_limit: int = NEAR_MISS_LIMIT,
     record_visit: bool = True,
+    follow_state: bool = False,
 ) -> CandidateSearch:
     """The coach's search for one candidate: matches, signals and near misses with
-    their explanations, within the networks the candidate may use."""
+    their explanations, within the networks the candidate may use. ``follow_state``:
+    also whether the viewer may follow it and their follow (the search page's button),
+    read in the same transaction."""
     candidate = cands.load_for_search(ctx, candidate_id)
     profile = cands.current_profile(candidate)
     try:
@@ -353,10 +359,19 @@ def search_for_candidate(
     # One commit for the audit event and the visit, before anything is shown. Only these
     # rows are written (the visit row holds what was written): the candidate, its profile
     # and networks stay loaded for the page instead of being read again.
+    may_follow, follow = False, None
     with ctx.read_transaction():
         cands.audit_search(ctx, candidate)
         if record_visit and ctx.actor is not None:
             previous = _record_visit(ctx, ctx.actor.user_id, candidate.id)
+        if follow_state and ctx.actor is not None:
+            may_follow = can(ctx.actor, Action.SEARCH_FOLLOW, cands.candidate_facts(candidate))
+            follow = ctx.session.scalar(
+                select(SearchFollow).where(
+                    SearchFollow.user_id == ctx.actor.user_id,
+                    SearchFollow.candidate_id == candidate.id,
+                )
+            )
     out = CandidateSearch(
         candidate=candidate,
         profile=profile,
@@ -366,6 +381,8 @@ def search_for_candidate(
         networks=sorted(candidate.networks, key=lambda n: n.name),
         show_capacity=shows_capacity(ctx, candidate),
         previous_search_at=previous,
+        may_follow=may_follow,
+        follow=follow,
     )
     for res in page.found:
         (out.signals if res.has_signals else out.matches).append(_hit(page, res, previous))

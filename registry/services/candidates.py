@@ -774,7 +774,8 @@ def audit_search(ctx: Context, candidate: Candidate) -> None:
     wanted = {FieldGroup.FIT_SUMMARY, FieldGroup.CAPACITY_DETAILS}
     facts = candidate_facts(candidate)
     seen = wanted & visible_fields(ctx.actor, facts) if ctx.actor else set()
-    ctx.audit("candidate.search", OBJ, candidate.id, groups=sorted(seen | {FieldGroup.FIT_SUMMARY}))
+    groups = sorted(seen | {FieldGroup.FIT_SUMMARY})
+    ctx.audit_each("candidate.search", OBJ, [candidate.id], groups=groups)  # no unit of work
 
 
 def shared_candidate_ids(ctx: Context, network_ids: Iterable[int]) -> set[int]:

@@ -103,14 +103,11 @@ def following():
 
 
 def register_template_globals(app) -> None:
-    """``search_follow(candidate_id)`` / ``place_follow(place_id)``: the current user's
-    follow (or None), for the buttons on the search page and the place page. (Their
+    """``place_follow_state(place)``: may the current user follow the place, and their
+    follow (or None), for the button on the place page (the search page's comes with
+    the search: ``CandidateSearch.may_follow`` and ``follow``). (Their
     forms carry the session's CSRF token as a plain hidden field, ``csrf_token()``:
     building a form object for each button cost about 0.7 ms.)"""
-
-    @app.template_global()
-    def search_follow_state(candidate):
-        return svc.search_follow_state(service_context(), candidate)
 
     @app.template_global()
     def place_follow_state(place):

@@ -123,7 +123,7 @@ def candidate(candidate_id: int):
     except ValidationFailed as exc:
         errors = exc.errors
         filters = svc.SearchFilters()
-    result = svc.search_for_candidate(ctx, candidate_id, filters)
+    result = svc.search_for_candidate(ctx, candidate_id, filters, follow_state=True)
     order = explain.sort_key(request.args.get("sort"))
     explain.sort_hits(result, order)
     from flask_babel import get_locale
