@@ -35,9 +35,9 @@ SQLITE_DROP = (
     'DROP TRIGGER IF EXISTS place_networks_search_delete',
 )
 POSTGRESQL = (
-    "\nCREATE FUNCTION search_generation_raise() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'places' THEN\n    INSERT INTO search_generation (id, value, epoch) VALUES (1, 1, md5(random()::text))\n    ON CONFLICT (id) DO UPDATE SET value = search_generation.value + 1,\n      epoch = md5(random()::text);\n  ELSE\n    INSERT INTO search_generation (id, value, epoch) VALUES (1, 1, md5(random()::text))\n    ON CONFLICT (id) DO UPDATE SET value = search_generation.value + 1;\n  END IF;\n  RETURN NULL;\nEND $$",
+    "\nCREATE FUNCTION search_generation_raise() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'places' THEN\n    INSERT INTO search_generation (id, value, epoch, xact)\n    VALUES (1, 1, md5(random()::text), txid_current())\n    ON CONFLICT (id) DO UPDATE SET value = search_generation.value + 1,\n      epoch = md5(random()::text), xact = txid_current();\n  ELSE\n    INSERT INTO search_generation (id, value, epoch, xact)\n    VALUES (1, 1, md5(random()::text), txid_current())\n    ON CONFLICT (id) DO UPDATE SET value = search_generation.value + 1, xact = txid_current()\n    WHERE search_generation.xact IS DISTINCT FROM txid_current();\n  END IF;\n  RETURN NULL;\nEND $$",
     '\nCREATE FUNCTION places_search_stamp() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.search_gen := (SELECT value FROM search_generation WHERE id = 1);\n  RETURN NEW;\nEND $$',
-    "\nCREATE FUNCTION place_networks_search_stamp() RETURNS trigger LANGUAGE plpgsql AS $$\nDECLARE\n  link place_networks;\nBEGIN\n  IF TG_OP = 'DELETE' THEN link := OLD; ELSE link := NEW; END IF;\n  UPDATE places SET search_gen = (SELECT value FROM search_generation WHERE id = 1)\n  WHERE id = link.place_id;\n  RETURN NULL;\nEND $$",
+    "\nCREATE FUNCTION place_networks_search_stamp() RETURNS trigger LANGUAGE plpgsql AS $$\nDECLARE\n  link place_networks;\nBEGIN\n  IF TG_OP = 'DELETE' THEN link := OLD; ELSE link := NEW; END IF;\n  UPDATE places SET search_gen = generation.value\n  FROM (SELECT value FROM search_generation WHERE id = 1) AS generation\n  WHERE id = link.place_id AND search_gen IS DISTINCT FROM generation.value;\n  RETURN NULL;\nEND $$",
     'CREATE TRIGGER places_search_raise BEFORE INSERT OR UPDATE OF status, kind, lat, lon, employer_id, available_until, slots, taken_slots, sector, min_hours_week, usual_hours_week, lower_start_allowed, match_code, conflict_bits_1, conflict_bits_2 OR DELETE ON places FOR EACH STATEMENT EXECUTE FUNCTION search_generation_raise()',
     'CREATE TRIGGER places_search_stamp BEFORE INSERT OR UPDATE OF status, kind, lat, lon, employer_id, available_until, slots, taken_slots, sector, min_hours_week, usual_hours_week, lower_start_allowed, match_code, conflict_bits_1, conflict_bits_2 ON places FOR EACH ROW EXECUTE FUNCTION places_search_stamp()',
     'CREATE TRIGGER place_networks_search_raise BEFORE INSERT OR UPDATE OR DELETE ON place_networks FOR EACH STATEMENT EXECUTE FUNCTION search_generation_raise()',
@@ -60,6 +60,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("value", sa.BigInteger(), nullable=False),
         sa.Column("epoch", sa.String(length=32), nullable=False),
+        sa.Column("xact", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_search_generation")),
     )
     # plain ALTER TABLE on both databases (a batch recreate on SQLite would lose the

@@ -11,10 +11,10 @@ then loaded anew) and tells one database from another.
 Database triggers keep it, so no write can miss it (the ORM, bulk inserts, SQL by
 hand):
 
-- PostgreSQL: a statement trigger raises the value before each writing statement (and
-  so holds the row's lock until the transaction ends: the value a reader sees is
-  committed together with the places stamped with it), and a row trigger stamps each
-  place with it.
+- PostgreSQL: a statement trigger raises the value before a transaction's first
+  writing statement (and so holds the row's lock until the transaction ends: the value
+  a reader sees is committed together with the places stamped with it), and a row
+  trigger stamps each place with it.
 - SQLite (one writer at a time): a row trigger raises and stamps per place.
 
 Created with the tables (``metadata.create_all``, for the benchmark and tools) and by
@@ -58,6 +58,10 @@ class SearchGeneration(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
     epoch: Mapped[str] = mapped_column(String(32))
+    # PostgreSQL: the transaction that raised the value last. A transaction raises it
+    # once, however many statements write places (a bulk load of 100,000 places through
+    # one statement per row would otherwise update this row 100,000 times).
+    xact: Mapped[int | None] = mapped_column(BigInteger)
 
 
 _COLUMNS = ", ".join(SEARCH_COLUMNS)
@@ -123,12 +127,15 @@ _PG_RAISE = """
 CREATE FUNCTION search_generation_raise() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'places' THEN
-    INSERT INTO search_generation (id, value, epoch) VALUES (1, 1, md5(random()::text))
+    INSERT INTO search_generation (id, value, epoch, xact)
+    VALUES (1, 1, md5(random()::text), txid_current())
     ON CONFLICT (id) DO UPDATE SET value = search_generation.value + 1,
-      epoch = md5(random()::text);
+      epoch = md5(random()::text), xact = txid_current();
   ELSE
-    INSERT INTO search_generation (id, value, epoch) VALUES (1, 1, md5(random()::text))
-    ON CONFLICT (id) DO UPDATE SET value = search_generation.value + 1;
+    INSERT INTO search_generation (id, value, epoch, xact)
+    VALUES (1, 1, md5(random()::text), txid_current())
+    ON CONFLICT (id) DO UPDATE SET value = search_generation.value + 1, xact = txid_current()
+    WHERE search_generation.xact IS DISTINCT FROM txid_current();
   END IF;
   RETURN NULL;
 END $$"""
@@ -144,8 +151,9 @@ DECLARE
   link place_networks;
 BEGIN
   IF TG_OP = 'DELETE' THEN link := OLD; ELSE link := NEW; END IF;
-  UPDATE places SET search_gen = (SELECT value FROM search_generation WHERE id = 1)
-  WHERE id = link.place_id;
+  UPDATE places SET search_gen = generation.value
+  FROM (SELECT value FROM search_generation WHERE id = 1) AS generation
+  WHERE id = link.place_id AND search_gen IS DISTINCT FROM generation.value;
   RETURN NULL;
 END $$"""
 

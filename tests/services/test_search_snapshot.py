@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from sqlalchemy import create_engine, delete, insert, text, update
+from sqlalchemy import bindparam, create_engine, delete, insert, text, update
 from sqlalchemy.orm import Session
 
 from bench import reference
@@ -159,6 +159,30 @@ def test_only_search_columns_and_networks_raise_the_generation(session, world):
     session.execute(delete(Place).where(Place.id == obj.id))
     session.commit()
     assert _generation(session)[0] != epoch  # a deletion starts a new epoch: a full load
+
+
+def test_a_transaction_raises_the_generation_once_on_postgresql(session, world):
+    """However many statements a transaction writes places with (a bulk load runs one
+    per row), it raises the counter once: the row is not rewritten per statement."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite raises it per row, in place")
+    place(session, world.emp_b, [world.net_a], lat=UTRECHT[0], lon=UTRECHT[1])
+    session.commit()
+    _, before = _generation(session)
+    made = [
+        place(session, world.emp_b, [world.net_a], lat=UTRECHT[0] + i / 100, lon=UTRECHT[1])
+        for i in range(3)
+    ]
+    session.commit()
+    _, after = _generation(session)
+    assert after == before + 1
+    stamps = session.execute(
+        text("SELECT DISTINCT search_gen FROM places WHERE id IN :ids").bindparams(
+            bindparam("ids", expanding=True)
+        ),
+        {"ids": [p.id for p in made]},
+    )
+    assert stamps.scalars().all() == [after]
 
 
 def test_a_deleted_place_leaves_the_copy(session, world, prefilter_reads):
