@@ -30,12 +30,12 @@ from registry.models.base import Base
 
 __all__ = ["SEARCH_COLUMNS", "SearchGeneration", "trigger_statements"]
 
-# The place columns the search's in-memory copy holds (besides the id).
+# The place columns the search's in-memory copy holds (besides the id), in the order it
+# reads them (registry.search.snapshot_rows.COLUMNS).
 SEARCH_COLUMNS = (
-    "status",
-    "kind",
     "lat",
     "lon",
+    "kind",
     "employer_id",
     "available_until",
     "slots",
@@ -45,6 +45,7 @@ SEARCH_COLUMNS = (
     "usual_hours_week",
     "lower_start_allowed",
     "match_code",
+    "status",
     "conflict_bits_1",
     "conflict_bits_2",
 )

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from registry.models import PlaceKind
+from registry.models.search_generation import SEARCH_COLUMNS
 from registry.search.codec import match_code_length
 from registry.search.scoring import code_matrix
 
@@ -20,24 +21,7 @@ __all__ = ["COLUMNS", "KINDS", "KIND_INDEX", "AnyRows", "Picked", "Rows"]
 KINDS = tuple(k.value for k in PlaceKind)
 KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
 NO_END = np.iinfo(np.int32).max  # an ongoing place's end date, as a day number
-COLUMNS = (
-    "id",
-    "lat",
-    "lon",
-    "kind",
-    "employer_id",
-    "available_until",
-    "slots",
-    "taken_slots",
-    "sector",
-    "min_hours_week",
-    "usual_hours_week",
-    "lower_start_allowed",
-    "match_code",
-    "status",
-    "conflict_bits_1",
-    "conflict_bits_2",
-)
+COLUMNS = ("id", *SEARCH_COLUMNS)  # what the copy reads of a place: what raises the generation
 
 
 def _day(value: Any) -> int:
