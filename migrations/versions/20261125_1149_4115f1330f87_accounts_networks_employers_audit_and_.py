@@ -5,8 +5,9 @@ Revises:
 Create Date: 2026-11-25 11:49:40.023773
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 # revision identifiers, used by Alembic.
 revision = '4115f1330f87'

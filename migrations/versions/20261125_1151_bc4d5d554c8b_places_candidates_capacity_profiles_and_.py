@@ -5,8 +5,9 @@ Revises: 4115f1330f87
 Create Date: 2026-11-25 11:51:37.066589
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 # revision identifiers, used by Alembic.
 revision = 'bc4d5d554c8b'
