@@ -142,24 +142,15 @@ def may_fit(rows: AnyRows, facts: SearchFacts, key: tuple, outer_km: float) -> A
     fit can be conflict-free: kept within the planar disk of ``outer_km``. Any other row
     has at least one conflict per shared bit (plus the hours), so it is kept only within
     the travel range's planar disk and with at most ``MAX_NEAR_MISS_CONFLICTS``."""
-    mask1, mask2 = conflict_masks(key)
-    shared = np.bitwise_count(rows.bits1 & mask1) + np.bitwise_count(rows.bits2 & mask2)
-    person = capacity_week_hours(facts.capacity)
-    hours_ok = np.ones(len(rows), dtype=bool)
-    if person is not None and math.isfinite(person):
-        required = np.where(np.isnan(rows.min_h), rows.usual_h, rows.min_h)
-        required = np.where(np.isnan(required), 0.0, required)
-        hours_ok = (required <= person) | rows.lower
-    conflicts = shared.astype(np.int64) + ~hours_ok
-    lat0, lon0 = facts.home
-    near = disk_params(facts.home, outer_km, "")
-    within = disk_params(facts.home, facts.max_km, "")
-    dy = (rows.lat - lat0) * geo.KM_PER_DEGREE_LAT
-    dx_near = (rows.lon - lon0) * near["kx"]
-    dx_within = (rows.lon - lon0) * within["kx"]
-    keep = (conflicts == 0) & (dy * dy + dx_near * dx_near <= near["r2"])
-    keep |= (conflicts <= MAX_NEAR_MISS_CONFLICTS) & (
-        dy * dy + dx_within * dx_within <= within["r2"]
+    shared1, shared2 = _shared_bits(rows, key)
+    conflicts = np.bitwise_count(shared1).astype(np.int64) + np.bitwise_count(shared2)
+    conflicts += ~_hours_fit(rows, facts)
+    ky = geo.KM_PER_DEGREE_LAT
+    keep = (conflicts == 0) & _planar(
+        rows, facts.home, disk_params(facts.home, outer_km, ""), ky, ""
+    )
+    keep |= (conflicts <= MAX_NEAR_MISS_CONFLICTS) & _planar(
+        rows, facts.home, disk_params(facts.home, facts.max_km, ""), ky, ""
     )
     return rows.take(np.flatnonzero(keep))
 
@@ -186,6 +177,23 @@ def _in_box(rows: AnyRows, box: geo.Box) -> np.ndarray:
     )
 
 
+def _shared_bits(rows: AnyRows, key: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's conflict bits that the capacity's masks share (one per conflict)."""
+    mask1, mask2 = conflict_masks(key)
+    return rows.bits1 & mask1, rows.bits2 & mask2
+
+
+def _hours_fit(rows: AnyRows, facts: SearchFacts) -> np.ndarray:
+    """The hours part of ``sql.conflict_free_sql``: the hours the place needs at first
+    (its minimum, else its usual hours) are within the person's, or it may start lower."""
+    person = capacity_week_hours(facts.capacity)
+    if person is None or not math.isfinite(person):
+        return np.ones(len(rows), dtype=bool)
+    required = np.where(np.isnan(rows.min_h), rows.usual_h, rows.min_h)
+    required = np.where(np.isnan(required), 0.0, required)
+    return (required <= person) | rows.lower
+
+
 def _precheck(rows: AnyRows, facts: SearchFacts, key: tuple, extra: str) -> np.ndarray:
     """``extra`` (one of ``EXTRAS``) as a mask: ``sql.conflict_free_sql`` and
     ``sql.near_miss_tiers_sql`` on the arrays."""
@@ -193,14 +201,8 @@ def _precheck(rows: AnyRows, facts: SearchFacts, key: tuple, extra: str) -> np.n
         raise ValueError(f"unknown precheck {extra!r}")
     if not extra:
         return np.ones(len(rows), dtype=bool)
-    mask1, mask2 = conflict_masks(key)
-    shared1, shared2 = rows.bits1 & mask1, rows.bits2 & mask2
-    free = (shared1 == 0) & (shared2 == 0)
-    person = capacity_week_hours(facts.capacity)
-    if person is not None and math.isfinite(person):
-        required = np.where(np.isnan(rows.min_h), rows.usual_h, rows.min_h)
-        required = np.where(np.isnan(required), 0.0, required)
-        free &= (required <= person) | rows.lower
+    shared1, shared2 = _shared_bits(rows, key)
+    free = (shared1 == 0) & (shared2 == 0) & _hours_fit(rows, facts)
     if extra == FREE:
         return free
     keep = ~free
