@@ -1,12 +1,14 @@
 """The search generation: a counter every write to a place's search columns raises.
 
 The match search keeps the open places' search columns in memory per process
-(``registry.search.snapshot``). To know whether that copy is current, a search reads
-the one row of ``search_generation``: ``value`` rises with every write to a place's
-search columns (``SEARCH_COLUMNS``) or networks, and each place written is stamped
-with the value in ``places.search_gen``, so a copy at value *g* catches up by loading
-the places stamped after *g*. ``epoch`` changes when places are deleted (the copy is
-then loaded anew) and tells one database from another.
+(``registry.search.snapshot``): what it selects and scores on, and what the coach's
+page shows of a place (title, town, employer's name, ...). To know whether that copy
+is current, a search reads the one row of ``search_generation``: ``value`` rises with
+every write to a place's search columns (``SEARCH_COLUMNS``), its networks or its
+employer's name, and each place written is stamped with the value in
+``places.search_gen``, so a copy at value *g* catches up by loading the places stamped
+after *g*. ``epoch`` changes when places are deleted (the copy is then loaded anew) and
+tells one database from another.
 
 Database triggers keep it, so no write can miss it (the ORM, bulk inserts, SQL by
 hand):
@@ -17,8 +19,11 @@ hand):
   trigger stamps each place with it.
 - SQLite (one writer at a time): a row trigger raises and stamps per place.
 
+A change of an employer's name stamps every place of the employer the same way.
+
 Created with the tables (``metadata.create_all``, for the benchmark and tools) and by
-migration ``e7snap000001``, which holds its own copy of these statements.
+migrations ``e7snap000001`` and ``e8shown00001``, which hold their own copies of these
+statements.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.models.base import Base
 
-__all__ = ["SEARCH_COLUMNS", "SearchGeneration", "trigger_statements"]
+__all__ = ["EMPLOYER_NAME_COLUMNS", "SEARCH_COLUMNS", "SearchGeneration", "trigger_statements"]
 
 # The place columns the search's in-memory copy holds (besides the id), in the order it
 # reads them (registry.search.snapshot_rows.COLUMNS).
@@ -48,7 +53,19 @@ SEARCH_COLUMNS = (
     "status",
     "conflict_bits_1",
     "conflict_bits_2",
+    # what the page shows of a place (and the matcher's preferences and end-week check)
+    "function",
+    "ongoing",
+    "title",
+    "town",
+    "postcode",
+    "completeness",
+    "last_confirmed_at",
+    "created_at",
+    "intake_cap_per_month",
 )
+# The employer columns the page shows of a place (its name): a change stamps its places.
+EMPLOYER_NAME_COLUMNS = ("legal_name", "trade_name")
 
 
 class SearchGeneration(Base):
@@ -66,6 +83,7 @@ class SearchGeneration(Base):
 
 
 _COLUMNS = ", ".join(SEARCH_COLUMNS)
+_EMPLOYER_COLUMNS = ", ".join(EMPLOYER_NAME_COLUMNS)
 
 _SQLITE_RAISE = (
     "INSERT INTO search_generation (id, value, epoch)"
@@ -112,6 +130,13 @@ SQLITE = (
         _SQLITE_RAISE.format(new_epoch=""),
         _SQLITE_STAMP.format(row="OLD", column="place_id"),
     ),
+    _sqlite_trigger(
+        "employers_search_update",
+        f"UPDATE OF {_EMPLOYER_COLUMNS} ON employers",
+        _SQLITE_RAISE.format(new_epoch=""),
+        "UPDATE places SET search_gen = (SELECT value FROM search_generation WHERE id = 1)"
+        " WHERE employer_id = NEW.id;",
+    ),
 )
 SQLITE_DROP = tuple(
     f"DROP TRIGGER IF EXISTS {name}"
@@ -121,6 +146,7 @@ SQLITE_DROP = tuple(
         "places_search_delete",
         "place_networks_search_insert",
         "place_networks_search_delete",
+        "employers_search_update",
     )
 )
 
@@ -158,10 +184,20 @@ BEGIN
   RETURN NULL;
 END $$"""
 
+_PG_STAMP_EMPLOYER = """
+CREATE FUNCTION employers_search_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE places SET search_gen = generation.value
+  FROM (SELECT value FROM search_generation WHERE id = 1) AS generation
+  WHERE employer_id = NEW.id AND search_gen IS DISTINCT FROM generation.value;
+  RETURN NULL;
+END $$"""
+
 POSTGRESQL = (
     _PG_RAISE,
     _PG_STAMP_PLACE,
     _PG_STAMP_LINK,
+    _PG_STAMP_EMPLOYER,
     f"CREATE TRIGGER places_search_raise BEFORE INSERT OR UPDATE OF {_COLUMNS} OR DELETE"
     " ON places FOR EACH STATEMENT EXECUTE FUNCTION search_generation_raise()",
     f"CREATE TRIGGER places_search_stamp BEFORE INSERT OR UPDATE OF {_COLUMNS}"
@@ -170,8 +206,15 @@ POSTGRESQL = (
     " ON place_networks FOR EACH STATEMENT EXECUTE FUNCTION search_generation_raise()",
     "CREATE TRIGGER place_networks_search_stamp AFTER INSERT OR UPDATE OR DELETE"
     " ON place_networks FOR EACH ROW EXECUTE FUNCTION place_networks_search_stamp()",
+    f"CREATE TRIGGER employers_search_raise BEFORE UPDATE OF {_EMPLOYER_COLUMNS}"
+    " ON employers FOR EACH STATEMENT EXECUTE FUNCTION search_generation_raise()",
+    f"CREATE TRIGGER employers_search_stamp AFTER UPDATE OF {_EMPLOYER_COLUMNS}"
+    " ON employers FOR EACH ROW EXECUTE FUNCTION employers_search_stamp()",
 )
 POSTGRESQL_DROP = (
+    "DROP TRIGGER IF EXISTS employers_search_stamp ON employers",
+    "DROP TRIGGER IF EXISTS employers_search_raise ON employers",
+    "DROP FUNCTION IF EXISTS employers_search_stamp()",
     "DROP TRIGGER IF EXISTS place_networks_search_stamp ON place_networks",
     "DROP TRIGGER IF EXISTS place_networks_search_raise ON place_networks",
     "DROP TRIGGER IF EXISTS places_search_stamp ON places",

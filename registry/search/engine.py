@@ -255,6 +255,20 @@ def _page(
     return out
 
 
+def _shown(
+    session: Session, snap: Snapshot | None, ids: list[int], since: dt.datetime | None
+) -> dict[int, tuple[Any, ...]]:
+    """The shortlisted places as ``sql.read_shortlist`` reads them, intake counts last:
+    from the copy the page was read from (and through SQL only this month's proposals
+    of the places with an intake cap), else through SQL."""
+    if snap is None:
+        return sql.read_shortlist(session.connection(), ids, since)
+    rows = snap.shown(ids)
+    capped = [pid for pid, row in rows.items() if row[sql.AT_CAP] is not None]
+    counts = sql.read_intake(session.connection(), capped, since) if capped and since else {}
+    return {pid: (*row, counts.get(pid, 0)) for pid, row in rows.items()}
+
+
 class Page(NamedTuple):
     found: list[MatchResult]  # the matches, ranked
     near: list[MatchResult]  # the near misses, ranked
@@ -286,6 +300,7 @@ def search_page(
     if snap is not None and math.isfinite(facts.max_km):
         scored = _read_snapshot(session, snap, facts, scope, (limit, near_limit, combined), stats)
     else:
+        snap = None
         scored = _read(session, facts, scope, (limit, near_limit, combined), stats)
     if combined:
         near_limit = min(near_limit, max(0, limit - int(np.count_nonzero(scored.order == 0))))
@@ -296,7 +311,7 @@ def search_page(
     ids = [int(scored.ids[i]) for i in (*pages[0], *pages[1])]
     if not ids:
         return Page([], [], {})
-    short = sql.read_shortlist(session.connection(), ids, since)
+    short = _shown(session, snap, ids, since)
     comparer = Comparer(facts.capacity, capacity_key(facts.capacity))
     found = _page(scored, pages[0], limit, facts, short, comparer)
     near = _page(scored, pages[1], near_limit, facts, short, comparer)

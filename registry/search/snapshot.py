@@ -4,8 +4,10 @@ search's prefilter as numpy masks instead of SQL.
 A search reads few columns of many rows (position, kind, slot, period, employer,
 sector, hours, match code, conflict bits, networks); through SQL each row read costs
 about a microsecond and each statement a fixed overhead. The copy holds them as arrays
-(:mod:`snapshot_rows`) sorted for the search's disks (:mod:`snapshot_select`), so a
-search reads no row through the database but the shortlist's.
+(:mod:`snapshot_rows`) sorted for the search's disks (:mod:`snapshot_select`), with what
+the page shows of a place (title, town, employer's name, ...), so a search reads no
+place through the database: only the generation, and this month's proposals of the
+shown places that have an intake cap.
 
 This module keeps the copy current. Every write to a place's search columns or networks
 raises the database's search generation and stamps the place with it (database
@@ -30,7 +32,7 @@ from registry.domain.workload import catalogue_version
 from registry.models import PlaceStatus
 from registry.models.write_tracking import wrote
 from registry.search.dialect import fetch_rows, member_sql
-from registry.search.snapshot_rows import COLUMNS, Rows
+from registry.search.snapshot_rows import AT_STATUS, COLUMNS, Rows
 from registry.search.snapshot_select import BANDS_PER_DEGREE, Snapshot
 
 __all__ = ["ENABLED", "for_search", "forget", "load"]
@@ -138,7 +140,9 @@ def _changed(conn: Connection, snap: Snapshot, generation: tuple[Any, ...]) -> S
     dead[pos[pos >= 0]] = True
     keep = [i for i, pid in enumerate(snap.tail.ids.tolist()) if pid not in changed]
     live = [
-        r for r in rows if r[13] == PlaceStatus.OPEN.value and r[1] is not None and r[2] is not None
+        r
+        for r in rows
+        if r[AT_STATUS] == PlaceStatus.OPEN.value and r[1] is not None and r[2] is not None
     ]
     sectors = dict(snap.sectors)
     added = Rows.of(live, sectors)

@@ -13,7 +13,6 @@ import numpy as np
 
 from registry.models import PlaceKind
 from registry.models.search_generation import SEARCH_COLUMNS
-from registry.search.codec import match_code_length
 from registry.search.scoring import code_matrix
 
 __all__ = ["COLUMNS", "KINDS", "KIND_INDEX", "AnyRows", "Picked", "Rows"]
@@ -21,7 +20,18 @@ __all__ = ["COLUMNS", "KINDS", "KIND_INDEX", "AnyRows", "Picked", "Rows"]
 KINDS = tuple(k.value for k in PlaceKind)
 KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
 NO_END = np.iinfo(np.int32).max  # an ongoing place's end date, as a day number
-COLUMNS = ("id", *SEARCH_COLUMNS)  # what the copy reads of a place: what raises the generation
+NO_TIME = np.iinfo(np.int64).min  # a time not set, in microseconds
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
+# the employer's name as the page shows it
+EMPLOYER_NAME = (
+    "(SELECT COALESCE(NULLIF(e.trade_name, ''), e.legal_name) FROM employers e"
+    " WHERE e.id = places.employer_id)"
+)
+# what the copy reads of a place: what raises the generation, and its employer's name
+COLUMNS = ("id", *SEARCH_COLUMNS, EMPLOYER_NAME)
+_AT = {name: i for i, name in enumerate(COLUMNS)}
+AT_STATUS = _AT["status"]
 
 
 def _day(value: Any) -> int:
@@ -36,9 +46,33 @@ def _float(value: Any) -> float:
     return np.nan if value is None else float(value)
 
 
+def _micros(value: Any) -> int:
+    """A time (ISO text on SQLite; UTC if naive) in microseconds since 1970."""
+    if value is None:
+        return NO_TIME
+    if type(value) is str:
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return (value - _EPOCH) // _MICROSECOND
+
+
+def _time(micros: int) -> dt.datetime | None:
+    return None if micros == NO_TIME else _EPOCH + dt.timedelta(microseconds=micros)
+
+
+def _texts(values: Sequence[Any], seen: dict[Any, Any]) -> np.ndarray:
+    """An object array of ``values``, equal texts shared (towns, functions and employer
+    names repeat: the copy holds each once)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = [seen.setdefault(v, v) for v in values]
+    return out
+
+
 @dataclass
 class Rows:
-    """Rows of places as parallel arrays (one entry per place)."""
+    """Rows of places as parallel arrays (one entry per place): first what the search
+    selects and scores on, then what the page shows of a place."""
 
     ids: np.ndarray  # int64
     lat: np.ndarray  # float64
@@ -54,6 +88,20 @@ class Rows:
     codes: np.ndarray  # (n, code length) uint8
     bits1: np.ndarray  # int64: the conflict bits (codec.conflict_bits)
     bits2: np.ndarray
+    # shown on the page (objects: the column's value as read, equal texts shared)
+    sector_text: np.ndarray
+    function: np.ndarray
+    title: np.ndarray
+    town: np.ndarray
+    postcode: np.ndarray
+    employer_name: np.ndarray
+    ongoing: np.ndarray  # bool
+    slots: np.ndarray  # int32 (None: 0)
+    taken: np.ndarray
+    completeness: np.ndarray  # float64, NaN: none
+    confirmed: np.ndarray  # int64 microseconds since 1970 (NO_TIME: none)
+    created: np.ndarray
+    cap: np.ndarray  # int32 intake cap per month (-1: none)
 
     @classmethod
     def empty(cls) -> Rows:
@@ -63,44 +111,45 @@ class Rows:
     def of(cls, rows: Sequence[tuple[Any, ...]], sectors: dict[str | None, int]) -> Rows:
         """``COLUMNS`` rows (open places with a position only) as arrays; ``sectors`` is
         extended with sectors not seen before."""
-        n = len(rows)
-        if not n:
-            z = np.zeros(0)
-            return cls(
-                z.astype(np.int64),
-                z,
-                z,
-                z.astype(np.int8),
-                z.astype(np.int64),
-                z.astype(np.int32),
-                z.astype(bool),
-                z.astype(np.int32),
-                z,
-                z,
-                z.astype(bool),
-                np.zeros((0, match_code_length()), dtype=np.uint8),
-                z.astype(np.int64),
-                z.astype(np.int64),
-            )
-        cols = list(zip(*rows, strict=True))
-        for s in cols[8]:
+        cols = list(zip(*rows, strict=True)) if rows else [()] * len(COLUMNS)
+
+        def col(name: str) -> Sequence[Any]:
+            return cols[_AT[name]]
+
+        for s in col("sector"):
             if s not in sectors:
                 sectors[s] = -1 if not s else len(sectors)
+        seen: dict[Any, Any] = {}
+        slots = np.array([s or 0 for s in col("slots")], dtype=np.int32)
+        taken = np.array([t or 0 for t in col("taken_slots")], dtype=np.int32)
         return cls(
-            np.array(cols[0], dtype=np.int64),
-            np.array(cols[1], dtype=np.float64),
-            np.array(cols[2], dtype=np.float64),
-            np.array([KIND_INDEX.get(k, -1) for k in cols[3]], dtype=np.int8),
-            np.array([-1 if e is None else e for e in cols[4]], dtype=np.int64),
-            np.array([_day(u) for u in cols[5]], dtype=np.int32),
-            np.array([(s or 0) > (t or 0) for s, t in zip(cols[6], cols[7], strict=True)]),
-            np.array([sectors[s] for s in cols[8]], dtype=np.int32),
-            np.array([_float(h) for h in cols[9]], dtype=np.float64),
-            np.array([_float(h) for h in cols[10]], dtype=np.float64),
-            np.array([bool(x) for x in cols[11]], dtype=bool),
-            code_matrix(cols[12]),
-            np.array([b or 0 for b in cols[14]], dtype=np.int64),
-            np.array([b or 0 for b in cols[15]], dtype=np.int64),
+            np.array(col("id"), dtype=np.int64),
+            np.array(col("lat"), dtype=np.float64),
+            np.array(col("lon"), dtype=np.float64),
+            np.array([KIND_INDEX.get(k, -1) for k in col("kind")], dtype=np.int8),
+            np.array([-1 if e is None else e for e in col("employer_id")], dtype=np.int64),
+            np.array([_day(u) for u in col("available_until")], dtype=np.int32),
+            slots > taken,
+            np.array([sectors[s] for s in col("sector")], dtype=np.int32),
+            np.array([_float(h) for h in col("min_hours_week")], dtype=np.float64),
+            np.array([_float(h) for h in col("usual_hours_week")], dtype=np.float64),
+            np.array([bool(x) for x in col("lower_start_allowed")], dtype=bool),
+            code_matrix(col("match_code")),
+            np.array([b or 0 for b in col("conflict_bits_1")], dtype=np.int64),
+            np.array([b or 0 for b in col("conflict_bits_2")], dtype=np.int64),
+            _texts(col("sector"), seen),
+            _texts(col("function"), seen),
+            _texts(col("title"), seen),
+            _texts(col("town"), seen),
+            _texts(col("postcode"), seen),
+            _texts(col(EMPLOYER_NAME), seen),
+            np.array([bool(x) for x in col("ongoing")], dtype=bool),
+            slots,
+            taken,
+            np.array([_float(c) for c in col("completeness")], dtype=np.float64),
+            np.array([_micros(t) for t in col("last_confirmed_at")], dtype=np.int64),
+            np.array([_micros(t) for t in col("created_at")], dtype=np.int64),
+            np.array([-1 if c is None else c for c in col("intake_cap_per_month")], dtype=np.int32),
         )
 
     def __len__(self) -> int:
@@ -114,6 +163,39 @@ class Rows:
 
     def row(self, i: int) -> tuple[Any, ...]:
         return _row(self, i)
+
+    def shown(self, i: int) -> tuple[Any, ...]:
+        """Row ``i`` as ``sql.read_shortlist`` reads it (``sql.SHORTLIST_COLUMNS``,
+        without the intake count), its dates and times as dates and aware times."""
+        until = int(self.until[i])
+        min_h, usual_h = float(self.min_h[i]), float(self.usual_h[i])
+        employer = int(self.employer[i])
+        completeness = float(self.completeness[i])
+        cap = int(self.cap[i])
+        return (
+            int(self.ids[i]),
+            KINDS[self.kind[i]],
+            self.sector_text[i],
+            self.function[i],
+            None if until == NO_END else dt.date.fromordinal(until),
+            bool(self.ongoing[i]),
+            int(self.slots[i]),
+            int(self.taken[i]),
+            None if employer < 0 else employer,
+            self.title[i],
+            self.employer_name[i],
+            self.town[i],
+            self.postcode[i],
+            float(self.lat[i]),
+            float(self.lon[i]),
+            None if min_h != min_h else min_h,
+            None if usual_h != usual_h else usual_h,
+            bool(self.lower[i]),
+            None if completeness != completeness else completeness,
+            _time(int(self.confirmed[i])),
+            _time(int(self.created[i])),
+            None if cap < 0 else cap,
+        )
 
 
 _FIELDS = tuple(Rows.__dataclass_fields__)

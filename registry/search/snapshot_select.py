@@ -62,6 +62,23 @@ class Snapshot:
         at = np.minimum(np.searchsorted(self.sorted_ids, ids), self.sorted_ids.size - 1)
         return np.where(self.sorted_ids[at] == ids, self.id_order[at], -1)
 
+    def shown(self, ids: list[int]) -> dict[int, tuple[Any, ...]]:
+        """The places ``ids`` (all in the copy) as ``sql.read_shortlist`` reads them,
+        without the intake count (:meth:`Rows.shown`)."""
+        out: dict[int, tuple[Any, ...]] = {}
+        rest = ids
+        if len(self.tail):  # a place in the tail is newer than its (dead) main row
+            at = {pid: i for i, pid in enumerate(self.tail.ids.tolist())}
+            out = {pid: self.tail.shown(at[pid]) for pid in ids if pid in at}
+            rest = [pid for pid in ids if pid not in out]
+        if rest:
+            pos = self.positions(np.array(rest, dtype=np.int64))
+            if (pos < 0).any():  # pragma: no cover - the page came from this copy
+                raise LookupError("a shown place is not in the search's copy")
+            for pid, i in zip(rest, pos.tolist(), strict=True):
+                out[pid] = self.main.shown(i)
+        return out
+
     def _seek_rows(self, seeks: list[tuple[int, float, float]], network_ids) -> np.ndarray:
         """The main rows offered in one of ``network_ids`` that the ``seeks`` (rows
         ``(band, min_lon, max_lon)`` of :func:`geometry.strip_rows`) cover: per network

@@ -89,6 +89,7 @@ SHORTLIST_COLUMNS = (
     "p.created_at",
     "p.intake_cap_per_month",
 )
+AT_CAP = SHORTLIST_COLUMNS.index("p.intake_cap_per_month")
 
 
 @dataclass(frozen=True)
@@ -353,14 +354,29 @@ def read_shortlist(
         params["since"] = _datetime_param(conn, since)
         intake = (  # counted where it matters: for places with an intake cap
             "CASE WHEN p.intake_cap_per_month IS NULL THEN 0 ELSE"
-            " (SELECT count(*) FROM placements pl"
-            " WHERE pl.place_id = p.id AND pl.proposed_at >= {since}) END"
+            f" ({_INTAKE.format(place='p.id')}) END"
         )
     sql = (
         f"SELECT {', '.join(SHORTLIST_COLUMNS)}, {intake} FROM places p"  # noqa: S608
         f" WHERE {listed}"
     )
     return {row[0]: row for row in fetch_rows(conn, sql, params)}
+
+
+_INTAKE = (
+    "SELECT count(*) FROM placements pl WHERE pl.place_id = {place} AND pl.proposed_at >= {{since}}"
+)
+
+
+def read_intake(conn: Connection, ids: Sequence[int], since: dt.datetime) -> dict[int, int]:
+    """The proposals per place of ``ids`` since ``since`` (places without any left out)."""
+    params: dict[str, Any] = {"since": _datetime_param(conn, since)}
+    listed = member_sql(conn, params, "pl.place_id", "id", list(ids))
+    sql = (
+        "SELECT pl.place_id, count(*) FROM placements pl"  # noqa: S608
+        f" WHERE {listed} AND pl.proposed_at >= {{since}} GROUP BY pl.place_id"
+    )
+    return dict(fetch_rows(conn, sql, params))
 
 
 _RECODE_COLUMNS = (

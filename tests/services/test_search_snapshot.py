@@ -138,8 +138,9 @@ def test_only_search_columns_and_networks_raise_the_generation(session, world):
     epoch, value = _generation(session)
     stamp = session.execute(text("SELECT search_gen FROM places WHERE id = :i"), {"i": obj.id})
     assert stamp.scalar_one() == value  # stamped with the value it was written at
-    obj.title = "Andere titel"
-    obj.description = "Nieuwe omschrijving"
+    obj.description = "Nieuwe omschrijving"  # not shown in the search's results
+    obj.contact_name = "J. de Vries"
+    obj.typical_weeks = 12
     session.commit()
     assert _generation(session) == (epoch, value)
     for column in SEARCH_COLUMNS:  # every one of them raises it
@@ -159,6 +160,83 @@ def test_only_search_columns_and_networks_raise_the_generation(session, world):
     session.execute(delete(Place).where(Place.id == obj.id))
     session.commit()
     assert _generation(session)[0] != epoch  # a deletion starts a new epoch: a full load
+
+
+def test_an_employers_new_name_stamps_its_places(session, world):
+    """The page shows the employer's name from the copy: a new name raises the
+    generation and stamps every place of the employer (and only those)."""
+    mine = place(session, world.emp_b, [world.net_a], lat=UTRECHT[0], lon=UTRECHT[1])
+    other = place(session, world.emp_a, [world.net_a], lat=UTRECHT[0], lon=UTRECHT[1])
+    session.commit()
+    _, before = _generation(session)
+    world.emp_b.kvk_number = world.emp_b.kvk_number  # not a name: nothing changes
+    world.emp_b.size_class = "large"
+    session.commit()
+    assert _generation(session)[1] == before
+    world.emp_b.trade_name = "Nieuwe Naam"
+    session.commit()
+    _, now = _generation(session)
+    assert now > before
+
+    def stamp(obj) -> int:
+        query = text("SELECT search_gen FROM places WHERE id = :i")
+        return session.execute(query, {"i": obj.id}).scalar_one()
+
+    assert stamp(mine) == now
+    assert stamp(other) < now
+
+
+def test_the_page_reads_what_it_shows_from_the_copy_as_sql_reads_it(
+    session, world, make_ctx, monkeypatch
+):
+    """Summaries and intake counts from the copy equal the shortlist read through SQL,
+    also after a new employer name, a confirmation and a proposal (counted only for a
+    place with an intake cap)."""
+    import datetime as dt
+
+    from registry.search import usecases
+    from registry.services.places import refresh_derived
+    from tests.services import test_placement_support as ps
+
+    rng = random.Random(11)
+    made = random_places(session, rng, [world.emp_a, world.emp_b], [world.net_a], 60)
+    for i, obj in enumerate(made):
+        obj.intake_cap_per_month = 1 if i % 3 == 0 else None
+        obj.function = ["Kok", " monteur ", ""][i % 3]
+        obj.last_confirmed_at = dt.datetime(2026, 11, 1 + i % 20, 9, 30, tzinfo=dt.UTC)
+    capped = ps.place(session, world.emp_a, [world.net_a], slots=5, intake_cap_per_month=3)
+    refresh_derived(capped)  # as the places service does (the SQL path reads its bands)
+    cand = ps.candidate(session, world.org, world.emp_b, [world.net_a])
+    session.commit()
+    scope = engine.Scope(frozenset({world.net_a.id}))
+    today = dt.date.today()
+
+    def pages() -> tuple[usecases.PageHits, usecases.PageHits]:
+        with monkeypatch.context() as m:
+            m.setattr(snapshot, "ENABLED", False)
+            through_sql = usecases.page_hits(session, _facts(), scope, today)
+        session.commit()
+        from_copy = usecases.page_hits(session, _facts(), scope, today)
+        session.commit()
+        return through_sql, from_copy
+
+    through_sql, from_copy = pages()
+    assert capped.id in from_copy.summaries
+    assert from_copy.summaries == through_sql.summaries
+    assert from_copy.intake == through_sql.intake
+    assert from_copy.intake[capped.id] == 0
+    shown = next(o for o in made if o.id in from_copy.summaries and o.employer_id == world.emp_b.id)
+    world.emp_b.trade_name = "Hernoemd B.V."
+    confirmed = dt.datetime(2026, 12, 3, 8, 0, tzinfo=dt.UTC)
+    shown.last_confirmed_at = confirmed
+    session.commit()
+    ps.proposal(make_ctx, world.coach, cand, capped)
+    through_sql, from_copy = pages()
+    assert from_copy.summaries == through_sql.summaries
+    assert from_copy.intake == through_sql.intake
+    assert from_copy.intake[capped.id] == 1
+    assert from_copy.summaries[shown.id].employer == "Hernoemd B.V."
+    assert from_copy.summaries[shown.id].last_confirmed_at == confirmed
 
 
 def test_a_transaction_raises_the_generation_once_on_postgresql(session, world):
