@@ -244,11 +244,13 @@ def _page(
         )
         keyed.append(((*prefix, *prefs, pid), i))
     keys = sorted(keyed)[:limit]
+    picked = [scored.rows[i] for _, i in keys]
+    comparisons = comparer.compare_many(
+        scored.codes[[i for _, i in keys]], [row[3:6] for row in picked]
+    )
     out = []
-    for want, i in keys:
-        row = scored.rows[i]
-        code = scored.codes[i].tobytes()
-        res = evaluate(facts, _facts(row, short[row[0]]), want[4], comparer.compare(code, row[3:6]))
+    for (want, _), row, comparison in zip(keys, picked, comparisons, strict=True):
+        res = evaluate(facts, _facts(row, short[row[0]]), want[4], comparison)
         if domain_rank_key(res) != want:  # pragma: no cover - a fast-path bug
             raise RuntimeError(f"search fast path disagrees with the domain on {res.place_id}")
         out.append(res)

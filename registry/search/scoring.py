@@ -134,6 +134,15 @@ class Comparer:
         ]
         self.optional = any(dim.optional for dim in all_dimensions())
         self._hours: dict[tuple, Any] = {}
+        self._key = (version, bands, avoid, needs, none)
+
+    def _hours_result(self, hours: tuple[Any, Any, Any]) -> Any:
+        result = self._hours.get(hours)
+        if result is None:
+            result = self._hours[hours] = compare_capacity_hours(
+                self.capacity, hours[0], hours[1], bool(hours[2])
+            )
+        return result
 
     def compare(self, code: bytes, hours: tuple[Any, Any, Any]) -> ComparisonResult:
         """The comparison with a place of this (valid) match code and these hours
@@ -145,12 +154,57 @@ class Comparer:
             dims = tuple([r for r in dims if r is not SKIP])
         exposures = tuple(map(_at, self.exposures, code[n_dims : n_dims + n_exp]))
         conditions = tuple(map(_at, self.conditions, code[n_dims + n_exp :]))
-        result = self._hours.get(hours)
-        if result is None:
-            result = self._hours[hours] = compare_capacity_hours(
-                self.capacity, hours[0], hours[1], bool(hours[2])
+        return ComparisonResult.of(dims, exposures, conditions, self._hours_result(hours))
+
+    def compare_many(
+        self, codes: np.ndarray, hours: Sequence[tuple[Any, Any, Any]]
+    ) -> list[ComparisonResult]:
+        """:meth:`compare` for the rows of a (valid) code matrix at once, equal to it: the
+        positions that are not a fit (most fit) and the slack come from the packed
+        table (:func:`score_table`), so each row sorts out only those."""
+        table = score_table(self._key)
+        packed = table[np.arange(table.shape[0]), codes]
+        rows, cols = np.nonzero(packed & (SLACK - 1))  # not a fit
+        slack = (packed.sum(axis=1) >> 24).tolist()
+        unfit: list[list[int]] = [[] for _ in range(len(codes))]
+        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+            unfit[r].append(c)
+        tables = (*self.dims, *self.exposures, *self.conditions)
+        n_dims, n_exp = len(self.dims), len(self.exposures)
+        blob, width = codes.tobytes(), codes.shape[1]
+        conflict, signal, fit = Verdict.CONFLICT, Verdict.SIGNAL, Verdict.FIT
+        out = []
+        for i, (positions, hour) in enumerate(zip(unfit, hours, strict=True)):
+            code = blob[i * width : (i + 1) * width]
+            dims = tuple(map(_at, self.dims, code[:n_dims]))
+            if self.optional and NOT_STATED in code[:n_dims]:
+                dims = tuple([r for r in dims if r is not SKIP])
+            hours_result = self._hours_result(hour)
+            results = [tables[j][code[j]] for j in positions]
+            if hours_result.verdict is not fit:
+                results.append(hours_result)
+            conflicts, signals, unknowns = [], [], []
+            for r in results:
+                verdict = r.verdict
+                if verdict is conflict:
+                    conflicts.append(r)
+                elif verdict is signal:
+                    signals.append(r)
+                else:
+                    unknowns.append(r)
+            out.append(
+                ComparisonResult(
+                    dims,
+                    tuple(map(_at, self.exposures, code[n_dims : n_dims + n_exp])),
+                    tuple(map(_at, self.conditions, code[n_dims + n_exp :])),
+                    hours_result,
+                    tuple(conflicts),
+                    tuple(signals),
+                    tuple(unknowns),
+                    slack[i],
+                )
             )
-        return ComparisonResult.of(dims, exposures, conditions, result)
+        return out
 
 
 def code_matrix(codes: Sequence[str | None]) -> np.ndarray:

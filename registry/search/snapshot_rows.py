@@ -164,37 +164,43 @@ class Rows:
     def row(self, i: int) -> tuple[Any, ...]:
         return _row(self, i)
 
-    def shown(self, i: int) -> tuple[Any, ...]:
-        """Row ``i`` as ``sql.read_shortlist`` reads it (``sql.SHORTLIST_COLUMNS``,
-        without the intake count), its dates and times as dates and aware times."""
-        until = int(self.until[i])
-        min_h, usual_h = float(self.min_h[i]), float(self.usual_h[i])
-        employer = int(self.employer[i])
-        completeness = float(self.completeness[i])
-        cap = int(self.cap[i])
-        return (
-            int(self.ids[i]),
-            KINDS[self.kind[i]],
-            self.sector_text[i],
-            self.function[i],
-            None if until == NO_END else dt.date.fromordinal(until),
-            bool(self.ongoing[i]),
-            int(self.slots[i]),
-            int(self.taken[i]),
-            None if employer < 0 else employer,
-            self.title[i],
-            self.employer_name[i],
-            self.town[i],
-            self.postcode[i],
-            float(self.lat[i]),
-            float(self.lon[i]),
-            None if min_h != min_h else min_h,
-            None if usual_h != usual_h else usual_h,
-            bool(self.lower[i]),
-            None if completeness != completeness else completeness,
-            _time(int(self.confirmed[i])),
-            _time(int(self.created[i])),
-            None if cap < 0 else cap,
+    def shown(self, idx: np.ndarray) -> list[tuple[Any, ...]]:
+        """Rows ``idx`` as ``sql.read_shortlist`` reads them (``sql.SHORTLIST_COLUMNS``,
+        without the intake count), dates and times as dates and aware times: each
+        column gathered once for all of them."""
+
+        def col(name: str) -> list[Any]:
+            return getattr(self, name)[idx].tolist()
+
+        def stated(values: list[float]) -> list[float | None]:
+            return [None if v != v else v for v in values]  # NaN: not stated
+
+        return list(
+            zip(
+                col("ids"),
+                [KINDS[k] for k in col("kind")],
+                col("sector_text"),
+                col("function"),
+                [None if u == NO_END else dt.date.fromordinal(u) for u in col("until")],
+                col("ongoing"),
+                col("slots"),
+                col("taken"),
+                [None if e < 0 else e for e in col("employer")],
+                col("title"),
+                col("employer_name"),
+                col("town"),
+                col("postcode"),
+                col("lat"),
+                col("lon"),
+                stated(col("min_h")),
+                stated(col("usual_h")),
+                col("lower"),
+                stated(col("completeness")),
+                [_time(t) for t in col("confirmed")],
+                [_time(t) for t in col("created")],
+                [None if c < 0 else c for c in col("cap")],
+                strict=True,
+            )
         )
 
 

@@ -65,18 +65,18 @@ class Snapshot:
     def shown(self, ids: list[int]) -> dict[int, tuple[Any, ...]]:
         """The places ``ids`` (all in the copy) as ``sql.read_shortlist`` reads them,
         without the intake count (:meth:`Rows.shown`)."""
-        out: dict[int, tuple[Any, ...]] = {}
         rest = ids
+        out: dict[int, tuple[Any, ...]] = {}
         if len(self.tail):  # a place in the tail is newer than its (dead) main row
             at = {pid: i for i, pid in enumerate(self.tail.ids.tolist())}
-            out = {pid: self.tail.shown(at[pid]) for pid in ids if pid in at}
+            mine = [at[pid] for pid in ids if pid in at]
+            out = {row[0]: row for row in self.tail.shown(np.array(mine, dtype=np.int64))}
             rest = [pid for pid in ids if pid not in out]
         if rest:
             pos = self.positions(np.array(rest, dtype=np.int64))
             if (pos < 0).any():  # pragma: no cover - the page came from this copy
                 raise LookupError("a shown place is not in the search's copy")
-            for pid, i in zip(rest, pos.tolist(), strict=True):
-                out[pid] = self.main.shown(i)
+            out.update((row[0], row) for row in self.main.shown(pos))
         return out
 
     def _seek_rows(self, seeks: list[tuple[int, float, float]], network_ids) -> np.ndarray:

@@ -119,6 +119,18 @@ def test_match_code_scores_and_comparisons_equal_compare_all(capacity, demand):
     assert packed >> 24 == want.slack
 
 
+@settings(max_examples=100, deadline=None)
+@given(capacities(), st.lists(demand_facts(), min_size=1, max_size=6))
+def test_comparisons_of_many_codes_at_once_equal_one_by_one(capacity, demands):
+    """The page's explanations compare its places' codes at once: each comparison
+    equals the domain's for that place."""
+    codes = [codec.encode_match_code(d) for d in demands]
+    hours = [(d.min_hours_week, d.usual_hours_week, d.lower_start_allowed) for d in demands]
+    matrix = np.frombuffer("".join(codes).encode("ascii"), dtype=np.uint8)
+    got = scoring.Comparer(capacity).compare_many(matrix.reshape(len(codes), -1), hours)
+    assert got == [compare_all(capacity, d) for d in demands]
+
+
 @settings(max_examples=300, deadline=None)
 @given(capacities(), demand_facts())
 def test_conflict_bits_share_exactly_one_bit_per_conflict(capacity, demand):
