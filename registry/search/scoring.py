@@ -286,6 +286,19 @@ class SearchStats:
     evaluated: int = 0  # places the domain evaluated (the ones the page shows)
 
 
+def _table_sums(table: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """Per row of the code matrix, the sum of ``table[position, byte]`` over its
+    positions: on many rows one look-up per position over a column of bytes (twice as
+    fast as one fancy index over the whole matrix at 3,000 rows; slower below 500)."""
+    if matrix.shape[0] < 500:
+        return table[np.arange(table.shape[0]), matrix].sum(axis=1)
+    columns = np.ascontiguousarray(matrix.T)
+    out = np.zeros(matrix.shape[0], dtype=np.int64)
+    for row, column in zip(table, columns, strict=True):
+        out += row.take(column)
+    return out
+
+
 def _packed_codes(
     matrix: np.ndarray,
     ids: np.ndarray,
@@ -297,7 +310,7 @@ def _packed_codes(
     accepts (written outside the places service, or before a catalogue change) are
     re-encoded."""
     positions = np.arange(table.shape[0])
-    packed = table[positions, matrix].sum(axis=1)
+    packed = _table_sums(table, matrix)
     bad = np.flatnonzero(packed >= INVALID)
     if bad.size:
         stats.recoded += int(bad.size)
