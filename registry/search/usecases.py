@@ -289,8 +289,9 @@ def page_hits(
     stats: SearchStats | None = None,
 ) -> PageHits:
     """The places part of the coach's search page (what the benchmark times): one pass
-    for the matches and near misses (:func:`engine.search_page`), whose shortlist read
-    brings the places' summaries and this month's intake counts along."""
+    for the matches and near misses (:func:`engine.search_page`), which brings what the
+    page shows of the places (from the search's in-memory copy, else one SQL read) and
+    this month's intake counts along."""
     if session.new or session.dirty or session.deleted:
         session.flush()  # the reads below go straight to the connection
     page = search_page(
