@@ -272,8 +272,26 @@ class Scored:
                 for f in fields(self)
                 if f.name != "rows"
             ),
-            rows=[*self.rows, *other.rows],
+            rows=_Joined(self.rows, other.rows),
         )
+
+
+class _Joined(Sequence):
+    """Two sequences of rows as one, without copying either (a row of the in-memory
+    copy is made only when the page explains it)."""
+
+    def __init__(self, first: Sequence[Any], second: Sequence[Any]) -> None:
+        self._first, self._second, self._split = first, second, len(first)
+
+    def __len__(self) -> int:
+        return self._split + len(self._second)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        return self._first[i] if i < self._split else self._second[i - self._split]
 
 
 Recoder = Callable[[Sequence[int]], dict[int, str]]  # ids -> their fresh match codes

@@ -267,3 +267,31 @@ def test_table_sums_equal_one_fancy_index_over_the_matrix(rows):
     matrix = rng.integers(0, 256, size=(rows, table.shape[0]), dtype=np.uint8)
     want = table[np.arange(table.shape[0]), matrix].sum(axis=1)
     assert scoring._table_sums(table, matrix).tolist() == want.tolist()
+
+
+def test_joined_scored_rows_read_as_one_list_without_copying():
+    """Rows of expanding disks are joined without making each row (the in-memory
+    copy makes a row only when the page explains it)."""
+    made: list[int] = []
+
+    class Lazy:
+        def __init__(self, ids):
+            self.ids = ids
+
+        def __len__(self):
+            return len(self.ids)
+
+        def __getitem__(self, i):
+            made.append(self.ids[i])
+            return (self.ids[i],)
+
+    def scored(ids):
+        a = np.array(ids, dtype=np.int64)
+        return scoring.Scored(a, a, a, a, a, a.astype(float), a, np.zeros((len(ids), 2)), Lazy(ids))
+
+    joined = scored([1, 2]) + scored([]) + scored([3]) + scored([4, 5])
+    assert not made
+    assert len(joined.rows) == 5 and joined.ids.tolist() == [1, 2, 3, 4, 5]
+    assert [joined.rows[i] for i in range(5)] == [(1,), (2,), (3,), (4,), (5,)]
+    assert joined.rows[-1] == (5,) and joined.rows[1:3] == [(2,), (3,)]
+    assert made == [1, 2, 3, 4, 5, 5, 2, 3]
