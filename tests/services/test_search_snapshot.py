@@ -384,3 +384,47 @@ def test_a_search_with_nothing_to_search_is_audited_all_the_same(app, session, w
     session.rollback()  # what the request's end does: the audit was committed before
     events = session.query(AuditEvent).filter_by(action="candidate.search").all()
     assert [e.object_id for e in events] == [cand.id]
+
+
+def test_a_page_from_the_copy_reads_no_place_through_sql(session, world, make_ctx, monkeypatch):
+    """From the copy the page reads the search generation, and this month's proposals
+    only when it shows a place with an intake cap (and then only for those)."""
+    import datetime as dt
+
+    from registry.search import dialect, usecases
+    from tests.statements import count_statements
+
+    sent: list[str] = []
+
+    def spy(conn, text_, params):
+        sent.append(" ".join(text_.split()))
+        return dialect.fetch_rows(conn, text_, params)
+
+    monkeypatch.setattr(snapshot, "fetch_rows", spy)
+    monkeypatch.setattr(sql, "fetch_rows", spy)
+    plain = place(session, world.emp_b, [world.net_a], lat=UTRECHT[0], lon=UTRECHT[1])
+    session.commit()
+    scope = engine.Scope(frozenset({world.net_a.id}))
+    usecases.page_hits(session, _facts(), scope, dt.date.today())  # loads the copy
+    session.commit()
+    sent.clear()
+    with count_statements(session.get_bind()) as orm:
+        page = usecases.page_hits(session, _facts(), scope, dt.date.today())
+    assert list(page.summaries) == [plain.id]
+    assert sent == ["SELECT epoch, value FROM search_generation WHERE id = 1"]
+    assert not orm
+    session.commit()
+    capped = place(
+        session, world.emp_b, [world.net_a], lat=UTRECHT[0], lon=UTRECHT[1], intake_cap_per_month=2
+    )
+    session.commit()
+    sent.clear()
+    page = usecases.page_hits(session, _facts(), scope, dt.date.today())
+    assert sorted(page.summaries) == sorted([plain.id, capped.id])
+    assert page.intake == {plain.id: 0, capped.id: 0}
+    assert [s.split(" FROM ")[-1].split()[0] for s in sent] == [
+        "search_generation",  # moved: the new place is loaded
+        "places",
+        "place_networks",
+        "placements",  # the capped place's proposals this month
+    ]
