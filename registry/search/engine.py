@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy.orm import Session
 
 from registry.domain.matching import (
+    MAX_NEAR_MISS_CONFLICTS,
     NEAR_MISS_RANGE_FACTOR,
     MatchResult,
     Outcome,
@@ -153,7 +154,9 @@ def _read_snapshot(
     if len(snap.main) < sql.RING_MIN_PLACES:
         outer = facts.max_km * NEAR_MISS_RANGE_FACTOR if near_limit else facts.max_km
         rows = snap.select(facts, scope.sector, scope.network_ids, outer)
-        return scored(snapshot_select.may_fit(rows, facts, key, outer) if trusted else rows)
+        if not trusted:
+            return scored(rows)
+        return _by_conflicts(*snapshot_select.may_fit(rows, facts, key, outer), near_limit, scored)
 
     def read(radius, extra="", bound=(), inner=None, beyond=None) -> Scored:
         rows = snapshot_select.disk(
@@ -169,6 +172,25 @@ def _read_snapshot(
             free = snapshot_select.FREE
         tiers = (snapshot_select.ONE, snapshot_select.FEW) if masks else ("",)
     return read_rows(read, facts, limit, near_limit, free, tiers, (), True, combined)
+
+
+def _by_conflicts(
+    rows: AnyRows, least: np.ndarray, near_limit: int, scored: Callable[[AnyRows], Scored]
+) -> Scored:
+    """The rows scored by the least number of conflicts their bits and hours show
+    (``least``: a row has at least that many), fewest first, stopping once the near
+    misses cannot come from the rest. A row with ``t`` or more conflicts is no match,
+    and as a near miss it ranks after every near miss with fewer (the rank key's second
+    part): once ``near_limit`` rows scored are near misses with fewer than ``t``
+    conflicts, no row of ``t`` or more can be on the page. Most wide searches need only
+    their conflict-free rows (matches, and near misses just beyond the range)."""
+    out = scored(rows.take(np.flatnonzero(least == 0)))
+    for tier in range(1, MAX_NEAR_MISS_CONFLICTS + 1):
+        certain = np.count_nonzero((out.order == 1) & (out.conflicts < tier))
+        if certain >= near_limit:
+            break
+        out = out + scored(rows.take(np.flatnonzero(least == tier)))
+    return out
 
 
 def _tier(scored: Scored, rows: np.ndarray) -> np.ndarray:

@@ -152,13 +152,16 @@ class Snapshot:
         return rows.take(np.flatnonzero(mask))
 
 
-def may_fit(rows: AnyRows, facts: SearchFacts, key: tuple, outer_km: float) -> AnyRows:
-    """The rows that can be a match or a near miss: the SQL prefilter's capacity
-    precheck and planar disks as masks (necessary conditions; every row kept is scored
-    exactly). A row whose conflict bits share none of the capacity's and whose hours
-    fit can be conflict-free: kept within the planar disk of ``outer_km``. Any other row
-    has at least one conflict per shared bit (plus the hours), so it is kept only within
-    the travel range's planar disk and with at most ``MAX_NEAR_MISS_CONFLICTS``."""
+def may_fit(
+    rows: AnyRows, facts: SearchFacts, key: tuple, outer_km: float
+) -> tuple[AnyRows, np.ndarray]:
+    """The rows that can be a match or a near miss, and the least number of conflicts
+    each has: the SQL prefilter's capacity precheck and planar disks as masks
+    (necessary conditions; every row kept is scored exactly). A row whose conflict bits
+    share none of the capacity's and whose hours fit can be conflict-free: kept within
+    the planar disk of ``outer_km``. Any other row has at least one conflict per shared
+    bit (plus the hours), so it is kept only within the travel range's planar disk and
+    with at most ``MAX_NEAR_MISS_CONFLICTS``."""
     shared1, shared2 = _shared_bits(rows, key)
     conflicts = np.bitwise_count(shared1).astype(np.int64) + np.bitwise_count(shared2)
     conflicts += ~_hours_fit(rows, facts)
@@ -169,7 +172,8 @@ def may_fit(rows: AnyRows, facts: SearchFacts, key: tuple, outer_km: float) -> A
     keep |= (conflicts <= MAX_NEAR_MISS_CONFLICTS) & _planar(
         rows, facts.home, disk_params(facts.home, facts.max_km, ""), ky, ""
     )
-    return rows.take(np.flatnonzero(keep))
+    kept = np.flatnonzero(keep)
+    return rows.take(kept), conflicts[kept]
 
 
 # The capacity prechecks a ring read may ask for (``rings.read_rows`` passes them on as

@@ -3,6 +3,7 @@ committed, and equal to the brute force (both databases)."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import pytest
@@ -428,3 +429,55 @@ def test_a_page_from_the_copy_reads_no_place_through_sql(session, world, make_ct
         "place_networks",
         "placements",  # the capped place's proposals this month
     ]
+
+
+def test_rows_with_conflicts_are_not_scored_once_the_near_misses_are_full(session, world):
+    """A wide search's near misses often fill with conflict-free places just beyond the
+    range; places with a conflict within it then cannot be on the page and are not
+    scored. With room left among the near misses they are, and rank after those."""
+    from geopy.distance import geodesic
+
+    from registry.domain.workload import CapacityFacts
+
+    def destination(km: float, bearing: float) -> tuple[float, float]:
+        point = geodesic(kilometers=km).destination(UTRECHT, bearing)
+        return point.latitude, point.longitude
+
+    facts = dataclasses.replace(
+        _facts(), max_km=10.0, capacity=CapacityFacts(capacity={"lifting": 0})
+    )
+    heavy = {"lifting": {"band": 3}}
+    beyond = [
+        place(session, world.emp_b, [world.net_a], **_at(destination(10.5 + 0.06 * i, 7.0 * i)))
+        for i in range(25)
+    ]
+    conflicting = [
+        place(
+            session,
+            world.emp_b,
+            [world.net_a],
+            demands=heavy,
+            **_at(destination(4.0 + 0.3 * i, 11.0 * i)),
+        )
+        for i in range(10)
+    ]
+    session.commit()
+    scope = engine.Scope(frozenset({world.net_a.id}))
+    for near_limit, read in ((20, len(beyond)), (30, len(beyond) + len(conflicting))):
+        stats = engine.SearchStats()
+        found, near, _ = engine.search_page(
+            session, facts, scope, limit=50, near_limit=near_limit, stats=stats
+        )
+        want_found, want_near = reference.reference_page(
+            session, facts, scope, limit=50, near_limit=near_limit
+        )
+        assert [r.place_id for r in near] == [r.place_id for r in want_near]
+        assert not found and not want_found
+        assert stats.rows_read == read
+        session.commit()
+    assert [r.conflict_count for r in near] == [0] * 25 + [1] * 5
+    assert {r.place_id for r in near[25:]} <= {p.id for p in conflicting}
+
+
+def _at(point: tuple[float, float]) -> dict[str, float]:
+    return {"lat": point[0], "lon": point[1]}
