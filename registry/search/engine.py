@@ -184,8 +184,15 @@ def _by_conflicts(
     part): once ``near_limit`` rows scored are near misses with fewer than ``t``
     conflicts, no row of ``t`` or more can be on the page. Most wide searches need only
     their conflict-free rows (matches, and near misses just beyond the range)."""
-    out = scored(rows.take(np.flatnonzero(least == 0)))
-    for tier in range(1, MAX_NEAR_MISS_CONFLICTS + 1):
+    # the first tier that can be left out: fewer rows before it than near misses wanted
+    # cannot fill them (then the tiers are scored together: one call costs less)
+    before = np.cumsum(np.bincount(least, minlength=MAX_NEAR_MISS_CONFLICTS + 1))
+    first = next(
+        (t for t in range(1, MAX_NEAR_MISS_CONFLICTS + 1) if before[t - 1] >= near_limit),
+        MAX_NEAR_MISS_CONFLICTS + 1,
+    )
+    out = scored(rows.take(np.flatnonzero(least < first)))
+    for tier in range(first, MAX_NEAR_MISS_CONFLICTS + 1):
         certain = np.count_nonzero((out.order == 1) & (out.conflicts < tier))
         if certain >= near_limit:
             break
