@@ -5,6 +5,7 @@ selection of them whose columns are gathered when first read."""
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ NO_END = np.iinfo(np.int32).max  # an ongoing place's end date, as a day number
 NO_TIME = np.iinfo(np.int64).min  # a time not set, in microseconds
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
+_UNIX_DAY = dt.date(1970, 1, 1).toordinal()
 # the employer's name as the page shows it
 EMPLOYER_NAME = (
     "(SELECT COALESCE(NULLIF(e.trade_name, ''), e.legal_name) FROM employers e"
@@ -42,10 +44,6 @@ def _day(value: Any) -> int:
     return value.toordinal()
 
 
-def _float(value: Any) -> float:
-    return np.nan if value is None else float(value)
-
-
 def _micros(value: Any) -> int:
     """A time (ISO text on SQLite; UTC if naive) in microseconds since 1970."""
     if value is None:
@@ -59,6 +57,42 @@ def _micros(value: Any) -> int:
 
 def _time(micros: int) -> dt.datetime | None:
     return None if micros == NO_TIME else _EPOCH + dt.timedelta(microseconds=micros)
+
+
+def _parsed(values: Sequence[Any], unit: str) -> np.ndarray | None:
+    """ISO texts (SQLite's dates and times) parsed by numpy at once, as day or
+    microsecond numbers since 1970 (NaT, the int64 minimum, for None); None when the
+    values are not such texts (PostgreSQL's objects, a text with a zone)."""
+    first = next((v for v in values if v is not None), None)
+    if first is None:  # none set
+        return np.full(len(values), NO_TIME, dtype=np.int64)
+    if type(first) is not str:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            return np.array(values, dtype=f"datetime64[{unit}]").astype(np.int64)
+    except (ValueError, TypeError, Warning):
+        return None
+
+
+def _days(values: Sequence[Any]) -> np.ndarray:
+    parsed = _parsed(values, "D")
+    if parsed is None:
+        return np.array([_day(u) for u in values], dtype=np.int32)
+    return np.where(parsed == NO_TIME, NO_END, parsed + _UNIX_DAY).astype(np.int32)
+
+
+def _times(values: Sequence[Any]) -> np.ndarray:
+    parsed = _parsed(values, "us")
+    return parsed if parsed is not None else np.array([_micros(t) for t in values], np.int64)
+
+
+def _ints(values: Sequence[Any], none: int, dtype: type) -> np.ndarray:
+    try:
+        return np.array(values, dtype=dtype)  # the usual case: no None among them
+    except TypeError:
+        return np.array([none if v is None else v for v in values], dtype=dtype)
 
 
 def _texts(values: Sequence[Any], seen: dict[Any, Any]) -> np.ndarray:
@@ -120,36 +154,36 @@ class Rows:
             if s not in sectors:
                 sectors[s] = -1 if not s else len(sectors)
         seen: dict[Any, Any] = {}
-        slots = np.array([s or 0 for s in col("slots")], dtype=np.int32)
-        taken = np.array([t or 0 for t in col("taken_slots")], dtype=np.int32)
+        slots = _ints(col("slots"), 0, np.int32)
+        taken = _ints(col("taken_slots"), 0, np.int32)
         return cls(
             np.array(col("id"), dtype=np.int64),
             np.array(col("lat"), dtype=np.float64),
             np.array(col("lon"), dtype=np.float64),
             np.array([KIND_INDEX.get(k, -1) for k in col("kind")], dtype=np.int8),
-            np.array([-1 if e is None else e for e in col("employer_id")], dtype=np.int64),
-            np.array([_day(u) for u in col("available_until")], dtype=np.int32),
+            _ints(col("employer_id"), -1, np.int64),
+            _days(col("available_until")),
             slots > taken,
             np.array([sectors[s] for s in col("sector")], dtype=np.int32),
-            np.array([_float(h) for h in col("min_hours_week")], dtype=np.float64),
-            np.array([_float(h) for h in col("usual_hours_week")], dtype=np.float64),
-            np.array([bool(x) for x in col("lower_start_allowed")], dtype=bool),
+            np.array(col("min_hours_week"), dtype=np.float64),  # None: NaN
+            np.array(col("usual_hours_week"), dtype=np.float64),
+            np.array(col("lower_start_allowed"), dtype=bool),  # None: False
             code_matrix(col("match_code")),
-            np.array([b or 0 for b in col("conflict_bits_1")], dtype=np.int64),
-            np.array([b or 0 for b in col("conflict_bits_2")], dtype=np.int64),
+            _ints(col("conflict_bits_1"), 0, np.int64),
+            _ints(col("conflict_bits_2"), 0, np.int64),
             _texts(col("sector"), seen),
             _texts(col("function"), seen),
             _texts(col("title"), seen),
             _texts(col("town"), seen),
             _texts(col("postcode"), seen),
             _texts(col(EMPLOYER_NAME), seen),
-            np.array([bool(x) for x in col("ongoing")], dtype=bool),
+            np.array(col("ongoing"), dtype=bool),
             slots,
             taken,
-            np.array([_float(c) for c in col("completeness")], dtype=np.float64),
-            np.array([_micros(t) for t in col("last_confirmed_at")], dtype=np.int64),
-            np.array([_micros(t) for t in col("created_at")], dtype=np.int64),
-            np.array([-1 if c is None else c for c in col("intake_cap_per_month")], dtype=np.int32),
+            np.array(col("completeness"), dtype=np.float64),
+            _times(col("last_confirmed_at")),
+            _times(col("created_at")),
+            _ints(col("intake_cap_per_month"), -1, np.int32),
         )
 
     def __len__(self) -> int:
