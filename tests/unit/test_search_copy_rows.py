@@ -1,0 +1,114 @@
+"""The search copy's rows: what SQLite and PostgreSQL return (ISO texts or objects,
+None where nothing is set) read back as the shortlist's SQL read gives them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from registry.search import codec
+from registry.search.snapshot_rows import COLUMNS, EMPLOYER_NAME, Rows
+
+CODE = "0" * codec.match_code_length()
+UTC = dt.UTC
+
+
+def _row(**values) -> tuple:
+    base = {
+        "id": 7,
+        "lat": 52.09,
+        "lon": 5.12,
+        "kind": "stage",
+        "employer_id": 3,
+        "available_until": None,
+        "slots": 2,
+        "taken_slots": 1,
+        "sector": "Q",
+        "min_hours_week": 8,
+        "usual_hours_week": None,
+        "lower_start_allowed": True,
+        "match_code": CODE,
+        "status": "open",
+        "conflict_bits_1": 0,
+        "conflict_bits_2": 5,
+        "function": "Kok",
+        "ongoing": False,
+        "title": "Hulpkok",
+        "town": "Utrecht",
+        "postcode": "3511 AB",
+        "completeness": 0.75,
+        "last_confirmed_at": None,
+        "created_at": None,
+        "intake_cap_per_month": None,
+        EMPLOYER_NAME: "De Keuken B.V.",
+    }
+    base.update(values)
+    return tuple(base[c] for c in COLUMNS)
+
+
+SHOWN = (
+    7,
+    "stage",
+    "Q",
+    "Kok",
+    dt.date(2027, 3, 31),
+    False,
+    2,
+    1,
+    3,
+    "Hulpkok",
+    "De Keuken B.V.",
+    "Utrecht",
+    "3511 AB",
+    52.09,
+    5.12,
+    8.0,
+    None,
+    True,
+    0.75,
+    dt.datetime(2026, 11, 2, 9, 30, 15, 250000, tzinfo=UTC),
+    dt.datetime(2026, 1, 5, 8, 0, tzinfo=UTC),
+    4,
+)
+
+
+@pytest.mark.parametrize(
+    ("until", "confirmed", "created"),
+    [
+        ("2027-03-31", "2026-11-02 09:30:15.250000", "2026-01-05 08:00:00.000000"),  # SQLite
+        (
+            dt.date(2027, 3, 31),
+            dt.datetime(2026, 11, 2, 10, 30, 15, 250000, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+            dt.datetime(2026, 1, 5, 8, 0, tzinfo=UTC),
+        ),  # PostgreSQL: aware times, any zone
+    ],
+)
+def test_a_row_reads_back_as_the_sql_read_gives_it(until, confirmed, created):
+    other = _row(id=8, available_until=None, ongoing=True, completeness=None)
+    rows = Rows.of(
+        [
+            other,
+            _row(
+                available_until=until,
+                last_confirmed_at=confirmed,
+                created_at=created,
+                intake_cap_per_month=4,
+            ),
+        ],
+        {},
+    )
+    first, second = rows.shown(np.array([0, 1]))
+    assert second == SHOWN
+    assert first[4] is None and first[5] is True and first[18] is None  # no end, no score
+    assert first[19] is None and first[20] is None and first[21] is None
+    assert rows.free.tolist() == [True, True]
+
+
+def test_nothing_set_and_no_rows():
+    rows = Rows.of([_row(slots=None, taken_slots=None, employer_id=None)], {})
+    (shown,) = rows.shown(np.array([0]))
+    assert (shown[6], shown[7], shown[8]) == (0, 0, None)
+    assert rows.free.tolist() == [False]
+    assert len(Rows.of([], {})) == 0
