@@ -963,12 +963,34 @@ class ComparisonResult(NamedTuple):
         conditions: tuple[FlagResult, ...],
         hours: HoursResult,
     ) -> ComparisonResult:
+        fit = Verdict.FIT
+        results = (*dimensions, *exposures, *conditions, hours)
+        return cls.from_unfit(
+            dimensions,
+            exposures,
+            conditions,
+            hours,
+            [r for r in results if r.verdict is not fit],  # most results fit
+            sum([r.slack for r in dimensions]),
+        )
+
+    @classmethod
+    def from_unfit(
+        cls,
+        dimensions: tuple[DimensionResult, ...],
+        exposures: tuple[FlagResult, ...],
+        conditions: tuple[FlagResult, ...],
+        hours: HoursResult,
+        unfit: Iterable[Result],
+        slack: int,
+    ) -> ComparisonResult:
+        """:meth:`of` for a caller that knows already which results are not a fit
+        (``unfit``, in catalogue order, the hours last) and the dimensions' slack."""
         conflicts: list[Result] = []
         signals: list[Result] = []
         unknowns: list[Result] = []
-        fit, conflict, signal = Verdict.FIT, Verdict.CONFLICT, Verdict.SIGNAL
-        results = (*dimensions, *exposures, *conditions, hours)
-        for r in [r for r in results if r.verdict is not fit]:  # most results fit
+        conflict, signal = Verdict.CONFLICT, Verdict.SIGNAL
+        for r in unfit:
             verdict = r.verdict
             if verdict is conflict:
                 conflicts.append(r)
@@ -984,7 +1006,7 @@ class ComparisonResult(NamedTuple):
             tuple(conflicts),
             tuple(signals),
             tuple(unknowns),
-            sum([r.slack for r in dimensions]),
+            slack,
         )
 
     @property

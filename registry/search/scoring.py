@@ -172,7 +172,7 @@ class Comparer:
         tables = (*self.dims, *self.exposures, *self.conditions)
         n_dims, n_exp = len(self.dims), len(self.exposures)
         blob, width = codes.tobytes(), codes.shape[1]
-        conflict, signal, fit = Verdict.CONFLICT, Verdict.SIGNAL, Verdict.FIT
+        fit = Verdict.FIT
         out = []
         for i, (positions, hour) in enumerate(zip(unfit, hours, strict=True)):
             code = blob[i * width : (i + 1) * width]
@@ -180,27 +180,16 @@ class Comparer:
             if self.optional and NOT_STATED in code[:n_dims]:
                 dims = tuple([r for r in dims if r is not SKIP])
             hours_result = self._hours_result(hour)
-            results = [tables[j][code[j]] for j in positions]
+            unfit = [tables[j][code[j]] for j in positions]
             if hours_result.verdict is not fit:
-                results.append(hours_result)
-            conflicts, signals, unknowns = [], [], []
-            for r in results:
-                verdict = r.verdict
-                if verdict is conflict:
-                    conflicts.append(r)
-                elif verdict is signal:
-                    signals.append(r)
-                else:
-                    unknowns.append(r)
+                unfit.append(hours_result)
             out.append(
-                ComparisonResult(
+                ComparisonResult.from_unfit(
                     dims,
                     tuple(map(_at, self.exposures, code[n_dims : n_dims + n_exp])),
                     tuple(map(_at, self.conditions, code[n_dims + n_exp :])),
                     hours_result,
-                    tuple(conflicts),
-                    tuple(signals),
-                    tuple(unknowns),
+                    unfit,
                     slack[i],
                 )
             )
