@@ -92,7 +92,7 @@ _SQLITE_RAISE = (
 )
 _SQLITE_STAMP = (
     "UPDATE places SET search_gen = (SELECT value FROM search_generation WHERE id = 1)"
-    " WHERE id = {row}.{column};"
+    " WHERE {key} = {row}.{column};"
 )
 
 
@@ -105,13 +105,13 @@ SQLITE = (
         "places_search_insert",
         "INSERT ON places",
         _SQLITE_RAISE.format(new_epoch=""),
-        _SQLITE_STAMP.format(row="NEW", column="id"),
+        _SQLITE_STAMP.format(key="id", row="NEW", column="id"),
     ),
     _sqlite_trigger(
         "places_search_update",
         f"UPDATE OF {_COLUMNS} ON places",
         _SQLITE_RAISE.format(new_epoch=""),
-        _SQLITE_STAMP.format(row="NEW", column="id"),
+        _SQLITE_STAMP.format(key="id", row="NEW", column="id"),
     ),
     _sqlite_trigger(
         "places_search_delete",
@@ -122,20 +122,19 @@ SQLITE = (
         "place_networks_search_insert",
         "INSERT ON place_networks",
         _SQLITE_RAISE.format(new_epoch=""),
-        _SQLITE_STAMP.format(row="NEW", column="place_id"),
+        _SQLITE_STAMP.format(key="id", row="NEW", column="place_id"),
     ),
     _sqlite_trigger(
         "place_networks_search_delete",
         "DELETE ON place_networks",
         _SQLITE_RAISE.format(new_epoch=""),
-        _SQLITE_STAMP.format(row="OLD", column="place_id"),
+        _SQLITE_STAMP.format(key="id", row="OLD", column="place_id"),
     ),
     _sqlite_trigger(
         "employers_search_update",
         f"UPDATE OF {_EMPLOYER_COLUMNS} ON employers",
         _SQLITE_RAISE.format(new_epoch=""),
-        "UPDATE places SET search_gen = (SELECT value FROM search_generation WHERE id = 1)"
-        " WHERE employer_id = NEW.id;",
+        _SQLITE_STAMP.format(key="employer_id", row="NEW", column="id"),
     ),
 )
 SQLITE_DROP = tuple(
