@@ -73,6 +73,7 @@ __all__ = [
     "compare_dimension",
     "compare_exposures",
     "compare_hours",
+    "hours_within",
     "capacity_week_hours",
     "compare_capacity_hours",
     "completeness",
@@ -845,6 +846,18 @@ def compare_hours(
     person, source = week_limit(
         hours_per_day, hours_per_week, now_hours_per_day, now_hours_per_week
     )
+    return hours_within(person, source, min_hours_week, usual_hours_week, lower_start_allowed)
+
+
+def hours_within(
+    person: float | None,
+    source: LimitSource | None,
+    min_hours_week: float | None,
+    usual_hours_week: float | None = None,
+    lower_start_allowed: bool = False,
+) -> HoursResult:
+    """:func:`compare_hours` against a weekly limit already worked out (``person`` and
+    its ``source``, as :func:`week_limit` gives them)."""
     required = min_hours_week if min_hours_week is not None else usual_hours_week
     if person is None or required is None:
         verdict, shortfall = Verdict.UNKNOWN, 0.0

@@ -110,20 +110,6 @@ def _read(
     return read_rows(read, facts, limit, near_limit, free, tiers, bound, table.large, combined)
 
 
-class _RowView:
-    """The rows of a snapshot selection as the prefilter's row tuples, made on demand
-    (only the rows the page explains are read)."""
-
-    def __init__(self, rows: AnyRows) -> None:
-        self._rows = rows
-
-    def __getitem__(self, i: int) -> tuple[Any, ...]:
-        return self._rows.row(i)
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-
 def _read_snapshot(
     session: Session,
     snap: Snapshot,
@@ -149,7 +135,7 @@ def _read_snapshot(
         cols = Columns(
             rows.ids, rows.lat, rows.lon, rows.min_h, rows.usual_h, rows.lower, rows.codes
         )
-        return score_arrays(cols, _RowView(rows), facts, stats, key, recode)
+        return score_arrays(cols, facts, stats, key, recode)
 
     if len(snap.main) < sql.RING_MIN_PLACES:
         outer = facts.max_km * NEAR_MISS_RANGE_FACTOR if near_limit else facts.max_km
@@ -231,17 +217,16 @@ def _shortlist(scored: Scored, keep: np.ndarray, limit: int) -> list[int]:
     return ranked[:end].tolist()
 
 
-def _facts(row: tuple[Any, ...], short: tuple[Any, ...]) -> PlaceFacts:
-    """A shortlisted place (its prefilter row and shortlist row) as the matcher sees it;
-    the prefilter reads open places only. Without its demands: ``evaluate`` is handed
-    the comparison made from the place's match code."""
-    pid, lat, lon = row[:3]
+def _place(pid: int, coordinate: tuple[float, float], short: tuple[Any, ...]) -> PlaceFacts:
+    """A shortlisted place (its shortlist row) as the matcher sees it; the prefilter
+    reads open places only. Without its demands: ``evaluate`` is handed the comparison
+    made from the place's match code."""
     _, kind, sector, function, until, ongoing, slots, taken, employer_id = short[:9]
     if type(until) is str:  # SQLite: ISO text
         until = dt.date.fromisoformat(until)
     return PlaceFacts(
         pid,
-        (lat, lon),
+        coordinate,
         kind,
         sector=sector or None,
         function=norm_function(function),
@@ -262,24 +247,25 @@ def _page(
 ) -> list[MatchResult]:
     """The ``limit`` best of the shortlisted ``rows``, ranked with the preferences and
     evaluated (explained) by the domain; the fast path must agree with it."""
-    ids = scored.ids[rows].tolist()
-    prefixes = zip(*(a[rows].tolist() for a in scored.prefix()), strict=True)
+    if not rows:
+        return []
+    at = np.array(rows)
+    prefixes = zip(*(a[at].tolist() for a in scored.prefix()), strict=True)
+    sectors, functions = facts.preferred_sectors, facts.preferred_functions
     keyed = []
-    for i, pid, prefix in zip(rows, ids, prefixes, strict=True):
+    for i, pid, prefix in zip(rows, scored.ids[at].tolist(), prefixes, strict=True):
         _, _, sector, function = short[pid][:4]
-        prefs = (
-            (sector or None) not in facts.preferred_sectors,
-            norm_function(function) not in facts.preferred_functions,
-        )
+        prefs = ((sector or None) not in sectors, norm_function(function) not in functions)
         keyed.append(((*prefix, *prefs, pid), i))
-    keys = sorted(keyed)[:limit]
-    picked = [scored.rows[i] for _, i in keys]
-    comparisons = comparer.compare_many(
-        scored.codes[[i for _, i in keys]], [row[3:6] for row in picked]
-    )
+    keyed.sort()
+    del keyed[limit:]
+    at = np.array([i for _, i in keyed])
+    comparisons = comparer.compare_many(scored.codes[at], scored.hours(at))
+    coordinates = zip(scored.lat[at].tolist(), scored.lon[at].tolist(), strict=True)
     out = []
-    for (want, _), row, comparison in zip(keys, picked, comparisons, strict=True):
-        res = evaluate(facts, _facts(row, short[row[0]]), want[4], comparison)
+    for (want, _), coordinate, comparison in zip(keyed, coordinates, comparisons, strict=True):
+        pid = want[-1]
+        res = evaluate(facts, _place(pid, coordinate, short[pid]), want[4], comparison)
         if domain_rank_key(res) != want:  # pragma: no cover - a fast-path bug
             raise RuntimeError(f"search fast path disagrees with the domain on {res.place_id}")
         out.append(res)

@@ -15,7 +15,8 @@ import functools
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from itertools import compress
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -28,7 +29,8 @@ from registry.domain.workload import (
     Verdict,
     all_dimensions,
     capacity_week_hours,
-    compare_capacity_hours,
+    hours_within,
+    week_limit,
 )
 from registry.search.codec import (
     NOT_STATED,
@@ -117,6 +119,38 @@ def min_unknowns(key: tuple, person_known: bool) -> int:
 _at = operator.getitem
 
 
+class _AllResults(NamedTuple):
+    """Every per-byte result of every code position and capacity value of one
+    catalogue, in one flat object array, and where each (position, value, no profile)
+    starts in it: a capacity's results for a whole code matrix are one look-up."""
+
+    flat: np.ndarray
+    start: dict[tuple[int, Any, bool], int]
+
+
+@functools.lru_cache(maxsize=8)
+def _all_results(version: int) -> _AllResults:
+    tables: list[ByteResults] = []
+    start: dict[tuple[int, Any, bool], int] = {}
+    n_dims = len(all_dimensions())
+    for none in (False, True):
+        for i, dim in enumerate(all_dimensions()):
+            for cap in (None, *range(dim.heaviest + 1)):
+                start[i, cap, none] = 256 * len(tables)
+                tables.append(dimension_results(version, i, cap, none))
+        for j, flags in enumerate((EXPOSURES, CONDITIONS)):
+            for k in range(len(flags)):
+                position = n_dims + j * len(EXPOSURES) + k
+                for person in (False, True):
+                    start[position, person, none] = 256 * len(tables)
+                    tables.append(flag_results(j == 0, k, person, none))
+    flat = np.empty(256 * len(tables), dtype=object)
+    for t, results in enumerate(tables):
+        for b, r in enumerate(results):  # one by one: a result may be a tuple
+            flat[256 * t + b] = r
+    return _AllResults(flat, start)
+
+
 class Comparer:
     """``compare_all`` for one capacity, straight from a place's match code: every
     per-item result comes from the domain's own comparison (computed once per position,
@@ -134,13 +168,28 @@ class Comparer:
         ]
         self.optional = any(dim.optional for dim in all_dimensions())
         self._hours: dict[tuple, Any] = {}
+        self._limit = week_limit(
+            capacity.hours_per_day,
+            capacity.hours_per_week,
+            capacity.now_hours_per_day,
+            capacity.now_hours_per_week,
+        )
         self._key = (version, bands, avoid, needs, none)
+        values = (
+            *bands,
+            *(f.key in avoid for f in EXPOSURES),
+            *(f.key in needs for f in CONDITIONS),
+        )
+        every = _all_results(version)
+        offsets = [every.start.get((p, v, none)) for p, v in enumerate(values)]
+        # (a band outside the catalogue's, if ever: its results are looked up row by row)
+        self._offsets = None if None in offsets else np.array(offsets, dtype=np.int64)
 
     def _hours_result(self, hours: tuple[Any, Any, Any]) -> Any:
         result = self._hours.get(hours)
         if result is None:
-            result = self._hours[hours] = compare_capacity_hours(
-                self.capacity, hours[0], hours[1], bool(hours[2])
+            result = self._hours[hours] = hours_within(
+                *self._limit, hours[0], hours[1], bool(hours[2])
             )
         return result
 
@@ -159,37 +208,56 @@ class Comparer:
     def compare_many(
         self, codes: np.ndarray, hours: Sequence[tuple[Any, Any, Any]]
     ) -> list[ComparisonResult]:
-        """:meth:`compare` for the rows of a (valid) code matrix at once, equal to it: the
-        positions that are not a fit (most fit) and the slack come from the packed
-        table (:func:`score_table`), so each row sorts out only those."""
+        """:meth:`compare` for the rows of a (valid) code matrix at once, equal to it:
+        which of a row's results are conflicts, signals or unknowns (in catalogue order,
+        as ``ComparisonResult.of`` sorts them out, the hours last) and its slack come
+        from the packed table (:func:`score_table`), so each row only looks up its
+        results and filters them."""
+        if not len(codes):
+            return []
         table = score_table(self._key)
         packed = table[np.arange(table.shape[0]), codes]
-        rows, cols = np.nonzero(packed & (SLACK - 1))  # not a fit
-        slack = (packed.sum(axis=1) >> 24).tolist()
-        unfit: list[list[int]] = [[] for _ in range(len(codes))]
-        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-            unfit[r].append(c)
-        tables = (*self.dims, *self.exposures, *self.conditions)
+        # per row and position: a conflict, a signal, an unknown (a fit is none of them)
+        total = packed.sum(axis=1)
+        slack = (total >> 24).tolist()
+        masks = [((packed >> shift) & 0xFF > 0).view(np.uint8).tobytes() for shift in (0, 8, 16)]
+        present = [((total >> shift) & 0xFF > 0).tolist() for shift in (0, 8, 16)]
         n_dims, n_exp = len(self.dims), len(self.exposures)
-        blob, width = codes.tobytes(), codes.shape[1]
-        fit = Verdict.FIT
+        skips = (codes[:, :n_dims] == NOT_STATED).any(axis=1).tolist()
+        conflict, signal, unknown = masks
+        any_conflict, any_signal, any_unknown = present
+        width = codes.shape[1]
+        if self._offsets is not None:
+            rows = _all_results(self._key[0]).flat[self._offsets + codes].tolist()
+        else:
+            tables = (*self.dims, *self.exposures, *self.conditions)
+            rows = [list(map(_at, tables, code)) for code in codes.tolist()]
         out = []
-        for i, (positions, hour) in enumerate(zip(unfit, hours, strict=True)):
-            code = blob[i * width : (i + 1) * width]
-            dims = tuple(map(_at, self.dims, code[:n_dims]))
-            if self.optional and NOT_STATED in code[:n_dims]:
+        for i, row in enumerate(rows):
+            at = slice(i * width, (i + 1) * width)
+            dims = tuple(row[:n_dims])
+            if skips[i] and self.optional:  # an optional dimension not stated is left out
                 dims = tuple([r for r in dims if r is not SKIP])
-            hours_result = self._hours_result(hour)
-            unfit = [tables[j][code[j]] for j in positions]
-            if hours_result.verdict is not fit:
-                unfit.append(hours_result)
+            conflicts = list(compress(row, conflict[at])) if any_conflict[i] else []
+            signals = list(compress(row, signal[at])) if any_signal[i] else []
+            unknowns = list(compress(row, unknown[at])) if any_unknown[i] else []
+            hours_result = self._hours_result(hours[i])
+            verdict = hours_result.verdict
+            if verdict is Verdict.CONFLICT:
+                conflicts.append(hours_result)
+            elif verdict is Verdict.SIGNAL:
+                signals.append(hours_result)
+            elif verdict is not Verdict.FIT:
+                unknowns.append(hours_result)
             out.append(
-                ComparisonResult.from_unfit(
+                ComparisonResult(
                     dims,
-                    tuple(map(_at, self.exposures, code[n_dims : n_dims + n_exp])),
-                    tuple(map(_at, self.conditions, code[n_dims + n_exp :])),
+                    tuple(row[n_dims : n_dims + n_exp]),
+                    tuple(row[n_dims + n_exp :]),
                     hours_result,
-                    unfit,
+                    tuple(conflicts),
+                    tuple(signals),
+                    tuple(unknowns),
                     slack[i],
                 )
             )
@@ -241,7 +309,11 @@ class Scored:
     distance: np.ndarray
     neg_slack: np.ndarray
     codes: np.ndarray  # (n, code length) bytes of each row's (valid) match code
-    rows: Sequence[tuple[Any, ...]]  # the prefilter's rows themselves (indexable)
+    lat: np.ndarray
+    lon: np.ndarray
+    min_h: np.ndarray  # hours NaN when not stated
+    usual_h: np.ndarray
+    lower: np.ndarray
 
     def prefix(self) -> tuple[np.ndarray, ...]:
         """``matching.rank_key`` up to (and without) the preferences and the place id."""
@@ -256,31 +328,17 @@ class Scored:
 
     def __add__(self, other: Scored) -> Scored:
         return Scored(
-            *(
-                np.concatenate((getattr(self, f.name), getattr(other, f.name)))
-                for f in fields(self)
-                if f.name != "rows"
-            ),
-            rows=_Joined(self.rows, other.rows),
+            *(np.concatenate((getattr(self, f.name), getattr(other, f.name))) for f in fields(self))
         )
 
-
-class _Joined(Sequence):
-    """Two sequences of rows as one, without copying either (a row of the in-memory
-    copy is made only when the page explains it)."""
-
-    def __init__(self, first: Sequence[Any], second: Sequence[Any]) -> None:
-        self._first, self._second, self._split = first, second, len(first)
-
-    def __len__(self) -> int:
-        return self._split + len(self._second)
-
-    def __getitem__(self, i):  # type: ignore[override]
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        return self._first[i] if i < self._split else self._second[i - self._split]
+    def hours(self, rows: np.ndarray) -> list[tuple[float | None, float | None, bool]]:
+        """The hours of ``rows`` as the domain reads them: minimum, usual (None: not
+        stated), lower start allowed."""
+        min_h, usual_h = self.min_h[rows].tolist(), self.usual_h[rows].tolist()
+        return [
+            (None if m != m else m, None if u != u else u, lower)  # NaN: not stated
+            for m, u, lower in zip(min_h, usual_h, self.lower[rows].tolist(), strict=True)
+        ]
 
 
 Recoder = Callable[[Sequence[int]], dict[int, str]]  # ids -> their fresh match codes
@@ -348,7 +406,6 @@ def score(
             np.array(lower_t, dtype=bool),
             code_matrix(codes),
         ),
-        rows,
         facts,
         stats,
         key,
@@ -371,14 +428,13 @@ class Columns:
 
 def score_arrays(
     cols: Columns,
-    rows: Sequence[tuple[Any, ...]],
     facts: SearchFacts,
     stats: SearchStats,
     key: tuple,
     recode: Recoder,
 ) -> Scored:
-    """:func:`score` on columns; ``rows[i]`` is row ``i`` as the prefilter returns it
-    (kept for the explanations of the rows the page shows)."""
+    """:func:`score` on columns (kept with the scores: the page explains its rows
+    from them)."""
     ids = cols.ids
     matrix, packed = _packed_codes(cols.codes, ids, score_table(key), recode, stats)
     packed = packed + hours_packed(facts.capacity, cols.min_h, cols.usual_h, cols.lower)
@@ -399,7 +455,11 @@ def score_arrays(
         distance,
         -(packed >> 24),
         matrix,
-        rows,
+        cols.lat,
+        cols.lon,
+        cols.min_h,
+        cols.usual_h,
+        cols.lower,
     )
 
 

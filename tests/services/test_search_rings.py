@@ -146,7 +146,11 @@ def test_ring_complete_needs_the_best_tier_inside_the_disk():
             distance=np.array(distance, dtype=np.float64),
             neg_slack=np.zeros(n, dtype=np.int64),
             codes=np.zeros((n, 1), dtype=np.uint8),
-            rows=[()] * n,
+            lat=np.zeros(n),
+            lon=np.zeros(n),
+            min_h=np.zeros(n),
+            usual_h=np.zeros(n),
+            lower=np.zeros(n, dtype=bool),
         )
 
     inside = [1.0, 2.0, 3.0, 4.0, 4.5]

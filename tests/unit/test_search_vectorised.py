@@ -269,29 +269,35 @@ def test_table_sums_equal_one_fancy_index_over_the_matrix(rows):
     assert scoring._table_sums(table, matrix).tolist() == want.tolist()
 
 
-def test_joined_scored_rows_read_as_one_list_without_copying():
-    """Rows of expanding disks are joined without making each row (the in-memory
-    copy makes a row only when the page explains it)."""
-    made: list[int] = []
+def test_joined_scores_keep_every_column_and_read_the_hours_back():
+    """Rows of expanding disks are joined column by column; the page reads the hours of
+    the rows it explains back as the domain states them (NaN: not stated)."""
 
-    class Lazy:
-        def __init__(self, ids):
-            self.ids = ids
-
-        def __len__(self):
-            return len(self.ids)
-
-        def __getitem__(self, i):
-            made.append(self.ids[i])
-            return (self.ids[i],)
-
-    def scored(ids):
+    def scored(ids, min_h, lower):
         a = np.array(ids, dtype=np.int64)
-        return scoring.Scored(a, a, a, a, a, a.astype(float), a, np.zeros((len(ids), 2)), Lazy(ids))
+        h = np.array(min_h, dtype=np.float64)
+        return scoring.Scored(
+            a,
+            a,
+            a,
+            a,
+            a,
+            a.astype(float),
+            a,
+            np.zeros((len(ids), 2)),
+            a + 0.5,
+            a - 0.5,
+            h,
+            h * 2,
+            np.array(lower, dtype=bool),
+        )
 
-    joined = scored([1, 2]) + scored([]) + scored([3]) + scored([4, 5])
-    assert not made
-    assert len(joined.rows) == 5 and joined.ids.tolist() == [1, 2, 3, 4, 5]
-    assert [joined.rows[i] for i in range(5)] == [(1,), (2,), (3,), (4,), (5,)]
-    assert joined.rows[-1] == (5,) and joined.rows[1:3] == [(2,), (3,)]
-    assert made == [1, 2, 3, 4, 5, 5, 2, 3]
+    joined = scored([1, 2], [8.0, np.nan], [True, False]) + scored([], [], [])
+    joined = joined + scored([3], [16.0], [False])
+    assert joined.ids.tolist() == [1, 2, 3] and joined.lat.tolist() == [1.5, 2.5, 3.5]
+    assert joined.codes.shape == (3, 2) and joined.lon.tolist() == [0.5, 1.5, 2.5]
+    assert joined.hours(np.array([2, 0, 1])) == [
+        (16.0, 32.0, False),
+        (8.0, 16.0, True),
+        (None, None, False),
+    ]
