@@ -19,9 +19,12 @@ misses in one pass, explained, with the places' summaries and this month's intak
 counts). The baseline is the honest brute force (``bench/reference.py``): the database
 filters what a plain query would (open, a free slot, an accepted kind, the networks),
 every remaining place gets geopy's geodesic and the domain rules, and the same
-summaries and intake counts are read. ``identical=yes`` only when the matches and the
-near misses, in order, equal the brute force's for every query compared (all queries at
-100,000 places; a sample at 1,000,000 unless ``BENCH_REFERENCE_QUERIES`` says more).
+summaries and intake counts are read. The brute force's runs are spread over the
+rounds, each right after its query's page, so both are timed over the same minutes
+(this machine's speed drifts by up to 1.6 times for tens of seconds). ``identical=yes``
+only when the matches and the near misses, in order, equal the brute force's for every
+query compared (all queries at 100,000 places; a sample at 1,000,000 unless
+``BENCH_REFERENCE_QUERIES`` says more).
 Every fourth query has a short range, so that some queries have fewer matches than the
 page's limit and their near misses count. The last line is::
 
@@ -260,20 +263,39 @@ def forget_capacities() -> None:
         cached.cache_clear()
 
 
-def _time_pages(session: Session, measured: list) -> tuple[list[float], list[tuple]]:
-    """Every query timed once per round, each round as the first search of every
-    capacity (:func:`forget_capacities`); every round must return the same pages."""
-    times, results = [], []
+def _time_pages(session: Session, measured: list, n: int) -> tuple[list[float], list[float], bool]:
+    """Every query's page timed once per round, each round as the first search of
+    every capacity (:func:`forget_capacities`); every round must return the same pages.
+    The brute force runs on the first queries, each once, in the round ``i % ROUNDS``
+    right after query ``i``'s page: both are timed over the same minutes of this shared
+    machine, whose speed drifts. Returns the page timings, the brute force's, and
+    whether every page equals the brute force's."""
+    times, naive, results = [], [], []
+    identical, short = True, 0
+    compared = min(REFERENCE_QUERIES.get(n, 3), len(measured))
     gc.disable()
     try:
         for round_ in range(ROUNDS):
             forget_capacities()
             round_times, round_results = [], []
-            for q, scope in measured:
+            for i, (q, scope) in enumerate(measured):
                 t0 = time.perf_counter()
                 page = _page(session, q, scope)
                 round_times.append((time.perf_counter() - t0) * 1000)
                 round_results.append(_ids(page))
+                if i < compared and i % ROUNDS == round_:
+                    gc.enable()
+                    t0 = time.perf_counter()
+                    ref = _naive_page(session, q, scope)
+                    naive.append((time.perf_counter() - t0) * 1000)
+                    gc.disable()
+                    same = _ids(ref) == round_results[-1]
+                    identical &= same
+                    short += len(ref.found) < DEFAULT_LIMIT
+                    log(
+                        f"  query {i + 1}: {len(ref.found)} matches, {len(ref.near)} near"
+                        f" misses, naive {naive[-1]:.0f} ms, same={same}"
+                    )
             if round_ and round_results != results:  # pragma: no cover - a search bug
                 raise RuntimeError("a query's page changed from one round to the next")
             times += round_times
@@ -284,25 +306,8 @@ def _time_pages(session: Session, measured: list) -> tuple[list[float], list[tup
             )
     finally:
         gc.enable()
-    return times, results
-
-
-def _compare(session: Session, measured: list, results: list, n: int) -> tuple[list[float], bool]:
-    """The brute force on the first queries: its time, and whether every page equals it."""
-    naive, identical, short = [], True, 0
-    for i, (q, scope) in enumerate(measured[: REFERENCE_QUERIES.get(n, 3)]):
-        t0 = time.perf_counter()
-        ref = _naive_page(session, q, scope)
-        naive.append((time.perf_counter() - t0) * 1000)
-        same = _ids(ref) == results[i]
-        identical &= same
-        short += len(ref.found) < DEFAULT_LIMIT
-        log(
-            f"  query {i + 1}: {len(ref.found)} matches, {len(ref.near)} near misses,"
-            f" naive {naive[-1]:.0f} ms, same={same}"
-        )
     log(f"  {short} of {len(naive)} compared queries have fewer matches than {DEFAULT_LIMIT}")
-    return naive, identical
+    return times, naive, identical
 
 
 def run(n: int) -> str:
@@ -319,8 +324,7 @@ def run(n: int) -> str:
         for q, scope in zip(queries[:WARMUP], scopes[:WARMUP], strict=True):
             _page(session, q, scope)
         measured = list(zip(queries[WARMUP:], scopes[WARMUP:], strict=True))
-        times, results = _time_pages(session, measured)
-        naive, identical = _compare(session, measured, results, n)
+        times, naive, identical = _time_pages(session, measured, n)
         session.close()
         p50, p95 = statistics.median(times), percentile(times, 0.95)
         naive_p50 = statistics.median(naive)
