@@ -33,7 +33,7 @@ from registry.models import PlaceStatus
 from registry.models.write_tracking import wrote
 from registry.search.dialect import fetch_rows, member_sql
 from registry.search.snapshot_rows import AT_STATUS, COLUMNS, Rows
-from registry.search.snapshot_select import BANDS_PER_DEGREE, Snapshot
+from registry.search.snapshot_select import BANDS_PER_DEGREE, Snapshot, seek_keys
 
 __all__ = ["ENABLED", "for_search", "forget", "load"]
 
@@ -99,9 +99,11 @@ def load(conn: Connection, generation: tuple[Any, ...]) -> Snapshot:
         pos = snap.positions(place_ids)
         found = pos >= 0
         pos, network_ids = pos[found], network_ids[found]
+        pos, network_ids = pos[main.free[pos]], network_ids[main.free[pos]]
+        band_index = np.repeat(np.arange(bands.size), np.diff(snap.band_start))
         for nid in np.unique(network_ids).tolist():
             rows = np.sort(pos[network_ids == nid])
-            snap.networks[nid] = (rows, main.lon[rows], np.searchsorted(rows, snap.band_start))
+            snap.networks[nid] = (rows, seek_keys(band_index[rows], main.lon[rows]))
     return snap
 
 

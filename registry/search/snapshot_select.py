@@ -31,6 +31,8 @@ from registry.search.snapshot_rows import KIND_INDEX, KINDS, AnyRows, Rows
 __all__ = ["BANDS_PER_DEGREE", "FEW", "FREE", "ONE", "Snapshot", "disk", "may_fit"]
 
 BANDS_PER_DEGREE = 20  # 0.05-degree latitude bands: a search reads its box's longitudes
+OFFERED_SETS = 256  # sets of networks whose merged rows a copy keeps
+_NOTHING_OFFERED = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 
 
 @dataclass
@@ -43,9 +45,9 @@ class Snapshot:
 
     generation: tuple[Any, ...]
     main: Rows
-    # network id -> the main rows offered there (ascending), their longitudes, and where
-    # each band's run starts among them (as ``band_start`` for main)
-    networks: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    # network id -> the main rows offered there that have a free slot (ascending) and
+    # their seek keys (:func:`seek_keys`)
+    networks: dict[int, tuple[np.ndarray, np.ndarray]]
     bands: np.ndarray  # the latitude bands main holds, ascending
     band_start: np.ndarray  # main rows of bands[i]: band_start[i] to band_start[i + 1]
     tail: Rows = field(default_factory=Rows.empty)
@@ -54,6 +56,9 @@ class Snapshot:
     id_order: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     sorted_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     sectors: dict[str | None, int] = field(default_factory=dict)
+    # ``networks`` for the sets of networks searched so far (:meth:`_offered`): main's
+    # rows never change, so a copy brought up to date keeps them
+    offered: dict[frozenset[int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def positions(self, ids: np.ndarray) -> np.ndarray:
         """The main row of each place id (-1: not in main)."""
@@ -80,36 +85,41 @@ class Snapshot:
         return out
 
     def _seek_rows(self, seeks: list[tuple[int, float, float]], network_ids) -> np.ndarray:
-        """The main rows offered in one of ``network_ids`` that the ``seeks`` (rows
-        ``(band, min_lon, max_lon)`` of :func:`geometry.strip_rows`) cover: per network
-        its rows are in main's order, so each band is a run sorted by longitude."""
-        spans = []
-        for band, lo, hi in seeks:
-            i = int(np.searchsorted(self.bands, band))
-            if lo <= hi and i < self.bands.size and self.bands[i] == band:
-                spans.append((i, lo, hi))
-        parts = []
-        for nid in network_ids:
-            offered = self.networks.get(nid)
-            if offered is None:
-                continue
-            rows, lons, edges = offered
-            for i, lo, hi in spans:
-                a, b = int(edges[i]), int(edges[i + 1])
-                if b > a:
-                    band = lons[a:b]
-                    start = a + int(np.searchsorted(band, lo, "left"))
-                    stop = a + int(np.searchsorted(band, hi, "right"))
-                    if stop > start:
-                        parts.append(rows[start:stop])
-        if len(parts) <= 1 or len(network_ids) == 1:  # each part sorted, none shared
-            return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        # a place in two of the networks is in two parts: mark the rows they span
-        start = int(min(p[0] for p in parts))
-        seen = np.zeros(int(max(p[-1] for p in parts)) + 1 - start, dtype=bool)
-        for part in parts:
-            seen[part - start] = True
-        return np.flatnonzero(seen) + start
+        """The main rows with a free slot offered in one of ``network_ids`` that the
+        ``seeks`` (rows ``(band, min_lon, max_lon)`` of :func:`geometry.strip_rows`)
+        cover: per network one sorted search for every seek's start and another for
+        every end in its keys (:func:`seek_keys`)."""
+        spans = [s for s in seeks if s[1] <= s[2]]
+        if not spans or not self.bands.size:
+            return np.zeros(0, dtype=np.int64)
+        band, lo, hi = (np.array(c) for c in zip(*spans, strict=True))
+        i = np.minimum(np.searchsorted(self.bands, band), self.bands.size - 1)
+        held = self.bands[i] == band
+        lo_keys, hi_keys = seek_keys(i[held], lo[held]), seek_keys(i[held], hi[held])
+        rows, keys = self._offered(network_ids)
+        starts = np.searchsorted(keys, lo_keys, "left").tolist()
+        stops = np.searchsorted(keys, hi_keys, "right").tolist()
+        parts = [rows[a:b] for a, b in zip(starts, stops, strict=True) if b > a]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def _offered(self, network_ids) -> tuple[np.ndarray, np.ndarray]:
+        """``networks`` for a set of networks: a place offered in two of them once.
+        Made on first use per set and copy (a coach's searches share their sets)."""
+        if len(network_ids) == 1:
+            return self.networks.get(next(iter(network_ids)), _NOTHING_OFFERED)
+        key = frozenset(network_ids)
+        offered = self.offered.get(key)
+        if offered is None:
+            parts = [self.networks[n] for n in key if n in self.networks]
+            rows, keys = (
+                (np.concatenate(c) for c in zip(*parts, strict=True)) if parts else _NOTHING_OFFERED
+            )
+            rows, first = np.unique(rows, return_index=True)
+            offered = (rows, keys[first])
+            if len(self.offered) >= OFFERED_SETS:
+                self.offered.clear()
+            self.offered[key] = offered
+        return offered
 
     def select(
         self,
@@ -132,17 +142,18 @@ class Snapshot:
         rows = self._eligible(self.main.take(idx[~self.dead[idx]]), facts, sector, box)
         if len(self.tail):
             inside = [bool(nets & network_ids) for nets in self.tail_networks]
-            tail = self.tail.take(np.flatnonzero(inside))
+            tail = self.tail.take(np.flatnonzero(inside & self.tail.free))
             rows = rows + self._eligible(tail, facts, sector, box)
         return rows
 
     def _eligible(self, rows: AnyRows, facts: SearchFacts, sector, box: geo.Box) -> AnyRows:
+        """The ``rows`` (each with a free slot) that the search may show, in its box."""
         mask = (rows.lat >= box.min_lat) & (rows.lat <= box.max_lat)
         mask &= (rows.lon >= box.min_lon) & (rows.lon <= box.max_lon)
-        mask &= rows.free
-        kinds = [KIND_INDEX[k] for k in facts.kinds if k in KIND_INDEX]
-        if len(kinds) < len(KINDS):
-            mask &= np.isin(rows.kind, kinds)
+        accepted = np.zeros(len(KINDS) + 1, dtype=bool)  # the last: a kind not known (-1)
+        accepted[[KIND_INDEX[k] for k in facts.kinds if k in KIND_INDEX]] = True
+        if not accepted[:-1].all():
+            mask &= accepted[rows.kind]
         if facts.today is not None:
             mask &= rows.until >= facts.today.toordinal()
         if facts.home_employer_id is not None:
@@ -150,6 +161,14 @@ class Snapshot:
         if sector:
             mask &= rows.sector == self.sectors.get(sector, -2)
         return rows.take(np.flatnonzero(mask))
+
+
+def seek_keys(band_index: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """A row's (or a seek bound's) place in its network's rows, as one sorted float:
+    its latitude band's index in ``Snapshot.bands`` then its longitude. Rounding keeps
+    the order (never reverses it), so a seek holds every row within its bounds, and at
+    most a row just beside them (every later condition is exact)."""
+    return band_index * 1000.0 + (lon + 180.0)
 
 
 def may_fit(
