@@ -87,10 +87,10 @@ _RESULT_BLOCKER = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Blocker:
+class Blocker(NamedTuple):
     """Why a place is not a (clean) match. ``key`` names the dimension or flag; ``amount``
-    is bands above capacity (dimension), km beyond range (too far) or missing hours."""
+    is bands above capacity (dimension), km beyond range (too far) or missing hours.
+    A named tuple (immutable): made for every blocker of every near miss shown."""
 
     kind: BlockerKind
     key: str | None = None
@@ -197,17 +197,60 @@ def evaluate(
     if comparison is None:
         comparison = compare_all(search.capacity, place.demand)
     conflicts = comparison.conflicts
-
-    blockers: list[Blocker] = []
     never = excluded(search, place)
+    full = place.free_slots <= 0
+    kind_ok = place.kind in search.kinds
+    available = never is None and place.open and not full and kind_ok
+    beyond = distance_km - search.max_km
+    if available and beyond <= 0 and not conflicts:  # a match: nothing blocks it
+        outcome, blockers = Outcome.MATCH, ()
+    else:
+        outcome, blockers = _not_a_clean_match(
+            search, place, never, full, kind_ok, available, distance_km, conflicts
+        )
+    past_end = search.first_sick_day is not None and runs_past_end(
+        search.first_sick_day, search.end_week, place.until, place.ongoing
+    )
+    sector, function = place.sector, place.function
+    return MatchResult(
+        place.place_id,
+        outcome,
+        distance_km,
+        comparison,
+        blockers,
+        len(conflicts),
+        bool(comparison.signals),
+        len(comparison.unknowns),
+        comparison.slack,
+        past_end,
+        full,
+        place.at_intake_cap,
+        sector,
+        function,
+        sector is not None and sector in search.preferred_sectors,
+        function is not None and function in search.preferred_functions,
+    )
+
+
+def _not_a_clean_match(
+    search: SearchFacts,
+    place: PlaceFacts,
+    never: BlockerKind | None,
+    full: bool,
+    kind_ok: bool,
+    available: bool,
+    distance_km: float,
+    conflicts: tuple[Result, ...],
+) -> tuple[Outcome, tuple[Blocker, ...]]:
+    """The outcome and blockers of a place that is not a match without blockers."""
+    blockers: list[Blocker] = []
     if never is not None:
         blockers.append(Blocker(never))
     if not place.open:
         blockers.append(Blocker(BlockerKind.CLOSED))
-    full = place.free_slots <= 0
     if full:
         blockers.append(Blocker(BlockerKind.FULL))
-    if place.kind not in search.kinds:
+    if not kind_ok:
         blockers.append(Blocker(BlockerKind.KIND, place.kind))
     beyond = distance_km - search.max_km
     if beyond > 0:
@@ -215,7 +258,6 @@ def evaluate(
     for r in conflicts:
         blockers.append(Blocker(_RESULT_BLOCKER[r.kind], r.key, _amount(r)))
 
-    available = never is None and place.open and not full and place.kind in search.kinds
     if not available:
         outcome = Outcome.NO_MATCH
     elif beyond <= 0:
@@ -229,30 +271,7 @@ def evaluate(
         outcome = Outcome.NEAR_MISS
     else:
         outcome = Outcome.NO_MATCH
-
-    past_end = search.first_sick_day is not None and runs_past_end(
-        search.first_sick_day, search.end_week, place.until, place.ongoing
-    )
-    return MatchResult(
-        place_id=place.place_id,
-        outcome=outcome,
-        distance_km=distance_km,
-        comparison=comparison,
-        blockers=tuple(blockers),
-        conflict_count=len(conflicts),
-        has_signals=bool(comparison.signals),
-        unknown_count=len(comparison.unknowns),
-        slack=comparison.slack,
-        past_end_week=past_end,
-        full=full,
-        at_cap=place.at_intake_cap,
-        sector=place.sector,
-        function=place.function,
-        preferred_sector=place.sector is not None and place.sector in search.preferred_sectors,
-        preferred_function=(
-            place.function is not None and place.function in search.preferred_functions
-        ),
-    )
+    return outcome, tuple(blockers)
 
 
 RankKey = tuple[int, int, bool, int, float, int, bool, bool, int]

@@ -19,6 +19,7 @@ The result is identical (same places, same order) to the brute force in
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -69,6 +70,7 @@ DEFAULT_LIMIT = 50
 NEAR_MISS_LIMIT = 20
 
 
+@functools.lru_cache(maxsize=8192)
 def norm_function(text: str | None) -> str | None:
     """Functions compare case- and space-insensitively; empty means not stated."""
     text = (text or "").strip().lower()
@@ -237,16 +239,15 @@ def _place(pid: int, coordinate: tuple[float, float], short: tuple[Any, ...]) ->
     )
 
 
-def _page(
+def _ranked(
     scored: Scored,
     rows: list[int],
     limit: int,
     facts: SearchFacts,
     short: dict[int, tuple[Any, ...]],
-    comparer: Comparer,
-) -> list[MatchResult]:
-    """The ``limit`` best of the shortlisted ``rows``, ranked with the preferences and
-    evaluated (explained) by the domain; the fast path must agree with it."""
+) -> list[tuple[tuple[Any, ...], int]]:
+    """The ``limit`` best of the shortlisted ``rows``, ranked with the preferences: their
+    full rank keys and rows."""
     if not rows:
         return []
     at = np.array(rows)
@@ -259,16 +260,37 @@ def _page(
         keyed.append(((*prefix, *prefs, pid), i))
     keyed.sort()
     del keyed[limit:]
+    return keyed
+
+
+def _explain(
+    scored: Scored,
+    sections: list[tuple[list[int], int]],
+    facts: SearchFacts,
+    short: dict[int, tuple[Any, ...]],
+) -> list[list[MatchResult]]:
+    """Per section (shortlisted rows, limit) its ``limit`` best, ranked with the
+    preferences and evaluated (explained) by the domain, all compared at once; the
+    fast path must agree with the domain."""
+    ranked = [_ranked(scored, rows, limit, facts, short) for rows, limit in sections]
+    keyed = [k for section in ranked for k in section]
+    if not keyed:
+        return [[] for _ in sections]
     at = np.array([i for _, i in keyed])
+    comparer = Comparer(facts.capacity, capacity_key(facts.capacity))
     comparisons = comparer.compare_many(scored.codes[at], scored.hours(at))
     coordinates = zip(scored.lat[at].tolist(), scored.lon[at].tolist(), strict=True)
-    out = []
+    results = []
     for (want, _), coordinate, comparison in zip(keyed, coordinates, comparisons, strict=True):
         pid = want[-1]
         res = evaluate(facts, _place(pid, coordinate, short[pid]), want[4], comparison)
         if domain_rank_key(res) != want:  # pragma: no cover - a fast-path bug
             raise RuntimeError(f"search fast path disagrees with the domain on {res.place_id}")
-        out.append(res)
+        results.append(res)
+    out, start = [], 0
+    for section in ranked:
+        out.append(results[start : start + len(section)])
+        start += len(section)
     return out
 
 
@@ -329,9 +351,7 @@ def search_page(
     if not ids:
         return Page([], [], {})
     short = _shown(session, snap, ids, since)
-    comparer = Comparer(facts.capacity, capacity_key(facts.capacity))
-    found = _page(scored, pages[0], limit, facts, short, comparer)
-    near = _page(scored, pages[1], near_limit, facts, short, comparer)
+    found, near = _explain(scored, [(pages[0], limit), (pages[1], near_limit)], facts, short)
     stats.evaluated = len(found) + len(near)
     return Page(found, near, short)
 

@@ -15,7 +15,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -136,8 +136,10 @@ def candidate_search_facts(
     )
 
 
-@dataclass
-class PlaceSummary:
+class PlaceSummary(NamedTuple):
+    """What the search page shows of a place besides its explanation (a named tuple:
+    made for every place of every search page)."""
+
     id: int
     title: str
     function: str
