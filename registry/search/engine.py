@@ -51,6 +51,7 @@ from registry.search.scoring import (
     score,
     score_arrays,
 )
+from registry.search.shown import PlaceSummary, summary_of_row
 from registry.search.snapshot_rows import AnyRows
 from registry.search.snapshot_select import Snapshot
 from registry.search.sql import Scope
@@ -219,23 +220,20 @@ def _shortlist(scored: Scored, keep: np.ndarray, limit: int) -> list[int]:
     return ranked[:end].tolist()
 
 
-def _place(pid: int, coordinate: tuple[float, float], short: tuple[Any, ...]) -> PlaceFacts:
-    """A shortlisted place (its shortlist row) as the matcher sees it; the prefilter
-    reads open places only. Without its demands: ``evaluate`` is handed the comparison
-    made from the place's match code."""
-    _, kind, sector, function, until, ongoing, slots, taken, employer_id = short[:9]
-    if type(until) is str:  # SQLite: ISO text
-        until = dt.date.fromisoformat(until)
+def _place(pid: int, coordinate: tuple[float, float], shown: PlaceSummary) -> PlaceFacts:
+    """A shortlisted place as the matcher sees it; the prefilter reads open places only.
+    Without its demands: ``evaluate`` is handed the comparison made from the place's
+    match code."""
     return PlaceFacts(
         pid,
         coordinate,
-        kind,
-        sector=sector or None,
-        function=norm_function(function),
-        until=until,
-        ongoing=bool(ongoing),
-        free_slots=(slots or 0) - (taken or 0),
-        employer_id=employer_id,
+        shown.kind,
+        sector=shown.sector or None,
+        function=norm_function(shown.function),
+        until=shown.available_until,
+        ongoing=shown.ongoing,
+        free_slots=shown.free_slots,
+        employer_id=shown.employer_id,
     )
 
 
@@ -244,7 +242,7 @@ def _ranked(
     rows: list[int],
     limit: int,
     facts: SearchFacts,
-    short: dict[int, tuple[Any, ...]],
+    short: dict[int, PlaceSummary],
 ) -> list[tuple[tuple[Any, ...], int]]:
     """The ``limit`` best of the shortlisted ``rows``, ranked with the preferences: their
     full rank keys and rows."""
@@ -255,8 +253,11 @@ def _ranked(
     sectors, functions = facts.preferred_sectors, facts.preferred_functions
     keyed = []
     for i, pid, prefix in zip(rows, scored.ids[at].tolist(), prefixes, strict=True):
-        _, _, sector, function = short[pid][:4]
-        prefs = ((sector or None) not in sectors, norm_function(function) not in functions)
+        shown = short[pid]
+        prefs = (
+            (shown.sector or None) not in sectors,
+            norm_function(shown.function) not in functions,
+        )
         keyed.append(((*prefix, *prefs, pid), i))
     keyed.sort()
     del keyed[limit:]
@@ -267,7 +268,7 @@ def _explain(
     scored: Scored,
     sections: list[tuple[list[int], int]],
     facts: SearchFacts,
-    short: dict[int, tuple[Any, ...]],
+    short: dict[int, PlaceSummary],
 ) -> list[list[MatchResult]]:
     """Per section (shortlisted rows, limit) its ``limit`` best, ranked with the
     preferences and evaluated (explained) by the domain, all compared at once; the
@@ -296,22 +297,27 @@ def _explain(
 
 def _shown(
     session: Session, snap: Snapshot | None, ids: list[int], since: dt.datetime | None
-) -> dict[int, tuple[Any, ...]]:
-    """The shortlisted places as ``sql.read_shortlist`` reads them, intake counts last:
-    from the copy the page was read from (and through SQL only this month's proposals
-    of the places with an intake cap), else through SQL."""
+) -> tuple[dict[int, PlaceSummary], dict[int, int]]:
+    """The shortlisted places as the page shows them, and their proposals since
+    ``since`` (0 for a place without an intake cap): from the copy the page was read
+    from (and through SQL only this month's proposals of the places with an intake
+    cap), else in one SQL read."""
     if snap is None:
-        return sql.read_shortlist(session.connection(), ids, since)
-    rows = snap.shown(ids)
-    capped = [pid for pid, row in rows.items() if row[sql.AT_CAP] is not None]
+        rows = sql.read_shortlist(session.connection(), ids, since)
+        return {pid: summary_of_row(r) for pid, r in rows.items()}, {
+            pid: r[-1] for pid, r in rows.items()
+        }
+    shown = snap.shown(ids)
+    capped = [pid for pid, s in shown.items() if s.intake_cap_per_month is not None]
     counts = sql.read_intake(session.connection(), capped, since) if capped and since else {}
-    return {pid: (*row, counts.get(pid, 0)) for pid, row in rows.items()}
+    return shown, {pid: counts.get(pid, 0) for pid in shown}
 
 
 class Page(NamedTuple):
     found: list[MatchResult]  # the matches, ranked
     near: list[MatchResult]  # the near misses, ranked
-    rows: dict[int, tuple[Any, ...]]  # the places' ``sql.SHORTLIST_COLUMNS`` and intake
+    shown: dict[int, PlaceSummary]  # what the page shows of each place
+    intake: dict[int, int]  # each place's proposals since ``since`` (0 without a cap)
 
 
 def search_page(
@@ -334,7 +340,7 @@ def search_page(
     stats = stats if stats is not None else SearchStats()
     limit, near_limit = max(limit, 0), max(near_limit, 0)
     if not scope.network_ids or not facts.kinds or not (limit or near_limit):
-        return Page([], [], {})
+        return Page([], [], {}, {})
     snap = snapshots.for_search(session.connection())
     if snap is not None and math.isfinite(facts.max_km):
         scored = _read_snapshot(session, snap, facts, scope, (limit, near_limit, combined), stats)
@@ -349,11 +355,11 @@ def search_page(
         pages.append(_shortlist(scored, keep, cut) if keep.size else [])
     ids = [int(scored.ids[i]) for i in (*pages[0], *pages[1])]
     if not ids:
-        return Page([], [], {})
-    short = _shown(session, snap, ids, since)
+        return Page([], [], {}, {})
+    short, intake = _shown(session, snap, ids, since)
     found, near = _explain(scored, [(pages[0], limit), (pages[1], near_limit)], facts, short)
     stats.evaluated = len(found) + len(near)
-    return Page(found, near, short)
+    return Page(found, near, short, intake)
 
 
 def search_places(
@@ -369,7 +375,7 @@ def search_places(
     keeping only the given outcomes (matches rank before near misses)."""
     match = Outcome.MATCH in outcomes
     near = Outcome.NEAR_MISS in outcomes
-    found, misses, _ = search_page(
+    found, misses, *_ = search_page(
         session,
         facts,
         scope,

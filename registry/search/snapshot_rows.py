@@ -15,6 +15,7 @@ import numpy as np
 from registry.models import PlaceKind
 from registry.models.search_generation import SEARCH_COLUMNS
 from registry.search.scoring import code_matrix
+from registry.search.shown import PlaceSummary
 
 __all__ = ["COLUMNS", "KINDS", "KIND_INDEX", "AnyRows", "Picked", "Rows"]
 
@@ -198,42 +199,44 @@ class Rows:
     def row(self, i: int) -> tuple[Any, ...]:
         return _row(self, i)
 
-    def shown(self, idx: np.ndarray) -> list[tuple[Any, ...]]:
-        """Rows ``idx`` as ``sql.read_shortlist`` reads them (``sql.SHORTLIST_COLUMNS``,
-        without the intake count), dates and times as dates and aware times: each
-        column gathered once for all of them."""
+    def shown(self, idx: np.ndarray) -> list[PlaceSummary]:
+        """Rows ``idx`` as the page shows them (equal to ``shown.summary_of_row`` of
+        their ``sql.read_shortlist`` rows): each column gathered once for all of them."""
 
         def col(name: str) -> list[Any]:
             return getattr(self, name)[idx].tolist()
 
+        def text(name: str) -> list[str]:
+            return [v or "" for v in col(name)]
+
         def stated(values: list[float]) -> list[float | None]:
             return [None if v != v else v for v in values]  # NaN: not stated
 
+        free = (self.slots[idx].astype(np.int64) - self.taken[idx]).tolist()
         return list(
-            zip(
+            map(
+                PlaceSummary,
                 col("ids"),
-                [KINDS[k] for k in col("kind")],
-                col("sector_text"),
-                col("function"),
-                [None if u == NO_END else dt.date.fromordinal(u) for u in col("until")],
-                col("ongoing"),
-                col("slots"),
-                col("taken"),
-                [None if e < 0 else e for e in col("employer")],
                 col("title"),
+                text("function"),
+                [KINDS[k] for k in col("kind")],
+                text("sector_text"),
                 col("employer_name"),
-                col("town"),
-                col("postcode"),
+                text("town"),
+                text("postcode"),
                 col("lat"),
                 col("lon"),
                 stated(col("min_h")),
                 stated(col("usual_h")),
                 col("lower"),
-                stated(col("completeness")),
+                [None if u == NO_END else dt.date.fromordinal(u) for u in col("until")],
+                col("ongoing"),
+                [0.0 if c != c else c for c in col("completeness")],
                 [_time(t) for t in col("confirmed")],
                 [_time(t) for t in col("created")],
                 [None if c < 0 else c for c in col("cap")],
-                strict=True,
+                free,
+                [None if e < 0 else e for e in col("employer")],
             )
         )
 

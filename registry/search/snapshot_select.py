@@ -26,6 +26,7 @@ from registry.domain.matching import MAX_NEAR_MISS_CONFLICTS, SearchFacts
 from registry.domain.workload import capacity_week_hours
 from registry.search.codec import conflict_masks
 from registry.search.geometry import disk_params, inside_params, strip_rows
+from registry.search.shown import PlaceSummary
 from registry.search.snapshot_rows import KIND_INDEX, KINDS, AnyRows, Rows
 
 __all__ = ["BANDS_PER_DEGREE", "FEW", "FREE", "ONE", "Snapshot", "disk", "may_fit"]
@@ -67,21 +68,21 @@ class Snapshot:
         at = np.minimum(np.searchsorted(self.sorted_ids, ids), self.sorted_ids.size - 1)
         return np.where(self.sorted_ids[at] == ids, self.id_order[at], -1)
 
-    def shown(self, ids: list[int]) -> dict[int, tuple[Any, ...]]:
-        """The places ``ids`` (all in the copy) as ``sql.read_shortlist`` reads them,
-        without the intake count (:meth:`Rows.shown`)."""
+    def shown(self, ids: list[int]) -> dict[int, PlaceSummary]:
+        """The places ``ids`` (all in the copy) as the page shows them, by id
+        (:meth:`Rows.shown`)."""
         rest = ids
-        out: dict[int, tuple[Any, ...]] = {}
+        out: dict[int, PlaceSummary] = {}
         if len(self.tail):  # a place in the tail is newer than its (dead) main row
             at = {pid: i for i, pid in enumerate(self.tail.ids.tolist())}
             mine = [at[pid] for pid in ids if pid in at]
-            out = {row[0]: row for row in self.tail.shown(np.array(mine, dtype=np.int64))}
+            out = {row.id: row for row in self.tail.shown(np.array(mine, dtype=np.int64))}
             rest = [pid for pid in ids if pid not in out]
         if rest:
             pos = self.positions(np.array(rest, dtype=np.int64))
             if (pos < 0).any():  # pragma: no cover - the page came from this copy
                 raise LookupError("a shown place is not in the search's copy")
-            out.update((row[0], row) for row in self.main.shown(pos))
+            out.update((row.id, row) for row in self.main.shown(pos))
         return out
 
     def _seek_rows(self, seeks: list[tuple[int, float, float]], network_ids) -> np.ndarray:

@@ -325,20 +325,6 @@ def _datetime_param(conn: Connection, moment: dt.datetime) -> Any:
     return moment
 
 
-def as_date(value: Any) -> dt.date | None:
-    """A date column's raw value (ISO text on SQLite) as a date."""
-    return dt.date.fromisoformat(value) if type(value) is str else value
-
-
-def as_datetime(value: Any) -> dt.datetime | None:
-    """A time column's raw value (ISO text on SQLite) as an aware time (UTC if naive)."""
-    if type(value) is str:
-        value = dt.datetime.fromisoformat(value)
-    if value is not None and value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value
-
-
 def read_shortlist(
     conn: Connection, ids: Sequence[int], since: dt.datetime | None = None
 ) -> dict[int, tuple[Any, ...]]:
@@ -346,7 +332,7 @@ def read_shortlist(
     ending with the count of proposals since ``since`` (0 without it, or without an
     intake cap: the count only decides whether the cap is reached). On the DBAPI
     cursor: dates and times come back as the driver gives them (ISO text on SQLite),
-    see :func:`as_date` and :func:`as_datetime`."""
+    see :func:`shown.as_date` and :func:`shown.as_datetime`."""
     params: dict[str, Any] = {}
     listed = member_sql(conn, params, "p.id", "id", list(ids))
     intake = "0"

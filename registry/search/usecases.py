@@ -15,7 +15,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -45,6 +45,7 @@ from registry.search.engine import (
     norm_function,
     search_page,
 )
+from registry.search.shown import PlaceSummary, summary_of_row
 from registry.services import candidates as cands
 from registry.services import places as place_svc
 from registry.services.context import Context
@@ -136,31 +137,6 @@ def candidate_search_facts(
     )
 
 
-class PlaceSummary(NamedTuple):
-    """What the search page shows of a place besides its explanation (a named tuple:
-    made for every place of every search page)."""
-
-    id: int
-    title: str
-    function: str
-    kind: str
-    sector: str
-    employer: str
-    town: str
-    postcode: str
-    lat: float
-    lon: float
-    min_hours_week: int | None
-    usual_hours_week: int | None
-    lower_start_allowed: bool
-    available_until: dt.date | None
-    ongoing: bool
-    completeness: float
-    last_confirmed_at: dt.datetime | None
-    created_at: dt.datetime | None
-    intake_cap_per_month: int | None
-
-
 @dataclass
 class Hit:
     result: MatchResult
@@ -204,33 +180,6 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     return value
 
 
-def _summary(r: tuple[Any, ...]) -> PlaceSummary:
-    """A place's ``sql.SHORTLIST_COLUMNS`` row as the page shows it."""
-    pid, kind, sector, function, until, ongoing = r[:6]
-    title, employer, town, postcode, lat, lon, min_h, usual_h, lower = r[9:18]
-    return PlaceSummary(
-        pid,
-        title,
-        function or "",
-        kind,
-        sector or "",
-        employer,
-        town or "",
-        postcode or "",
-        lat,
-        lon,
-        min_h,
-        usual_h,
-        bool(lower),
-        sql.as_date(until),
-        bool(ongoing),
-        float(r[18] or 0.0),
-        sql.as_datetime(r[19]),
-        sql.as_datetime(r[20]),
-        r[21],
-    )
-
-
 def _month_start(today: dt.date) -> dt.datetime:
     return dt.datetime(today.year, today.month, 1, tzinfo=dt.UTC)
 
@@ -244,7 +193,9 @@ def place_summaries(
     if not ids:
         return {}, {}
     rows = sql.read_shortlist(session.connection(), ids, _month_start(today))
-    return {pid: _summary(r) for pid, r in rows.items()}, {pid: r[-1] for pid, r in rows.items()}
+    return {pid: summary_of_row(r) for pid, r in rows.items()}, {
+        pid: r[-1] for pid, r in rows.items()
+    }
 
 
 def _record_visit(ctx: Context, user_id: int, candidate_id: int) -> dt.datetime | None:
@@ -305,9 +256,7 @@ def page_hits(
         stats=stats,
         since=_month_start(today),
     )
-    summaries = {pid: _summary(r) for pid, r in page.rows.items()}
-    intake = {pid: r[-1] for pid, r in page.rows.items()}
-    return PageHits(page.found, page.near, summaries, intake)
+    return PageHits(page.found, page.near, page.shown, page.intake)
 
 
 def _search_scope(

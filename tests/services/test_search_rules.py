@@ -123,7 +123,7 @@ def test_the_page_in_one_pass_equals_the_reference_matches_and_near_misses(
         facts = random_rule_search(rng, employer_ids, TODAY)
         scope = engine.Scope(frozenset({world.net_a.id, world.net_b.id}))
         limit, near_limit = rng.choice(((5, 3), (20, 20), (50, 20), (200, 10)))
-        found, near, _ = engine.search_page(
+        found, near, *_ = engine.search_page(
             session, facts, scope, limit=limit, near_limit=near_limit
         )
         want_found, want_near = reference.reference_page(

@@ -53,7 +53,7 @@ def test_a_committed_search_reads_the_copy_and_equals_the_brute_force(
     for _ in range(15):
         facts = random_search(rng)
         scope = engine.Scope(frozenset({world.net_a.id, world.net_b.id}))
-        found, near, _ = engine.search_page(session, facts, scope, limit=20, near_limit=10)
+        found, near, *_ = engine.search_page(session, facts, scope, limit=20, near_limit=10)
         want_found, want_near = reference.reference_page(
             session, facts, scope, limit=20, near_limit=10
         )
@@ -465,7 +465,7 @@ def test_rows_with_conflicts_are_not_scored_once_the_near_misses_are_full(sessio
     scope = engine.Scope(frozenset({world.net_a.id}))
     for near_limit, read in ((20, len(beyond)), (30, len(beyond) + len(conflicting))):
         stats = engine.SearchStats()
-        found, near, _ = engine.search_page(
+        found, near, *_ = engine.search_page(
             session, facts, scope, limit=50, near_limit=near_limit, stats=stats
         )
         want_found, want_near = reference.reference_page(

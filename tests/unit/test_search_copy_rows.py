@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from registry.search import codec
+from registry.search.shown import summary_of_row
 from registry.search.snapshot_rows import COLUMNS, EMPLOYER_NAME, Rows
 
 CODE = "0" * codec.match_code_length()
@@ -48,6 +49,7 @@ def _row(**values) -> tuple:
     return tuple(base[c] for c in COLUMNS)
 
 
+# the shortlist's SQL read of the same place (sql.SHORTLIST_COLUMNS, dates as objects)
 SHOWN = (
     7,
     "stage",
@@ -71,6 +73,7 @@ SHOWN = (
     dt.datetime(2026, 11, 2, 9, 30, 15, 250000, tzinfo=UTC),
     dt.datetime(2026, 1, 5, 8, 0, tzinfo=UTC),
     4,
+    0,
 )
 
 
@@ -100,15 +103,45 @@ def test_a_row_reads_back_as_the_sql_read_gives_it(until, confirmed, created):
         {},
     )
     first, second = rows.shown(np.array([0, 1]))
-    assert second == SHOWN
-    assert first[4] is None and first[5] is True and first[18] is None  # no end, no score
-    assert first[19] is None and first[20] is None and first[21] is None
+    assert second == summary_of_row(SHOWN)
+    assert second.free_slots == 1 and second.employer_id == 3 and second.sector == "Q"
+    assert first.available_until is None and first.ongoing is True  # no end
+    assert first.completeness == 0.0  # no score
+    assert first.last_confirmed_at is None and first.created_at is None
+    assert first.intake_cap_per_month is None
     assert rows.free.tolist() == [True, True]
 
 
 def test_nothing_set_and_no_rows():
     rows = Rows.of([_row(slots=None, taken_slots=None, employer_id=None)], {})
     (shown,) = rows.shown(np.array([0]))
-    assert (shown[6], shown[7], shown[8]) == (0, 0, None)
+    assert (shown.free_slots, shown.employer_id) == (0, None)
+    assert shown == summary_of_row(
+        (
+            7,
+            "stage",
+            "Q",
+            "Kok",
+            None,
+            False,
+            None,
+            None,
+            None,
+            "Hulpkok",
+            "De Keuken B.V.",
+            "Utrecht",
+            "3511 AB",
+            52.09,
+            5.12,
+            8,
+            None,
+            True,
+            0.75,
+            None,
+            None,
+            None,
+            0,
+        )
+    )
     assert rows.free.tolist() == [False]
     assert len(Rows.of([], {})) == 0
