@@ -68,6 +68,7 @@ __all__ = [
 ]
 
 DEFAULT_LIMIT = 50
+_NO_DEMAND = PlaceFacts._field_defaults["demand"]  # not read: the comparison is given
 NEAR_MISS_LIMIT = 20
 
 
@@ -84,11 +85,12 @@ def _read(
     scope: Scope,
     limits: tuple[int, int, bool],
     stats: SearchStats,
+    key: tuple,
 ) -> Scored:
     """Every row the page needs, scored (``limits``: the arguments ``limit``,
-    ``near_limit`` and ``combined`` of :func:`rings.read_rows`)."""
+    ``near_limit`` and ``combined`` of :func:`rings.read_rows`; ``key``: the
+    capacity's :func:`codec.capacity_key`)."""
     conn = session.connection()
-    key = capacity_key(facts.capacity)
 
     def recode(ids: Sequence[int]) -> dict[int, str]:
         return fresh_codes(sql.read_for_recode(conn, ids))
@@ -120,13 +122,13 @@ def _read_snapshot(
     scope: Scope,
     limits: tuple[int, int, bool],
     stats: SearchStats,
+    key: tuple,
 ) -> Scored:
     """Every row the page needs, from the in-memory copy, scored: on a small copy every
     eligible place that can be a match or a near miss, in one pass
     (:func:`snapshot_select.may_fit`); on a large one the expanding disks of :mod:`rings`, each
     disk read from the copy (:func:`snapshot_select.disk`)."""
     conn = session.connection()
-    key = capacity_key(facts.capacity)
     limit, near_limit, combined = limits
     trusted = not sql.table_facts(conn).stale_codes  # else the bits cannot be trusted
 
@@ -228,12 +230,15 @@ def _place(pid: int, coordinate: tuple[float, float], shown: PlaceSummary) -> Pl
         pid,
         coordinate,
         shown.kind,
-        sector=shown.sector or None,
-        function=norm_function(shown.function),
-        until=shown.available_until,
-        ongoing=shown.ongoing,
-        free_slots=shown.free_slots,
-        employer_id=shown.employer_id,
+        _NO_DEMAND,  # positional: a place is made for every row the page shows
+        shown.sector or None,
+        norm_function(shown.function),
+        shown.available_until,
+        shown.ongoing,
+        True,
+        shown.free_slots,
+        False,
+        shown.employer_id,
     )
 
 
@@ -269,6 +274,7 @@ def _explain(
     sections: list[tuple[list[int], int]],
     facts: SearchFacts,
     short: dict[int, PlaceSummary],
+    key: tuple,
 ) -> list[list[MatchResult]]:
     """Per section (shortlisted rows, limit) its ``limit`` best, ranked with the
     preferences and evaluated (explained) by the domain, all compared at once; the
@@ -278,13 +284,12 @@ def _explain(
     if not keyed:
         return [[] for _ in sections]
     at = np.array([i for _, i in keyed])
-    comparer = Comparer(facts.capacity, capacity_key(facts.capacity))
+    comparer = Comparer(facts.capacity, key)
     comparisons = comparer.compare_many(scored.codes[at], scored.hours(at))
     coordinates = zip(scored.lat[at].tolist(), scored.lon[at].tolist(), strict=True)
     results = []
     for (want, _), coordinate, comparison in zip(keyed, coordinates, comparisons, strict=True):
-        pid = want[-1]
-        res = evaluate(facts, _place(pid, coordinate, short[pid]), want[4], comparison)
+        res = evaluate(facts, _place(want[-1], coordinate, short[want[-1]]), want[4], comparison)
         if domain_rank_key(res) != want:  # pragma: no cover - a fast-path bug
             raise RuntimeError(f"search fast path disagrees with the domain on {res.place_id}")
         results.append(res)
@@ -342,11 +347,14 @@ def search_page(
     if not scope.network_ids or not facts.kinds or not (limit or near_limit):
         return Page([], [], {}, {})
     snap = snapshots.for_search(session.connection())
+    key = capacity_key(facts.capacity)
     if snap is not None and math.isfinite(facts.max_km):
-        scored = _read_snapshot(session, snap, facts, scope, (limit, near_limit, combined), stats)
+        scored = _read_snapshot(
+            session, snap, facts, scope, (limit, near_limit, combined), stats, key
+        )
     else:
         snap = None
-        scored = _read(session, facts, scope, (limit, near_limit, combined), stats)
+        scored = _read(session, facts, scope, (limit, near_limit, combined), stats, key)
     if combined:
         near_limit = min(near_limit, max(0, limit - int(np.count_nonzero(scored.order == 0))))
     pages = []
@@ -357,7 +365,8 @@ def search_page(
     if not ids:
         return Page([], [], {}, {})
     short, intake = _shown(session, snap, ids, since)
-    found, near = _explain(scored, [(pages[0], limit), (pages[1], near_limit)], facts, short)
+    sections = [(pages[0], limit), (pages[1], near_limit)]
+    found, near = _explain(scored, sections, facts, short, key)
     stats.evaluated = len(found) + len(near)
     return Page(found, near, short, intake)
 

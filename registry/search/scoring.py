@@ -217,47 +217,41 @@ class Comparer:
             return []
         table = score_table(self._key)
         packed = table[np.arange(table.shape[0]), codes]
-        # per row and position: a conflict, a signal, an unknown (a fit is none of them)
-        total = packed.sum(axis=1)
-        slack = (total >> 24).tolist()
-        masks = [((packed >> shift) & 0xFF > 0).view(np.uint8).tobytes() for shift in (0, 8, 16)]
-        present = [((total >> shift) & 0xFF > 0).tolist() for shift in (0, 8, 16)]
-        n_dims, n_exp = len(self.dims), len(self.exposures)
+        slack = (packed.sum(axis=1) >> 24).tolist()
+        hours_results = [self._hours_result(h) for h in hours]
+        # per row and position, the hours last: a conflict, a signal, an unknown (a fit
+        # is none of them)
+        masks = []
+        for shift, verdict in ((0, Verdict.CONFLICT), (8, Verdict.SIGNAL), (16, Verdict.UNKNOWN)):
+            of_hours = [h.verdict is verdict for h in hours_results]
+            mask = np.column_stack(((packed >> shift) & 0xFF > 0, of_hours))
+            masks.append((mask.view(np.uint8).tobytes(), mask.any(axis=1).tolist()))
+        (conflict, any_conflict), (signal, any_signal), (unknown, any_unknown) = masks
+        n_dims, n_exp, width = len(self.dims), len(self.exposures), codes.shape[1]
         skips = (codes[:, :n_dims] == NOT_STATED).any(axis=1).tolist()
-        conflict, signal, unknown = masks
-        any_conflict, any_signal, any_unknown = present
-        width = codes.shape[1]
         if self._offsets is not None:
             rows = _all_results(self._key[0]).flat[self._offsets + codes].tolist()
         else:
             tables = (*self.dims, *self.exposures, *self.conditions)
             rows = [list(map(_at, tables, code)) for code in codes.tolist()]
+        optional = self.optional
         out = []
         for i, row in enumerate(rows):
-            at = slice(i * width, (i + 1) * width)
+            hours_result = hours_results[i]
+            row.append(hours_result)
+            at = slice(i * (width + 1), (i + 1) * (width + 1))
             dims = tuple(row[:n_dims])
-            if skips[i] and self.optional:  # an optional dimension not stated is left out
+            if skips[i] and optional:  # an optional dimension not stated is left out
                 dims = tuple([r for r in dims if r is not SKIP])
-            conflicts = list(compress(row, conflict[at])) if any_conflict[i] else []
-            signals = list(compress(row, signal[at])) if any_signal[i] else []
-            unknowns = list(compress(row, unknown[at])) if any_unknown[i] else []
-            hours_result = self._hours_result(hours[i])
-            verdict = hours_result.verdict
-            if verdict is Verdict.CONFLICT:
-                conflicts.append(hours_result)
-            elif verdict is Verdict.SIGNAL:
-                signals.append(hours_result)
-            elif verdict is not Verdict.FIT:
-                unknowns.append(hours_result)
             out.append(
                 ComparisonResult(
                     dims,
                     tuple(row[n_dims : n_dims + n_exp]),
-                    tuple(row[n_dims + n_exp :]),
+                    tuple(row[n_dims + n_exp : width]),
                     hours_result,
-                    tuple(conflicts),
-                    tuple(signals),
-                    tuple(unknowns),
+                    tuple(compress(row, conflict[at])) if any_conflict[i] else (),
+                    tuple(compress(row, signal[at])) if any_signal[i] else (),
+                    tuple(compress(row, unknown[at])) if any_unknown[i] else (),
                     slack[i],
                 )
             )
