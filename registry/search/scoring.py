@@ -117,6 +117,12 @@ def min_unknowns(key: tuple, person_known: bool) -> int:
 
 
 _at = operator.getitem
+_PACKED_VERDICT = {
+    Verdict.FIT: 0,
+    Verdict.CONFLICT: 1,
+    Verdict.SIGNAL: SIGNAL,
+    Verdict.UNKNOWN: UNKNOWN,
+}
 
 
 class _AllResults(NamedTuple):
@@ -184,6 +190,7 @@ class Comparer:
         offsets = [every.start.get((p, v, none)) for p, v in enumerate(values)]
         # (a band outside the catalogue's, if ever: its results are looked up row by row)
         self._offsets = None if None in offsets else np.array(offsets, dtype=np.int64)
+        self._positions = 256 * np.arange(len(values), dtype=np.int64)  # in score_table
 
     def _hours_result(self, hours: tuple[Any, Any, Any]) -> Any:
         result = self._hours.get(hours)
@@ -215,33 +222,35 @@ class Comparer:
         results and filters them."""
         if not len(codes):
             return []
-        table = score_table(self._key)
-        packed = table[np.arange(table.shape[0]), codes]
-        slack = (packed.sum(axis=1) >> 24).tolist()
+        n, width = codes.shape
         hours_results = [self._hours_result(h) for h in hours]
-        # per row and position, the hours last: a conflict, a signal, an unknown (a fit
-        # is none of them)
-        masks = []
-        for shift, verdict in ((0, Verdict.CONFLICT), (8, Verdict.SIGNAL), (16, Verdict.UNKNOWN)):
-            of_hours = [h.verdict is verdict for h in hours_results]
-            mask = np.column_stack(((packed >> shift) & 0xFF > 0, of_hours))
-            masks.append((mask.view(np.uint8).tobytes(), mask.any(axis=1).tolist()))
+        # per row and position, the hours last: the packed counts of its result
+        packed = np.empty((n, width + 1), dtype=np.int64)
+        packed[:, :width] = score_table(self._key).ravel()[self._positions + codes]
+        packed[:, width] = [_PACKED_VERDICT[h.verdict] for h in hours_results]
+        total = packed.sum(axis=1)
+        slack = (total >> 24).tolist()
+        # a conflict, a signal, an unknown (a fit is none of them): the positions of
+        # each, and whether a row has any
+        masks = [
+            (((packed >> shift) & 0xFF).astype(bool).tobytes(), ((total >> shift) & 0xFF).tolist())
+            for shift in (0, 8, 16)
+        ]
         (conflict, any_conflict), (signal, any_signal), (unknown, any_unknown) = masks
-        n_dims, n_exp, width = len(self.dims), len(self.exposures), codes.shape[1]
-        skips = (codes[:, :n_dims] == NOT_STATED).any(axis=1).tolist()
+        n_dims, n_exp = len(self.dims), len(self.exposures)
+        skips = (codes[:, :n_dims] == NOT_STATED).any(axis=1).tolist() if self.optional else None
         if self._offsets is not None:
             rows = _all_results(self._key[0]).flat[self._offsets + codes].tolist()
         else:
             tables = (*self.dims, *self.exposures, *self.conditions)
             rows = [list(map(_at, tables, code)) for code in codes.tolist()]
-        optional = self.optional
         out = []
         for i, row in enumerate(rows):
             hours_result = hours_results[i]
             row.append(hours_result)
             at = slice(i * (width + 1), (i + 1) * (width + 1))
             dims = tuple(row[:n_dims])
-            if skips[i] and optional:  # an optional dimension not stated is left out
+            if skips and skips[i]:  # an optional dimension not stated is left out
                 dims = tuple([r for r in dims if r is not SKIP])
             out.append(
                 ComparisonResult(
