@@ -776,10 +776,10 @@ def compare_conditions(
     return tuple(out)
 
 
-@dataclass(frozen=True, slots=True)
-class HoursResult:
+class HoursResult(NamedTuple):
     """Hours comparison. ``person_week_hours`` is the effective weekly limit (``math.inf``
-    when unlimited, None when not stated); ``shortfall`` = min hours above that limit."""
+    when unlimited, None when not stated); ``shortfall`` = min hours above that limit.
+    A named tuple (immutable): made for every place a search page explains."""
 
     verdict: Verdict
     person_week_hours: float | None
@@ -789,7 +789,9 @@ class HoursResult:
     shortfall: float = 0.0
     limit_source: LimitSource | None = None  # which limit applied (None: no limit stated)
 
-    key = "hours"
+    @property
+    def key(self) -> str:
+        return "hours"
 
     @property
     def kind(self) -> ResultKind:

@@ -223,7 +223,8 @@ class Comparer:
         if not len(codes):
             return []
         n, width = codes.shape
-        hours_results = [self._hours_result(h) for h in hours]
+        known, miss = self._hours.get, self._hours_result
+        hours_results = [known(h) or miss(h) for h in hours]
         # per row and position, the hours last: the packed counts of its result
         packed = np.empty((n, width + 1), dtype=np.int64)
         packed[:, :width] = score_table(self._key).ravel()[self._positions + codes]

@@ -31,6 +31,7 @@ def test_the_package_has_one_module_per_concern() -> None:
         "place_matches",  # a published place's matches per coach organisation (webhooks)
         "rings",
         "scoring",
+        "shown",  # what the page shows of a place (from the copy or one SQL read)
         "snapshot",  # the open places in memory, kept current by the search generation
         "snapshot_rows",
         "snapshot_select",
