@@ -76,7 +76,19 @@ def load(conn: Connection, generation: tuple[Any, ...]) -> Snapshot:
         {"open": PlaceStatus.OPEN.value},
     )
     sectors: dict[str | None, int] = {None: -1, "": -1}
-    main = Rows.of(rows, sectors)
+    links = fetch_rows(conn, "SELECT place_id, network_id FROM place_networks", {})
+    return indexed(generation, Rows.of(rows, sectors), sectors, links)
+
+
+def indexed(
+    generation: tuple[Any, ...],
+    main: Rows,
+    sectors: dict[str | None, int],
+    links: list[tuple[int, int]],
+) -> Snapshot:
+    """A copy of the places ``main`` (in any order), offered in networks as ``links``
+    (place id, network id) say: sorted by latitude band and longitude, and per network
+    its rows with a free slot with their seek keys (``snapshot_select.seek_keys``)."""
     band = np.floor(main.lat * BANDS_PER_DEGREE).astype(np.int64)
     order = np.lexsort((main.lon, band))
     main, band = main.take(order).rows(), band[order]
@@ -93,7 +105,6 @@ def load(conn: Connection, generation: tuple[Any, ...]) -> Snapshot:
         sorted_ids=main.ids[id_order],
         sectors=sectors,
     )
-    links = fetch_rows(conn, "SELECT place_id, network_id FROM place_networks", {})
     if links:
         place_ids, network_ids = (np.array(c, dtype=np.int64) for c in zip(*links, strict=True))
         pos = snap.positions(place_ids)

@@ -1,0 +1,108 @@
+"""The search copy's index seeks (``Snapshot._seek_rows``): one sorted search per seek
+bound over a network's keys (latitude band, then longitude) gives exactly the places
+with a free slot, offered in one of the searched networks, inside a seek's band and
+longitudes; a place in two of the networks once."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from registry.search.snapshot import indexed
+from registry.search.snapshot_rows import Rows
+from registry.search.snapshot_select import BANDS_PER_DEGREE
+from tests.unit.test_search_copy_rows import _row
+
+NETWORKS = (1, 2, 3)
+
+places = st.lists(
+    st.tuples(
+        st.floats(51.0, 51.45),  # latitude: bands 1020 to 1029
+        st.floats(4.0, 5.0),  # longitude
+        st.booleans(),  # a free slot
+        st.sets(st.sampled_from(NETWORKS)),  # offered in
+    ),
+    max_size=60,
+)
+# as geometry.strip_rows makes them: per band one span, or two apart (around a hole),
+# and empty ones (padding)
+seeks = st.dictionaries(
+    st.integers(1018, 1031),
+    st.lists(st.floats(3.9, 5.1), min_size=2, max_size=4, unique=True).map(sorted),
+    max_size=12,
+).map(
+    lambda spans: (
+        [
+            (band, *bounds[i : i + 2])
+            for band, bounds in spans.items()
+            for i in (0, 2)
+            if i < len(bounds) - 1
+        ]
+        + [(1017, 1.0, 0.0)]
+    )
+)
+
+
+def _copy(generated):
+    rows = [
+        _row(id=i + 1, lat=lat, lon=lon, slots=1, taken_slots=0 if free else 1)
+        for i, (lat, lon, free, _) in enumerate(generated)
+    ]
+    links = [(i + 1, n) for i, (*_, nets) in enumerate(generated) for n in sorted(nets)]
+    sectors: dict[str | None, int] = {None: -1, "": -1}
+    return indexed((0, 0, 0), Rows.of(rows, sectors), sectors, links)
+
+
+def _near_a_bound(lon: float, seek_list) -> bool:
+    return any(math.isclose(lon, b, abs_tol=1e-9) for _, lo, hi in seek_list for b in (lo, hi))
+
+
+@settings(max_examples=300, deadline=None)
+@given(places, seeks, st.sets(st.sampled_from(NETWORKS), min_size=1))
+def test_seeks_read_exactly_the_free_places_of_the_networks_in_their_spans(
+    generated, seek_list, network_ids
+):
+    snap = _copy(generated)
+    got = snap.main.ids[snap._seek_rows(seek_list, frozenset(network_ids))].tolist()
+    assert len(got) == len(set(got))  # a place in two networks once
+    want = {
+        i + 1
+        for i, (lat, lon, free, nets) in enumerate(generated)
+        if free
+        and nets & network_ids
+        and any(
+            band == math.floor(lat * BANDS_PER_DEGREE) and lo <= lon <= hi
+            for band, lo, hi in seek_list
+        )
+    }
+    assert want <= set(got)
+    # more only where rounding the keys met a bound (later conditions are exact)
+    extra = set(got) - want
+    assert all(_near_a_bound(generated[pid - 1][1], seek_list) for pid in extra)
+
+
+def test_merged_rows_of_a_set_of_networks_are_kept_with_the_copy():
+    generated = [(51.2, 4.5, True, {1, 2}), (51.2, 4.6, True, {2}), (51.3, 4.7, False, {1})]
+    snap = _copy(generated)
+    seek = [(math.floor(51.2 * BANDS_PER_DEGREE), 4.0, 5.0)]
+    assert snap.main.ids[snap._seek_rows(seek, frozenset({1, 2}))].tolist() == [1, 2]
+    merged = snap.offered[frozenset({1, 2})]
+    assert np.array_equal(merged[0], np.sort(merged[0]))
+    assert snap._seek_rows(seek, frozenset({2, 1})).tolist() == [0, 1]
+    assert snap.offered[frozenset({1, 2})] is merged  # made once
+    later = dataclasses.replace(snap, generation=(0, 1, 0))  # brought up to date
+    assert later.offered is snap.offered  # main's rows did not change
+    assert snap.main.ids[snap._seek_rows(seek, frozenset({1}))].tolist() == [1]  # 3 is full
+    assert snap._seek_rows(seek, frozenset({9})).size == 0  # a network with no places
+
+
+def test_a_place_on_a_seeks_bound_is_read_and_one_beside_it_is_not():
+    lons = [4.5, 4.7, 4.5 - 1e-6, 4.7 + 1e-6, 4.6]
+    snap = _copy([(51.2, lon, True, {1}) for lon in lons])
+    seek = [(math.floor(51.2 * BANDS_PER_DEGREE), 4.5, 4.7)]
+    got = snap.main.ids[snap._seek_rows(seek, frozenset({1}))].tolist()
+    assert sorted(got) == [1, 2, 5]
