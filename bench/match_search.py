@@ -19,8 +19,9 @@ misses in one pass, explained, with the places' summaries and this month's intak
 counts). The baseline is the honest brute force (``bench/reference.py``): the database
 filters what a plain query would (open, a free slot, an accepted kind, the networks),
 every remaining place gets geopy's geodesic and the domain rules, and the same
-summaries and intake counts are read. The brute force's runs are spread over the
-rounds, each right after its query's page, so both are timed over the same minutes
+summaries and intake counts are read. Each round times the pages one after another (a
+worker serving searches); the brute force's runs are spread over the rounds, after each
+round those of its share of the queries, so that both are timed over the same minutes
 (this machine's speed drifts by up to 1.6 times for tens of seconds). ``identical=yes``
 only when the matches and the near misses, in order, equal the brute force's for every
 query compared (all queries at 100,000 places; a sample at 1,000,000 unless
@@ -264,48 +265,46 @@ def forget_capacities() -> None:
 
 
 def _time_pages(session: Session, measured: list, n: int) -> tuple[list[float], list[float], bool]:
-    """Every query's page timed once per round, each round as the first search of
-    every capacity (:func:`forget_capacities`); every round must return the same pages.
-    The brute force runs on the first queries, each once, in the round ``i % ROUNDS``
-    right after query ``i``'s page: both are timed over the same minutes of this shared
-    machine, whose speed drifts. Returns the page timings, the brute force's, and
-    whether every page equals the brute force's."""
+    """Every query's page timed once per round, the round's pages one after another (a
+    worker serving searches), each as the first search of its capacity
+    (:func:`forget_capacities`); every round must return the same pages. After each
+    round the brute force runs on the compared queries ``i`` with ``i % ROUNDS`` equal
+    to the round, so that the pages and the brute force are timed over the same minutes
+    of this shared machine, whose speed drifts. Returns the page timings, the brute
+    force's, and whether every page equals the brute force's."""
     times, naive, results = [], [], []
     identical, short = True, 0
     compared = min(REFERENCE_QUERIES.get(n, 3), len(measured))
-    gc.disable()
-    try:
-        for round_ in range(ROUNDS):
-            forget_capacities()
-            round_times, round_results = [], []
-            for i, (q, scope) in enumerate(measured):
+    for round_ in range(ROUNDS):
+        forget_capacities()
+        round_times, round_results = [], []
+        gc.disable()
+        try:
+            for q, scope in measured:
                 t0 = time.perf_counter()
                 page = _page(session, q, scope)
                 round_times.append((time.perf_counter() - t0) * 1000)
                 round_results.append(_ids(page))
-                if i < compared and i % ROUNDS == round_:
-                    gc.enable()
-                    t0 = time.perf_counter()
-                    ref = _naive_page(session, q, scope)
-                    naive.append((time.perf_counter() - t0) * 1000)
-                    gc.disable()
-                    same = _ids(ref) == round_results[-1]
-                    identical &= same
-                    short += len(ref.found) < DEFAULT_LIMIT
-                    log(
-                        f"  query {i + 1}: {len(ref.found)} matches, {len(ref.near)} near"
-                        f" misses, naive {naive[-1]:.0f} ms, same={same}"
-                    )
-            if round_ and round_results != results:  # pragma: no cover - a search bug
-                raise RuntimeError("a query's page changed from one round to the next")
-            times += round_times
-            results = round_results
+        finally:
+            gc.enable()
+        if round_ and round_results != results:  # pragma: no cover - a search bug
+            raise RuntimeError("a query's page changed from one round to the next")
+        times += round_times
+        results = round_results
+        per_query = " ".join(f"{t:.1f}" for t in round_times)
+        log(f"  round {round_ + 1}, page ms per query: {per_query}")
+        for i in range(round_, compared, ROUNDS):
+            q, scope = measured[i]
+            t0 = time.perf_counter()
+            ref = _naive_page(session, q, scope)
+            naive.append((time.perf_counter() - t0) * 1000)
+            same = _ids(ref) == results[i]
+            identical &= same
+            short += len(ref.found) < DEFAULT_LIMIT
             log(
-                f"  round {round_ + 1}, page ms per query: "
-                + " ".join(f"{t:.1f}" for t in round_times)
+                f"  query {i + 1}: {len(ref.found)} matches, {len(ref.near)} near misses,"
+                f" naive {naive[-1]:.0f} ms, same={same}"
             )
-    finally:
-        gc.enable()
     log(f"  {short} of {len(naive)} compared queries have fewer matches than {DEFAULT_LIMIT}")
     return times, naive, identical
 
