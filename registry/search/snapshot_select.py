@@ -32,7 +32,7 @@ from registry.search.snapshot_rows import KIND_INDEX, KINDS, AnyRows, Rows
 __all__ = ["BANDS_PER_DEGREE", "FEW", "FREE", "ONE", "Snapshot", "disk", "may_fit"]
 
 BANDS_PER_DEGREE = 20  # 0.05-degree latitude bands: a search reads its box's longitudes
-OFFERED_SETS = 256  # sets of networks whose merged rows a copy keeps
+OFFERED_SETS = 32  # sets of networks whose merged rows a copy keeps (16 bytes a row each)
 _NOTHING_OFFERED = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 
 
@@ -111,12 +111,14 @@ class Snapshot:
         key = frozenset(network_ids)
         offered = self.offered.get(key)
         if offered is None:
-            parts = [self.networks[n] for n in key if n in self.networks]
-            rows, keys = (
-                (np.concatenate(c) for c in zip(*parts, strict=True)) if parts else _NOTHING_OFFERED
-            )
-            rows, first = np.unique(rows, return_index=True)
-            offered = (rows, keys[first])
+            held = np.zeros(len(self.main), dtype=bool)  # a union without sorting
+            keys = np.zeros(len(self.main), dtype=np.float64)
+            for n in key & self.networks.keys():
+                rows, seek = self.networks[n]
+                held[rows] = True
+                keys[rows] = seek
+            rows = np.flatnonzero(held)
+            offered = (rows, keys[rows])
             if len(self.offered) >= OFFERED_SETS:
                 self.offered.clear()
             self.offered[key] = offered
