@@ -116,32 +116,8 @@ def test_nothing_set_and_no_rows():
     rows = Rows.of([_row(slots=None, taken_slots=None, employer_id=None)], {})
     (shown,) = rows.shown(np.array([0]))
     assert (shown.free_slots, shown.employer_id) == (0, None)
-    assert shown == summary_of_row(
-        (
-            7,
-            "stage",
-            "Q",
-            "Kok",
-            None,
-            False,
-            None,
-            None,
-            None,
-            "Hulpkok",
-            "De Keuken B.V.",
-            "Utrecht",
-            "3511 AB",
-            52.09,
-            5.12,
-            8,
-            None,
-            True,
-            0.75,
-            None,
-            None,
-            None,
-            0,
-        )
-    )
+    # nothing set: no end date, slots or employer; hours as stored; no times, no cap
+    nothing = (*SHOWN[:4], None, False, None, None, None, *SHOWN[9:15], 8, None, True, 0.75)
+    assert shown == summary_of_row((*nothing, None, None, None, 0))
     assert rows.free.tolist() == [False]
     assert len(Rows.of([], {})) == 0
