@@ -68,8 +68,8 @@ __all__ = [
 ]
 
 DEFAULT_LIMIT = 50
-_NO_DEMAND = PlaceFacts._field_defaults["demand"]  # not read: the comparison is given
 NEAR_MISS_LIMIT = 20
+_NO_DEMAND = PlaceFacts._field_defaults["demand"]  # not read: the comparison is given
 
 
 @functools.lru_cache(maxsize=8192)
