@@ -957,8 +957,10 @@ Result = DimensionResult | FlagResult | HoursResult
 class ComparisonResult(NamedTuple):
     """Every comparison between one capacity and one demand, in catalogue order. The
     conflicts, signals, unknowns and slack are sorted out once, when it is made: make it
-    with :meth:`of`. A named tuple (immutable), as it is made for every explained place
-    of every search, where a frozen dataclass's ``__init__`` cost several times as much.
+    with :meth:`of` (the search's ``Comparer.compare_many`` sorts them out on arrays for
+    many places at once, tested equal to it). A named tuple (immutable), as it is made
+    for every explained place of every search, where a frozen dataclass's ``__init__``
+    cost several times as much.
     """
 
     dimensions: tuple[DimensionResult, ...]
@@ -978,35 +980,14 @@ class ComparisonResult(NamedTuple):
         conditions: tuple[FlagResult, ...],
         hours: HoursResult,
     ) -> ComparisonResult:
-        fit = Verdict.FIT
-        results = (*dimensions, *exposures, *conditions, hours)
-        return cls.from_unfit(
-            dimensions,
-            exposures,
-            conditions,
-            hours,
-            [r for r in results if r.verdict is not fit],  # most results fit
-            sum([r.slack for r in dimensions]),
-        )
-
-    @classmethod
-    def from_unfit(
-        cls,
-        dimensions: tuple[DimensionResult, ...],
-        exposures: tuple[FlagResult, ...],
-        conditions: tuple[FlagResult, ...],
-        hours: HoursResult,
-        unfit: Iterable[Result],
-        slack: int,
-    ) -> ComparisonResult:
-        """:meth:`of` for a caller that knows already which results are not a fit
-        (``unfit``, in catalogue order, the hours last) and the dimensions' slack."""
         conflicts: list[Result] = []
         signals: list[Result] = []
         unknowns: list[Result] = []
-        conflict, signal = Verdict.CONFLICT, Verdict.SIGNAL
-        for r in unfit:
+        fit, conflict, signal = Verdict.FIT, Verdict.CONFLICT, Verdict.SIGNAL
+        for r in (*dimensions, *exposures, *conditions, hours):
             verdict = r.verdict
+            if verdict is fit:  # most results fit
+                continue
             if verdict is conflict:
                 conflicts.append(r)
             elif verdict is signal:
@@ -1021,7 +1002,7 @@ class ComparisonResult(NamedTuple):
             tuple(conflicts),
             tuple(signals),
             tuple(unknowns),
-            slack,
+            sum([r.slack for r in dimensions]),
         )
 
     @property

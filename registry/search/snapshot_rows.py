@@ -196,9 +196,6 @@ class Rows:
     def __add__(self, other: Rows | Picked) -> Rows:
         return Rows(*(np.concatenate((getattr(self, f), getattr(other, f))) for f in _FIELDS))
 
-    def row(self, i: int) -> tuple[Any, ...]:
-        return _row(self, i)
-
     def shown(self, idx: np.ndarray) -> list[PlaceSummary]:
         """Rows ``idx`` as the page shows them (equal to ``shown.summary_of_row`` of
         their ``sql.read_shortlist`` rows): each column gathered once for all of them."""
@@ -267,26 +264,9 @@ class Picked:
     def __len__(self) -> int:
         return int(self._idx.size)
 
-    def row(self, i: int) -> tuple[Any, ...]:
-        return _row(self, i)
-
     def rows(self) -> Rows:
         """Every column gathered."""
         return Rows(*(getattr(self, f) for f in _FIELDS))
 
 
 AnyRows = Rows | Picked
-
-
-def _row(rows: AnyRows, i: int) -> tuple[Any, ...]:
-    """Row ``i`` as the SQL prefilter returns it (``sql.SCAN_COLUMNS`` up to the hours):
-    id, lat, lon, minimum and usual hours (None: not stated), lower start."""
-    min_h, usual_h = float(rows.min_h[i]), float(rows.usual_h[i])
-    return (
-        int(rows.ids[i]),
-        float(rows.lat[i]),
-        float(rows.lon[i]),
-        None if min_h != min_h else min_h,
-        None if usual_h != usual_h else usual_h,
-        bool(rows.lower[i]),
-    )
