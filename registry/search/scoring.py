@@ -15,7 +15,7 @@ import functools
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
-from itertools import compress
+from itertools import islice
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -32,6 +32,7 @@ from registry.domain.workload import (
     hours_within,
     week_limit,
 )
+from registry.search import kernels
 from registry.search.codec import (
     NOT_STATED,
     SKIP,
@@ -157,6 +158,20 @@ def _all_results(version: int) -> _AllResults:
     return _AllResults(flat, start)
 
 
+@functools.lru_cache(maxsize=8)
+def _has_optional(version: int) -> bool:
+    return any(dim.optional for dim in all_dimensions())
+
+
+def _split(mask: np.ndarray, objects: np.ndarray) -> list[tuple[Any, ...]]:
+    """Per row of ``objects``, the entries ``mask`` marks, in order, as a tuple."""
+    counts = mask.sum(axis=1).tolist()
+    if not any(counts):
+        return [()] * len(counts)
+    picked = iter(objects[mask].tolist())  # row by row, each row's in column order
+    return [tuple(islice(picked, c)) if c else () for c in counts]
+
+
 class Comparer:
     """``compare_all`` for one capacity, straight from a place's match code: every
     per-item result comes from the domain's own comparison (computed once per position,
@@ -165,14 +180,7 @@ class Comparer:
     def __init__(self, capacity: CapacityFacts, key: tuple | None = None) -> None:
         version, bands, avoid, needs, none = key or capacity_key(capacity)
         self.capacity = capacity
-        self.dims = [dimension_results(version, i, cap, none) for i, cap in enumerate(bands)]
-        self.exposures = [
-            flag_results(True, j, f.key in avoid, none) for j, f in enumerate(EXPOSURES)
-        ]
-        self.conditions = [
-            flag_results(False, j, f.key in needs, none) for j, f in enumerate(CONDITIONS)
-        ]
-        self.optional = any(dim.optional for dim in all_dimensions())
+        self.optional = _has_optional(version)
         self._hours: dict[tuple, Any] = {}
         self._limit = week_limit(
             capacity.hours_per_day,
@@ -181,16 +189,29 @@ class Comparer:
             capacity.now_hours_per_week,
         )
         self._key = (version, bands, avoid, needs, none)
-        values = (
+        self._values = (
             *bands,
             *(f.key in avoid for f in EXPOSURES),
             *(f.key in needs for f in CONDITIONS),
         )
+        self._n_dims = len(bands)
+        self._n_exp = len(EXPOSURES)
         every = _all_results(version)
-        offsets = [every.start.get((p, v, none)) for p, v in enumerate(values)]
+        offsets = [every.start.get((p, v, none)) for p, v in enumerate(self._values)]
         # (a band outside the catalogue's, if ever: its results are looked up row by row)
         self._offsets = None if None in offsets else np.array(offsets, dtype=np.int64)
-        self._positions = 256 * np.arange(len(values), dtype=np.int64)  # in score_table
+        self._positions = 256 * np.arange(len(self._values), dtype=np.int64)  # in score_table
+
+    @functools.cached_property
+    def _tables(self) -> tuple[ByteResults, ...]:
+        """Per code position its results by byte (only for :meth:`compare` and a band
+        outside the catalogue's)."""
+        version, bands, avoid, needs, none = self._key
+        return (
+            *(dimension_results(version, i, cap, none) for i, cap in enumerate(bands)),
+            *(flag_results(True, j, f.key in avoid, none) for j, f in enumerate(EXPOSURES)),
+            *(flag_results(False, j, f.key in needs, none) for j, f in enumerate(CONDITIONS)),
+        )
 
     def _hours_result(self, hours: tuple[Any, Any, Any]) -> Any:
         result = self._hours.get(hours)
@@ -203,69 +224,63 @@ class Comparer:
     def compare(self, code: bytes, hours: tuple[Any, Any, Any]) -> ComparisonResult:
         """The comparison with a place of this (valid) match code and these hours
         (minimum, usual, lower start allowed)."""
-        n_dims, n_exp = len(self.dims), len(self.exposures)
-        dims = tuple(map(_at, self.dims, code[:n_dims]))
+        n_dims, n_exp = self._n_dims, self._n_exp
+        results = tuple(map(_at, self._tables, code))
+        dims = results[:n_dims]
         # an optional dimension the place did not state is left out
         if self.optional and NOT_STATED in code[:n_dims]:
             dims = tuple([r for r in dims if r is not SKIP])
-        exposures = tuple(map(_at, self.exposures, code[n_dims : n_dims + n_exp]))
-        conditions = tuple(map(_at, self.conditions, code[n_dims + n_exp :]))
-        return ComparisonResult.of(dims, exposures, conditions, self._hours_result(hours))
+        return ComparisonResult.of(
+            dims,
+            results[n_dims : n_dims + n_exp],
+            results[n_dims + n_exp :],
+            self._hours_result(hours),
+        )
 
     def compare_many(
         self, codes: np.ndarray, hours: Sequence[tuple[Any, Any, Any]]
     ) -> list[ComparisonResult]:
         """:meth:`compare` for the rows of a (valid) code matrix at once, equal to it:
-        which of a row's results are conflicts, signals or unknowns (in catalogue order,
-        as ``ComparisonResult.of`` sorts them out, the hours last) and its slack come
-        from the packed table (:func:`score_table`), so each row only looks up its
-        results and filters them."""
+        every row's results are gathered from the flat table of results
+        (:func:`_all_results`), and which are conflicts, signals or unknowns (in
+        catalogue order, as ``ComparisonResult.of`` sorts them out, the hours last) and
+        each row's slack come from the packed table (:func:`score_table`): column by
+        column, never result by result."""
         if not len(codes):
             return []
         n, width = codes.shape
         known, miss = self._hours.get, self._hours_result
         hours_results = [known(h) or miss(h) for h in hours]
-        # per row and position, the hours last: the packed counts of its result
+        # per row and position, the hours last: the packed counts of its result, and
+        # the result itself
         packed = np.empty((n, width + 1), dtype=np.int64)
         packed[:, :width] = score_table(self._key).ravel()[self._positions + codes]
         packed[:, width] = [_PACKED_VERDICT[h.verdict] for h in hours_results]
-        total = packed.sum(axis=1)
-        slack = (total >> 24).tolist()
-        # a conflict, a signal, an unknown (a fit is none of them): the positions of
-        # each, and whether a row has any
-        masks = [
-            (((packed >> shift) & 0xFF).astype(bool).tobytes(), ((total >> shift) & 0xFF).tolist())
-            for shift in (0, 8, 16)
-        ]
-        (conflict, any_conflict), (signal, any_signal), (unknown, any_unknown) = masks
-        n_dims, n_exp = len(self.dims), len(self.exposures)
-        skips = (codes[:, :n_dims] == NOT_STATED).any(axis=1).tolist() if self.optional else None
+        slack = (packed.sum(axis=1) >> 24).tolist()
+        objects = np.empty((n, width + 1), dtype=object)
         if self._offsets is not None:
-            rows = _all_results(self._key[0]).flat[self._offsets + codes].tolist()
+            objects[:, :width] = _all_results(self._key[0]).flat[self._offsets + codes]
         else:
-            tables = (*self.dims, *self.exposures, *self.conditions)
-            rows = [list(map(_at, tables, code)) for code in codes.tolist()]
-        out = []
-        for i, row in enumerate(rows):
-            hours_result = hours_results[i]
-            row.append(hours_result)
-            at = slice(i * (width + 1), (i + 1) * (width + 1))
-            dims = tuple(row[:n_dims])
-            if skips and skips[i]:  # an optional dimension not stated is left out
-                dims = tuple([r for r in dims if r is not SKIP])
-            out.append(
-                ComparisonResult(
-                    dims,
-                    tuple(row[n_dims : n_dims + n_exp]),
-                    tuple(row[n_dims + n_exp : width]),
-                    hours_result,
-                    tuple(compress(row, conflict[at])) if any_conflict[i] else (),
-                    tuple(compress(row, signal[at])) if any_signal[i] else (),
-                    tuple(compress(row, unknown[at])) if any_unknown[i] else (),
-                    slack[i],
-                )
+            objects[:, :width] = [list(map(_at, self._tables, c)) for c in codes.tolist()]
+        objects[:, width] = hours_results
+        n_dims, n_exp = self._n_dims, self._n_exp
+        dims = list(map(tuple, objects[:, :n_dims].tolist()))
+        if self.optional:  # an optional dimension not stated is left out
+            for i in np.flatnonzero((codes[:, :n_dims] == NOT_STATED).any(axis=1)).tolist():
+                dims[i] = tuple([r for r in dims[i] if r is not SKIP])
+        return list(
+            map(
+                ComparisonResult,
+                dims,
+                map(tuple, objects[:, n_dims : n_dims + n_exp].tolist()),
+                map(tuple, objects[:, n_dims + n_exp : width].tolist()),
+                hours_results,
+                _split((packed & 0xFF) != 0, objects),
+                _split((packed & 0xFF00) != 0, objects),
+                _split((packed & 0xFF0000) != 0, objects),
+                slack,
             )
-        return out
+        )
 
 
 def code_matrix(codes: Sequence[str | None]) -> np.ndarray:
@@ -355,19 +370,6 @@ class SearchStats:
     evaluated: int = 0  # places the domain evaluated (the ones the page shows)
 
 
-def _table_sums(table: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    """Per row of the code matrix, the sum of ``table[position, byte]`` over its
-    positions: on many rows one look-up per position over a column of bytes (twice as
-    fast as one fancy index over the whole matrix at 3,000 rows; slower below 500)."""
-    if matrix.shape[0] < 500:
-        return table[np.arange(table.shape[0]), matrix].sum(axis=1)
-    columns = np.ascontiguousarray(matrix.T)
-    out = np.zeros(matrix.shape[0], dtype=np.int64)
-    for row, column in zip(table, columns, strict=True):
-        out += row.take(column)
-    return out
-
-
 def _packed_codes(
     matrix: np.ndarray,
     ids: np.ndarray,
@@ -379,7 +381,7 @@ def _packed_codes(
     accepts (written outside the places service, or before a catalogue change) are
     re-encoded."""
     positions = np.arange(table.shape[0])
-    packed = _table_sums(table, matrix)
+    packed = kernels.code_sums(table, matrix)
     bad = np.flatnonzero(packed >= INVALID)
     if bad.size:
         stats.recoded += int(bad.size)

@@ -31,6 +31,7 @@ from sqlalchemy import Connection
 from registry.domain.workload import catalogue_version
 from registry.models import PlaceStatus
 from registry.models.write_tracking import wrote
+from registry.search import kernels
 from registry.search.dialect import fetch_rows, member_sql
 from registry.search.snapshot_rows import AT_STATUS, COLUMNS, Rows
 from registry.search.snapshot_select import BANDS_PER_DEGREE, Snapshot, seek_keys
@@ -69,7 +70,9 @@ def _read_places(conn: Connection, where: str, params: dict[str, Any]) -> list[t
 
 
 def load(conn: Connection, generation: tuple[Any, ...]) -> Snapshot:
-    """Every open place, sorted by latitude band and longitude, with its networks."""
+    """Every open place, sorted by latitude band and longitude, with its networks. (A
+    process's first copy also compiles the loops that select from it.)"""
+    kernels.warm_up()
     rows = _read_places(
         conn,
         "status = {open} AND lat IS NOT NULL AND lon IS NOT NULL",

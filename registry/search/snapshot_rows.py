@@ -193,6 +193,15 @@ class Rows:
     def take(self, idx: np.ndarray) -> Picked:
         return Picked(self, idx)
 
+    def source_index(self) -> tuple[Rows, np.ndarray]:
+        """These rows as rows of a :class:`Rows` (for the compiled loops, which read
+        the columns where they are)."""
+        return self, np.arange(len(self), dtype=np.int64)
+
+    def filtered_columns(self) -> tuple[np.ndarray, ...]:
+        """The columns ``kernels.eligible_rows`` reads, in its order."""
+        return self.lat, self.lon, self.kind, self.until, self.employer, self.sector
+
     def __add__(self, other: Rows | Picked) -> Rows:
         return Rows(*(np.concatenate((getattr(self, f), getattr(other, f))) for f in _FIELDS))
 
@@ -257,6 +266,9 @@ class Picked:
 
     def take(self, idx: np.ndarray) -> Picked:
         return Picked(self._source, self._idx[idx])
+
+    def source_index(self) -> tuple[Rows, np.ndarray]:
+        return self._source, self._idx
 
     def __add__(self, other: Rows | Picked) -> Rows:
         return Rows(*(np.concatenate((getattr(self, f), getattr(other, f))) for f in _FIELDS))

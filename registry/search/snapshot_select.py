@@ -24,6 +24,7 @@ import numpy as np
 from registry.domain import geo
 from registry.domain.matching import MAX_NEAR_MISS_CONFLICTS, SearchFacts
 from registry.domain.workload import capacity_week_hours
+from registry.search import kernels
 from registry.search.codec import conflict_masks
 from registry.search.geometry import disk_params, inside_params, strip_rows
 from registry.search.shown import PlaceSummary
@@ -34,6 +35,8 @@ __all__ = ["BANDS_PER_DEGREE", "FEW", "FREE", "ONE", "Snapshot", "disk", "may_fi
 BANDS_PER_DEGREE = 20  # 0.05-degree latitude bands: a search reads its box's longitudes
 OFFERED_SETS = 32  # sets of networks whose merged rows a copy keeps (16 bytes a row each)
 _NOTHING_OFFERED = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+_NO_SPANS = np.zeros(0, dtype=np.int64)
+_NO_DEAD = np.zeros(0, dtype=bool)
 
 
 @dataclass
@@ -85,23 +88,23 @@ class Snapshot:
             out.update((row.id, row) for row in self.main.shown(pos))
         return out
 
-    def _seek_rows(self, seeks: list[tuple[int, float, float]], network_ids) -> np.ndarray:
+    def _seek_spans(
+        self, seeks: list[tuple[int, float, float]], network_ids
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The main rows with a free slot offered in one of ``network_ids`` that the
         ``seeks`` (rows ``(band, min_lon, max_lon)`` of :func:`geometry.strip_rows`)
-        cover: per network one sorted search for every seek's start and another for
-        every end in its keys (:func:`seek_keys`)."""
+        cover, as ``rows[starts[k]:stops[k]]`` per seek: one sorted search for every
+        seek's start and another for every end in the networks' keys
+        (:func:`seek_keys`)."""
         spans = [s for s in seeks if s[1] <= s[2]]
         if not spans or not self.bands.size:
-            return np.zeros(0, dtype=np.int64)
+            return _NOTHING_OFFERED[0], _NO_SPANS, _NO_SPANS
         band, lo, hi = (np.array(c) for c in zip(*spans, strict=True))
         i = np.minimum(np.searchsorted(self.bands, band), self.bands.size - 1)
         held = self.bands[i] == band
         lo_keys, hi_keys = seek_keys(i[held], lo[held]), seek_keys(i[held], hi[held])
         rows, keys = self._offered(network_ids)
-        starts = np.searchsorted(keys, lo_keys, "left").tolist()
-        stops = np.searchsorted(keys, hi_keys, "right").tolist()
-        parts = [rows[a:b] for a, b in zip(starts, stops, strict=True) if b > a]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        return rows, np.searchsorted(keys, lo_keys, "left"), np.searchsorted(keys, hi_keys, "right")
 
     def _offered(self, network_ids) -> tuple[np.ndarray, np.ndarray]:
         """``networks`` for a set of networks: a place offered in two of them once.
@@ -141,29 +144,37 @@ class Snapshot:
         if hole is not None:
             params.update(hole[0])
         seeks = strip_rows(params, facts.home, box, hole[1] if hole else None)
-        idx = self._seek_rows(seeks, network_ids)
-        rows = self._eligible(self.main.take(idx[~self.dead[idx]]), facts, sector, box)
+        filters = self._filters(facts, sector, box)
+        main = self.main
+        rows, starts, stops = self._seek_spans(seeks, network_ids)
+        found: AnyRows = main.take(
+            kernels.eligible_rows(
+                rows, starts, stops, self.dead, *main.filtered_columns(), *filters
+            )
+        )
         if len(self.tail):
+            tail = self.tail
             inside = [bool(nets & network_ids) for nets in self.tail_networks]
-            tail = self.tail.take(np.flatnonzero(inside & self.tail.free))
-            rows = rows + self._eligible(tail, facts, sector, box)
-        return rows
+            candidates = np.flatnonzero(inside & tail.free)
+            ends = np.array([0, candidates.size], dtype=np.int64)
+            idx = kernels.eligible_rows(
+                candidates, ends[:1], ends[1:], _NO_DEAD, *tail.filtered_columns(), *filters
+            )
+            found = found + tail.take(idx)
+        return found
 
-    def _eligible(self, rows: AnyRows, facts: SearchFacts, sector, box: geo.Box) -> AnyRows:
-        """The ``rows`` (each with a free slot) that the search may show, in its box."""
-        mask = (rows.lat >= box.min_lat) & (rows.lat <= box.max_lat)
-        mask &= (rows.lon >= box.min_lon) & (rows.lon <= box.max_lon)
+    def _filters(self, facts: SearchFacts, sector, box: geo.Box) -> tuple[Any, ...]:
+        """The arguments of :func:`kernels.eligible_rows` after the columns: which rows
+        (each with a free slot) the search may show, in its box."""
         accepted = np.zeros(len(KINDS) + 1, dtype=bool)  # the last: a kind not known (-1)
         accepted[[KIND_INDEX[k] for k in facts.kinds if k in KIND_INDEX]] = True
-        if not accepted[:-1].all():
-            mask &= accepted[rows.kind]
-        if facts.today is not None:
-            mask &= rows.until >= facts.today.toordinal()
-        if facts.home_employer_id is not None:
-            mask &= rows.employer != facts.home_employer_id
-        if sector:
-            mask &= rows.sector == self.sectors.get(sector, -2)
-        return rows.take(np.flatnonzero(mask))
+        return (
+            accepted,
+            kernels.NO_DAY if facts.today is None else facts.today.toordinal(),
+            kernels.NO_EMPLOYER if facts.home_employer_id is None else int(facts.home_employer_id),
+            self.sectors.get(sector, -2) if sector else kernels.ANY_SECTOR,
+            (float(box.min_lat), float(box.max_lat), float(box.min_lon), float(box.max_lon)),
+        )
 
 
 def seek_keys(band_index: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -184,18 +195,28 @@ def may_fit(
     the planar disk of ``outer_km``. Any other row has at least one conflict per shared
     bit (plus the hours), so it is kept only within the travel range's planar disk and
     with at most ``MAX_NEAR_MISS_CONFLICTS``."""
-    shared1, shared2 = _shared_bits(rows, key)
-    conflicts = np.bitwise_count(shared1).astype(np.int64) + np.bitwise_count(shared2)
-    conflicts += ~_hours_fit(rows, facts)
-    ky = geo.KM_PER_DEGREE_LAT
-    keep = (conflicts == 0) & _planar(
-        rows, facts.home, disk_params(facts.home, outer_km, ""), ky, ""
+    source, idx = rows.source_index()
+    person = capacity_week_hours(facts.capacity)
+    outer = disk_params(facts.home, outer_km, "")
+    within = disk_params(facts.home, facts.max_km, "")
+    kept, least = kernels.may_fit_rows(
+        idx,
+        source.lat,
+        source.lon,
+        source.bits1,
+        source.bits2,
+        source.min_h,
+        source.usual_h,
+        source.lower,
+        conflict_masks(key),
+        math.nan if person is None or not math.isfinite(person) else float(person),
+        (float(facts.home[0]), float(facts.home[1])),
+        geo.KM_PER_DEGREE_LAT,
+        (float(outer["kx"]), float(outer["r2"])),
+        (float(within["kx"]), float(within["r2"])),
+        MAX_NEAR_MISS_CONFLICTS,
     )
-    keep |= (conflicts <= MAX_NEAR_MISS_CONFLICTS) & _planar(
-        rows, facts.home, disk_params(facts.home, facts.max_km, ""), ky, ""
-    )
-    kept = np.flatnonzero(keep)
-    return rows.take(kept), conflicts[kept]
+    return source.take(kept), least
 
 
 # The capacity prechecks a ring read may ask for (``rings.read_rows`` passes them on as

@@ -1,4 +1,4 @@
-"""The search copy's index seeks (``Snapshot._seek_rows``): one sorted search per seek
+"""The search copy's index seeks (``Snapshot._seek_spans``): one sorted search per seek
 bound over a network's keys (latitude band, then longitude) gives exactly the places
 with a free slot, offered in one of the searched networks, inside a seek's band and
 longitudes; a place in two of the networks once."""
@@ -57,6 +57,15 @@ def _copy(generated):
     return indexed((0, 0, 0), Rows.of(rows, sectors), sectors, links)
 
 
+def _seek_rows(snap, seek_list, network_ids) -> np.ndarray:
+    """The main rows the seeks' spans hold, span after span."""
+    rows, starts, stops = snap._seek_spans(seek_list, network_ids)
+    return np.array(
+        [r for a, b in zip(starts.tolist(), stops.tolist(), strict=True) for r in rows[a:b]],
+        dtype=np.int64,
+    )
+
+
 def _near_a_bound(lon: float, seek_list) -> bool:
     return any(math.isclose(lon, b, abs_tol=1e-9) for _, lo, hi in seek_list for b in (lo, hi))
 
@@ -67,7 +76,7 @@ def test_seeks_read_exactly_the_free_places_of_the_networks_in_their_spans(
     generated, seek_list, network_ids
 ):
     snap = _copy(generated)
-    got = snap.main.ids[snap._seek_rows(seek_list, frozenset(network_ids))].tolist()
+    got = snap.main.ids[_seek_rows(snap, seek_list, frozenset(network_ids))].tolist()
     assert len(got) == len(set(got))  # a place in two networks once
     want = {
         i + 1
@@ -89,20 +98,20 @@ def test_merged_rows_of_a_set_of_networks_are_kept_with_the_copy():
     generated = [(51.2, 4.5, True, {1, 2}), (51.2, 4.6, True, {2}), (51.3, 4.7, False, {1})]
     snap = _copy(generated)
     seek = [(math.floor(51.2 * BANDS_PER_DEGREE), 4.0, 5.0)]
-    assert snap.main.ids[snap._seek_rows(seek, frozenset({1, 2}))].tolist() == [1, 2]
+    assert snap.main.ids[_seek_rows(snap, seek, frozenset({1, 2}))].tolist() == [1, 2]
     merged = snap.offered[frozenset({1, 2})]
     assert np.array_equal(merged[0], np.sort(merged[0]))
-    assert snap._seek_rows(seek, frozenset({2, 1})).tolist() == [0, 1]
+    assert _seek_rows(snap, seek, frozenset({2, 1})).tolist() == [0, 1]
     assert snap.offered[frozenset({1, 2})] is merged  # made once
     later = dataclasses.replace(snap, generation=(0, 1, 0))  # brought up to date
     assert later.offered is snap.offered  # main's rows did not change
-    assert snap.main.ids[snap._seek_rows(seek, frozenset({1}))].tolist() == [1]  # 3 is full
-    assert snap._seek_rows(seek, frozenset({9})).size == 0  # a network with no places
+    assert snap.main.ids[_seek_rows(snap, seek, frozenset({1}))].tolist() == [1]  # 3 is full
+    assert _seek_rows(snap, seek, frozenset({9})).size == 0  # a network with no places
 
 
 def test_a_place_on_a_seeks_bound_is_read_and_one_beside_it_is_not():
     lons = [4.5, 4.7, 4.5 - 1e-6, 4.7 + 1e-6, 4.6]
     snap = _copy([(51.2, lon, True, {1}) for lon in lons])
     seek = [(math.floor(51.2 * BANDS_PER_DEGREE), 4.5, 4.7)]
-    got = snap.main.ids[snap._seek_rows(seek, frozenset({1}))].tolist()
+    got = snap.main.ids[_seek_rows(snap, seek, frozenset({1}))].tolist()
     assert sorted(got) == [1, 2, 5]

@@ -26,6 +26,7 @@ def test_the_package_has_one_module_per_concern() -> None:
         "engine",
         "follows",  # following a candidate's search or a place (issue 20)
         "geometry",
+        "kernels",  # compiled row-by-row loops over the copy and the code matrix
         "new_matches",
         "pairs",  # every match pair of a matchmaking round (issue 19)
         "place_matches",  # a published place's matches per coach organisation (webhooks)

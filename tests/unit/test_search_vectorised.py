@@ -4,7 +4,6 @@ geopy, and the match code round trip."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -256,17 +255,6 @@ def test_the_inside_disk_lies_within_its_radius(home, radius, reach, bearing) ->
     if planar <= params["h_r2"] and box.min_lat <= lat <= box.max_lat:
         assert geo.distance_km(home, (lat, lon)) <= radius - 0.0009
         assert inside.min_lat <= lat <= inside.max_lat and inside.min_lon <= lon <= inside.max_lon
-
-
-@pytest.mark.parametrize("rows", [0, 7, 499, 500, 1200])
-def test_table_sums_equal_one_fancy_index_over_the_matrix(rows):
-    """Scoring sums a capacity's table over each code's positions, by column on many
-    rows: the same sums as one look-up over the whole matrix."""
-    rng = np.random.default_rng(rows)
-    table = rng.integers(0, 1 << 40, size=(codec.match_code_length(), 256), dtype=np.int64)
-    matrix = rng.integers(0, 256, size=(rows, table.shape[0]), dtype=np.uint8)
-    want = table[np.arange(table.shape[0]), matrix].sum(axis=1)
-    assert scoring._table_sums(table, matrix).tolist() == want.tolist()
 
 
 def test_joined_scores_keep_every_column_and_read_the_hours_back():

@@ -1,0 +1,159 @@
+"""The compiled loops (``registry.search.kernels``) equal the numpy expressions they
+replace, on random rows: which rows a search may show, which can fit, and the code
+sums."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from registry.search import kernels
+
+BITS = 63  # a conflict-bit column's bits below the sign bit
+
+
+def _columns(seed: int, n: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    nan_min = rng.random(n) < 0.3
+    nan_usual = rng.random(n) < 0.3
+    return {
+        "lat": rng.uniform(51.0, 53.0, n),
+        "lon": rng.uniform(4.0, 6.0, n),
+        "kind": rng.integers(-1, 3, n).astype(np.int8),  # -1: a kind not known
+        "until": rng.integers(739_195, 739_206, n).astype(np.int32),
+        "employer": rng.integers(-1, 6, n).astype(np.int64),
+        "sector": rng.integers(-1, 4, n).astype(np.int32),
+        "dead": rng.random(n) < 0.1,
+        "bits1": rng.integers(0, 1 << BITS, n, dtype=np.int64) & rng.integers(0, 64, n),
+        "bits2": rng.integers(0, 1 << BITS, n, dtype=np.int64) & rng.integers(0, 8, n),
+        "min_h": np.where(nan_min, np.nan, rng.integers(8, 41, n).astype(np.float64)),
+        "usual_h": np.where(nan_usual, np.nan, rng.integers(8, 41, n).astype(np.float64)),
+        "lower": rng.random(n) < 0.5,
+    }
+
+
+search = st.fixed_dictionaries(
+    {
+        "seed": st.integers(0, 2**32 - 1),
+        "n": st.integers(0, 300),
+        "accepted": st.lists(st.booleans(), min_size=4, max_size=4),
+        "today": st.sampled_from([None, 739_200, 739_203]),
+        "home_employer": st.sampled_from([None, -1, 2]),
+        "sector": st.sampled_from([None, -2, -1, 1, 3]),
+        "box": st.tuples(
+            st.floats(51.0, 52.0), st.floats(52.0, 53.0), st.floats(4.0, 5.0), st.floats(5.0, 6.0)
+        ),
+    }
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(search, st.data())
+def test_eligible_rows_keep_exactly_the_rows_the_masks_keep(s, data):
+    c = _columns(s["seed"], s["n"])
+    share = data.draw(st.floats(0.0, 1.0))
+    rows = np.flatnonzero(np.random.default_rng(s["seed"] + 1).random(s["n"]) < share)
+    cut = sorted(data.draw(st.lists(st.integers(0, rows.size), min_size=2, max_size=6)))
+    starts, stops = np.array(cut[:-1], dtype=np.int64), np.array(cut[1:], dtype=np.int64)
+    dead = c["dead"] if data.draw(st.booleans()) else np.zeros(0, dtype=bool)
+    accepted = np.array(s["accepted"], dtype=bool)  # the last: a kind not known
+    got = kernels.eligible_rows(
+        rows,
+        starts,
+        stops,
+        dead,
+        c["lat"],
+        c["lon"],
+        c["kind"],
+        c["until"],
+        c["employer"],
+        c["sector"],
+        accepted,
+        kernels.NO_DAY if s["today"] is None else s["today"],
+        kernels.NO_EMPLOYER if s["home_employer"] is None else s["home_employer"],
+        kernels.ANY_SECTOR if s["sector"] is None else s["sector"],
+        s["box"],
+    )
+    idx = np.concatenate([rows[a:b] for a, b in zip(starts, stops, strict=True)] + [rows[:0]])
+    min_lat, max_lat, min_lon, max_lon = s["box"]
+    lat, lon = c["lat"][idx], c["lon"][idx]
+    mask = (lat >= min_lat) & (lat <= max_lat) & (lon >= min_lon) & (lon <= max_lon)
+    mask &= accepted[c["kind"][idx]]
+    if dead.size:
+        mask &= ~dead[idx]
+    if s["today"] is not None:
+        mask &= c["until"][idx] >= s["today"]
+    if s["home_employer"] is not None:
+        mask &= c["employer"][idx] != s["home_employer"]
+    if s["sector"] is not None:
+        mask &= c["sector"][idx] == s["sector"]
+    assert got.tolist() == idx[mask].tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 300),
+    st.tuples(st.integers(0, (1 << BITS) - 1), st.integers(0, (1 << BITS) - 1)),
+    st.sampled_from([math.nan, 0.0, 16.0, 24.0, 40.0]),
+    st.floats(1.0, 80.0),
+    st.floats(1.0, 1.5),
+)
+def test_may_fit_rows_keep_and_count_as_the_masks_do(seed, n, masks, person, max_km, factor):
+    c = _columns(seed, n)
+    idx = np.flatnonzero(np.random.default_rng(seed).random(n) < 0.7)
+    home, ky = (52.0, 5.0), 110.574
+    kx_out, kx_max = 111.2 * math.cos(math.radians(53.0)), 111.2 * math.cos(math.radians(52.7))
+    r2_out, r2_max = (max_km * factor / 0.995) ** 2, (max_km / 0.995) ** 2
+    kept, least = kernels.may_fit_rows(
+        idx,
+        c["lat"],
+        c["lon"],
+        c["bits1"],
+        c["bits2"],
+        c["min_h"],
+        c["usual_h"],
+        c["lower"],
+        masks,
+        person,
+        home,
+        ky,
+        (kx_out, r2_out),
+        (kx_max, r2_max),
+        2,
+    )
+    conflicts = np.bitwise_count(c["bits1"][idx] & masks[0]).astype(np.int64)
+    conflicts += np.bitwise_count(c["bits2"][idx] & masks[1])
+    if not math.isnan(person):
+        required = np.where(np.isnan(c["min_h"]), c["usual_h"], c["min_h"])[idx]
+        required = np.where(np.isnan(required), 0.0, required)
+        conflicts += ~((required <= person) | c["lower"][idx])
+    dy = (c["lat"][idx] - home[0]) * ky
+    dx_out, dx_max = (c["lon"][idx] - home[1]) * kx_out, (c["lon"][idx] - home[1]) * kx_max
+    keep = (conflicts == 0) & (dy * dy + dx_out * dx_out <= r2_out)
+    keep |= (conflicts <= 2) & (dy * dy + dx_max * dx_max <= r2_max)
+    assert kept.tolist() == idx[keep].tolist()
+    assert least.tolist() == conflicts[keep].tolist()
+
+
+@pytest.mark.parametrize("rows", [0, 1, 7, 500, 1200])
+@pytest.mark.parametrize("read_only", [False, True])
+def test_code_sums_equal_one_fancy_index_over_the_matrix(rows, read_only):
+    """Scoring sums a capacity's table over each code's positions."""
+    rng = np.random.default_rng(rows)
+    table = rng.integers(0, 1 << 40, size=(33, 256), dtype=np.int64)
+    table.setflags(write=False)
+    matrix = rng.integers(0, 256, size=(rows, table.shape[0]), dtype=np.uint8)
+    matrix.setflags(write=not read_only)
+    want = table[np.arange(table.shape[0]), matrix].sum(axis=1)
+    assert kernels.code_sums(table, matrix).tolist() == want.tolist()
+
+
+def test_warm_up_compiles_every_loop():
+    kernels.warm_up()
+    for loop in (kernels.eligible_rows, kernels.may_fit_rows, kernels.code_sums):
+        assert loop.signatures  # compiled (or loaded from the disk cache)
