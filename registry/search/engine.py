@@ -137,10 +137,9 @@ def _read_snapshot(
 
     def scored(rows: AnyRows) -> Scored:
         stats.rows_read += len(rows)
-        cols = Columns(
-            rows.ids, rows.lat, rows.lon, rows.min_h, rows.usual_h, rows.lower, rows.codes
-        )
-        return score_arrays(cols, facts, stats, key, recode)
+        src, idx = rows.source_index()  # scored where the columns are
+        cols = Columns(src.ids, src.lat, src.lon, src.min_h, src.usual_h, src.lower, src.codes)
+        return score_arrays(cols, facts, stats, key, recode, idx)
 
     if len(snap.main) < sql.RING_MIN_PLACES:
         outer = facts.max_km * NEAR_MISS_RANGE_FACTOR if near_limit else facts.max_km

@@ -19,12 +19,8 @@ from typing import Any
 import numpy as np
 
 from registry.domain import geo
+from registry.search import kernels
 from registry.search.codec import LAT_BANDS_PER_DEGREE, lat_band
-
-_A = 6378137.0  # WGS-84
-_F = 1 / 298.257223563
-_E2 = _F * (2 - _F)  # first eccentricity squared
-_CHORD_MAX_M = 400_000.0  # beyond, the series below is not used: geopy decides
 
 
 def geodesic_km_many(home: tuple[float, float], lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -38,37 +34,15 @@ def geodesic_km_many(home: tuple[float, float], lat: np.ndarray, lon: np.ndarray
     over a search's distances, so this equals geopy's Karney geodesic to within a
     micrometre up to 150 km and a millimetre across the Netherlands (both tested), at a
     quarter of the cost of a vectorised Vincenty. Points farther than 400 km (never
-    read by the search) fall back to geopy.
+    read by the search) fall back to geopy. Computed point by point in one compiled
+    loop (:func:`kernels.geodesic_km`): on a search's few hundred rows a third of the
+    cost of the same formula as some forty whole-array numpy steps.
     """
-    lat = np.radians(np.asarray(lat, dtype=np.float64))
-    dlon = np.radians(np.asarray(lon, dtype=np.float64) - home[1])
-    home_lat = math.radians(home[0])
-    sin0, cos0 = math.sin(home_lat), math.cos(home_lat)
-    n0 = _A / math.sqrt(1 - _E2 * sin0 * sin0)
-    x0, z0 = n0 * cos0, n0 * (1 - _E2) * sin0  # home in earth-centred axes (its lon = 0)
-    sin_lat = np.sin(lat)
-    n = _A / np.sqrt(1 - _E2 * sin_lat * sin_lat)  # prime vertical radius
-    ncos = n * np.cos(lat)
-    dx = ncos * np.cos(dlon) - x0
-    dy = ncos * np.sin(dlon)
-    dz = n * (1 - _E2) * sin_lat - z0
-    c2 = dx * dx + dy * dy + dz * dz
-    # the chord's east and north parts at the midpoint, for its azimuth
-    mid = 0.5 * (lat + home_lat)
-    sin_mid, cos_mid = np.sin(mid), np.cos(mid)
-    half = 0.5 * dlon
-    sin_half, cos_half = np.sin(half), np.cos(half)
-    east = dy * cos_half - dx * sin_half
-    north = dz * cos_mid - sin_mid * (dx * cos_half + dy * sin_half)
-    flat2 = east * east + north * north
-    w = np.sqrt(1 - _E2 * sin_mid * sin_mid)  # M = a(1-e²)/w³, N = a/w
-    with np.errstate(invalid="ignore", divide="ignore"):
-        k = (north * north * w * w * w / (1 - _E2) + east * east * w) / (_A * flat2)
-    k = np.where(flat2 > 0, k, 0.0)  # the home itself: c = 0
-    kc2 = k * k * c2
-    out = np.sqrt(c2) * (1 + kc2 / 24 + 3 * kc2 * kc2 / 640) / 1000.0
-    for i in np.flatnonzero(c2 > _CHORD_MAX_M * _CHORD_MAX_M):  # pragma: no cover
-        out[i] = geo.distance_km(home, (math.degrees(lat[i]), home[1] + math.degrees(dlon[i])))
+    lat = np.ascontiguousarray(lat, dtype=np.float64).ravel()
+    lon = np.ascontiguousarray(lon, dtype=np.float64).ravel()
+    out = kernels.geodesic_km((float(home[0]), float(home[1])), lat, lon)
+    for i in np.flatnonzero(np.isnan(out)):  # pragma: no cover - beyond kernels.CHORD_MAX_M
+        out[i] = geo.distance_km(home, (float(lat[i]), float(lon[i])))
     return out
 
 

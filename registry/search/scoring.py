@@ -12,6 +12,7 @@ match code back into the domain's ``ComparisonResult`` for the rows the page exp
 from __future__ import annotations
 
 import functools
+import math
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
@@ -20,7 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from registry.domain.matching import NEAR_MISS_RANGE_FACTOR, SearchFacts
+from registry.domain.matching import MAX_NEAR_MISS_CONFLICTS, NEAR_MISS_RANGE_FACTOR, SearchFacts
 from registry.domain.workload import (
     CONDITIONS,
     EXPOSURES,
@@ -370,27 +371,16 @@ class SearchStats:
     evaluated: int = 0  # places the domain evaluated (the ones the page shows)
 
 
-def _packed_codes(
-    matrix: np.ndarray,
-    ids: np.ndarray,
-    table: np.ndarray,
-    recode: Recoder,
-    stats: SearchStats,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The code matrix (:func:`code_matrix`) and its packed counts; codes no table entry
-    accepts (written outside the places service, or before a catalogue change) are
-    re-encoded."""
-    positions = np.arange(table.shape[0])
-    packed = kernels.code_sums(table, matrix)
-    bad = np.flatnonzero(packed >= INVALID)
-    if bad.size:
-        stats.recoded += int(bad.size)
-        fresh = recode(ids[bad].tolist())
-        matrix = matrix.copy()
-        for i in bad:
-            matrix[i] = np.frombuffer(fresh[int(ids[i])].encode("ascii"), dtype=np.uint8)
-        packed[bad] = table[positions, matrix[bad]].sum(axis=1)
-    return matrix, packed
+def _recoded(
+    matrix: np.ndarray, ids: np.ndarray, bad: np.ndarray, recode: Recoder, stats: SearchStats
+) -> np.ndarray:
+    """The code matrix with the rows ``bad`` re-encoded (codes written outside the
+    places service, or before a catalogue change)."""
+    stats.recoded += int(bad.size)
+    fresh = recode(ids[bad].tolist())
+    for i in bad:  # (the matrix is the search's own, gathered for it)
+        matrix[i] = np.frombuffer(fresh[int(ids[i])].encode("ascii"), dtype=np.uint8)
+    return matrix
 
 
 def score(
@@ -438,34 +428,54 @@ def score_arrays(
     stats: SearchStats,
     key: tuple,
     recode: Recoder,
+    idx: np.ndarray | None = None,
 ) -> Scored:
-    """:func:`score` on columns (kept with the scores: the page explains its rows
-    from them)."""
-    ids = cols.ids
-    matrix, packed = _packed_codes(cols.codes, ids, score_table(key), recode, stats)
-    packed = packed + hours_packed(facts.capacity, cols.min_h, cols.usual_h, cols.lower)
-    conflicts = packed & 0xFF
-    max_km = facts.max_km
-    distance = geodesic_km_many(facts.home, cols.lat, cols.lon)
-    order = np.where(
-        distance - max_km <= 0,
-        np.where(conflicts == 0, 0, np.where(conflicts <= 2, 1, 2)),
-        np.where((conflicts == 0) & (distance <= max_km * NEAR_MISS_RANGE_FACTOR), 1, 2),
-    )
-    return Scored(
-        ids,
-        order,
-        conflicts,
-        ((packed >> 8) & 0xFF) > 0,
-        (packed >> 16) & 0xFF,
-        distance,
-        -(packed >> 24),
-        matrix,
+    """:func:`score` on the rows ``idx`` (default: all) of columns, gathered with their
+    scores (the page explains its rows from them): one compiled pass
+    (:func:`kernels.score_rows`, then :func:`kernels.rank_parts`)."""
+    if idx is None:
+        idx = np.arange(len(cols.ids), dtype=np.int64)
+    table = score_table(key)
+    person = capacity_week_hours(facts.capacity)
+    home = (float(facts.home[0]), float(facts.home[1]))
+    ids, lat, lon, min_h, usual_h, lower, matrix, packed, distance = kernels.score_rows(
+        idx,
+        cols.ids,
         cols.lat,
         cols.lon,
         cols.min_h,
         cols.usual_h,
         cols.lower,
+        cols.codes,
+        table,
+        math.nan if person is None else float(person),
+        home,
+    )
+    bad = np.flatnonzero(packed >= INVALID)
+    if bad.size:  # codes no table entry accepts: re-encoded
+        matrix = _recoded(matrix, ids, bad, recode, stats)
+        hours = hours_packed(facts.capacity, min_h[bad], usual_h[bad], lower[bad])
+        packed[bad] = kernels.code_sums(table, matrix[bad]) + hours
+    for i in np.flatnonzero(np.isnan(distance)):  # pragma: no cover - beyond 400 km
+        distance[i] = geodesic_km_many(facts.home, lat[i : i + 1], lon[i : i + 1])[0]
+    max_km = float(facts.max_km)
+    order, conflicts, signals, unknowns, neg_slack = kernels.rank_parts(
+        packed, distance, max_km, max_km * NEAR_MISS_RANGE_FACTOR, MAX_NEAR_MISS_CONFLICTS
+    )
+    return Scored(
+        ids,
+        order,
+        conflicts,
+        signals,
+        unknowns,
+        distance,
+        neg_slack,
+        matrix,
+        lat,
+        lon,
+        min_h,
+        usual_h,
+        lower,
     )
 
 

@@ -1,6 +1,6 @@
 """The compiled loops (``registry.search.kernels``) equal the numpy expressions they
-replace, on random rows: which rows a search may show, which can fit, and the code
-sums."""
+replace, on random rows: which rows a search may show, which can fit, the code sums,
+the scores and the outcomes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.search import kernels
+from registry.domain.matching import MAX_NEAR_MISS_CONFLICTS, NEAR_MISS_RANGE_FACTOR
+from registry.domain.workload import CapacityFacts
+from registry.search import geometry, kernels, scoring
 
 BITS = 63  # a conflict-bit column's bits below the sign bit
 
@@ -155,5 +157,122 @@ def test_code_sums_equal_one_fancy_index_over_the_matrix(rows, read_only):
 
 def test_warm_up_compiles_every_loop():
     kernels.warm_up()
-    for loop in (kernels.eligible_rows, kernels.may_fit_rows, kernels.code_sums):
+    loops = (
+        kernels.eligible_rows,
+        kernels.may_fit_rows,
+        kernels.code_sums,
+        kernels.geodesic_km,
+        kernels.score_rows,
+        kernels.rank_parts,
+    )
+    for loop in loops:
         assert loop.signatures  # compiled (or loaded from the disk cache)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 200),
+    st.sampled_from([None, 0.0, 16.0, 24.0, 40.0, math.inf]),
+)
+def test_score_rows_gather_and_count_as_the_whole_array_steps(seed, n, person):
+    c = _columns(seed, n)
+    rng = np.random.default_rng(seed)
+    ids = rng.permutation(n).astype(np.int64) + 1
+    table = rng.integers(0, 1 << 30, size=(33, 256), dtype=np.int64)
+    codes = rng.integers(0, 256, size=(n, 33), dtype=np.uint8)
+    idx = np.flatnonzero(rng.random(n) < 0.6)
+    home = (52.0, 5.0)
+    got = kernels.score_rows(
+        idx,
+        ids,
+        c["lat"],
+        c["lon"],
+        c["min_h"],
+        c["usual_h"],
+        c["lower"],
+        codes,
+        table,
+        math.nan if person is None else person,
+        home,
+    )
+    columns = (ids, c["lat"], c["lon"], c["min_h"], c["usual_h"], c["lower"], codes)
+    for gathered, column in zip(got[:7], columns, strict=True):
+        np.testing.assert_array_equal(gathered, column[idx])
+    capacity = CapacityFacts(hours_per_day=None, hours_per_week=None, now_hours_per_week=person)
+    hours = scoring.hours_packed(capacity, c["min_h"][idx], c["usual_h"][idx], c["lower"][idx])
+    sums = table[np.arange(33), codes[idx]].sum(axis=1)
+    assert got[7].tolist() == (sums + hours).tolist()
+    want_km = geometry.geodesic_km_many(home, c["lat"][idx], c["lon"][idx])
+    np.testing.assert_allclose(got[8], want_km, rtol=0, atol=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 4), st.integers(0, 3), st.integers(0, 9), st.integers(0, 40)),
+        max_size=50,
+    ),
+    st.lists(st.floats(0.0, 90.0), min_size=50, max_size=50),
+    st.floats(1.0, 60.0),
+)
+def test_rank_parts_are_the_outcome_rules_on_arrays(counts, km, max_km):
+    packed = np.array(
+        [c | s * kernels.SIGNAL | u * kernels.UNKNOWN | slack << 24 for c, s, u, slack in counts],
+        dtype=np.int64,
+    )
+    distance = np.array(km[: len(counts)], dtype=np.float64)
+    near_km = max_km * NEAR_MISS_RANGE_FACTOR
+    order, conflicts, signals, unknowns, neg_slack = kernels.rank_parts(
+        packed, distance, max_km, near_km, MAX_NEAR_MISS_CONFLICTS
+    )
+    want_conflicts = packed & 0xFF
+    want_order = np.where(
+        distance - max_km <= 0,
+        np.where(want_conflicts == 0, 0, np.where(want_conflicts <= 2, 1, 2)),
+        np.where((want_conflicts == 0) & (distance <= near_km), 1, 2),
+    )
+    assert order.tolist() == want_order.tolist()
+    assert conflicts.tolist() == want_conflicts.tolist()
+    assert signals.tolist() == (((packed >> 8) & 0xFF) > 0).tolist()
+    assert unknowns.tolist() == ((packed >> 16) & 0xFF).tolist()
+    assert neg_slack.tolist() == (-(packed >> 24)).tolist()
+
+
+def _numpy_geodesic(home, lat, lon):
+    """The same closed form as some forty whole-array numpy steps (the search's former
+    implementation): the compiled loop must give the same distances."""
+    a, f = 6378137.0, 1 / 298.257223563
+    e2 = f * (2 - f)
+    lat, dlon = np.radians(lat), np.radians(lon - home[1])
+    home_lat = math.radians(home[0])
+    sin0, cos0 = math.sin(home_lat), math.cos(home_lat)
+    n0 = a / math.sqrt(1 - e2 * sin0 * sin0)
+    x0, z0 = n0 * cos0, n0 * (1 - e2) * sin0
+    sin_lat = np.sin(lat)
+    n = a / np.sqrt(1 - e2 * sin_lat * sin_lat)
+    dx, dy = n * np.cos(lat) * np.cos(dlon) - x0, n * np.cos(lat) * np.sin(dlon)
+    dz = n * (1 - e2) * sin_lat - z0
+    c2 = dx * dx + dy * dy + dz * dz
+    mid, half = 0.5 * (lat + home_lat), 0.5 * dlon
+    east = dy * np.cos(half) - dx * np.sin(half)
+    north = dz * np.cos(mid) - np.sin(mid) * (dx * np.cos(half) + dy * np.sin(half))
+    flat2 = east * east + north * north
+    w = np.sqrt(1 - e2 * np.sin(mid) ** 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        k = (north * north * w**3 / (1 - e2) + east * east * w) / (a * flat2)
+    kc2 = np.where(flat2 > 0, k, 0.0) ** 2 * c2
+    return np.sqrt(c2) * (1 + kc2 / 24 + 3 * kc2 * kc2 / 640) / 1000.0
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.tuples(st.floats(50.7, 53.5), st.floats(3.4, 7.1)))
+def test_geodesic_loop_equals_the_whole_array_formula(seed, home):
+    rng = np.random.default_rng(seed)
+    lat = rng.uniform(home[0] - 1.2, home[0] + 1.2, 500)  # up to some 200 km
+    lon = rng.uniform(home[1] - 1.8, home[1] + 1.8, 500)
+    lat[0], lon[0] = home  # the home itself: 0
+    got = kernels.geodesic_km(home, lat, lon)
+    np.testing.assert_allclose(got, _numpy_geodesic(home, lat, lon), rtol=1e-13, atol=1e-12)
+    assert got[0] == 0.0
+    assert np.isnan(kernels.geodesic_km(home, np.array([10.0]), np.array([5.0])))[0]  # far
