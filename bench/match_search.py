@@ -257,6 +257,7 @@ def forget_capacities() -> None:
     for cached in (
         scoring.score_table,
         scoring.min_unknowns,
+        scoring.capacity_tables,
         codec.conflict_masks,
         sql.conflict_free_sql,
         sql.near_miss_tiers_sql,

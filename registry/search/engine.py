@@ -38,8 +38,8 @@ from registry.domain.matching import (
 )
 from registry.domain.matching import rank_key as domain_rank_key
 from registry.domain.workload import capacity_week_hours
+from registry.search import kernels, snapshot_select, sql
 from registry.search import snapshot as snapshots
-from registry.search import snapshot_select, sql
 from registry.search.codec import capacity_key, conflict_masks
 from registry.search.rings import read_rows
 from registry.search.scoring import (
@@ -190,35 +190,20 @@ def _by_conflicts(
     return out
 
 
-def _tier(scored: Scored, rows: np.ndarray) -> np.ndarray:
-    """The first four parts of the rank key of ``rows`` as one integer, ordered as they
-    are (each count is below 256)."""
-    return (
-        (scored.order[rows] << 24)
-        | (scored.conflicts[rows] << 16)
-        | (scored.signals[rows].astype(np.int64) << 8)
-        | scored.unknowns[rows]
-    )
-
-
 def _shortlist(scored: Scored, keep: np.ndarray, limit: int) -> list[int]:
     """The rows of ``keep`` ranked on the key before the preferences: the top ``limit``
-    plus every row tied with the last of them."""
-    prefix = scored.prefix()
-    if keep.size > 2 * limit > 0:
-        # Only rows whose tier (outcome, conflicts, signals, unknowns: small counts) is at
-        # most the limit-th smallest can rank within the top ``limit`` or tie with it.
-        tier = _tier(scored, keep)
-        keep = keep[tier <= np.partition(tier, limit - 1)[limit - 1]]
-    ranked = keep[np.lexsort((scored.ids[keep], *(a[keep] for a in reversed(prefix))))]
-    end = min(limit, ranked.size)
-    if end < ranked.size:
-        last, rest = ranked[end - 1], ranked[end:]
-        same = np.ones(rest.size, dtype=bool)
-        for a in prefix:
-            same &= a[rest] == a[last]
-        end += int(same.size if same.all() else np.argmin(same))
-    return ranked[:end].tolist()
+    plus every row tied with the last of them (:func:`kernels.shortlist`)."""
+    return kernels.shortlist(
+        keep,
+        scored.order,
+        scored.conflicts,
+        scored.signals,
+        scored.unknowns,
+        scored.distance,
+        scored.neg_slack,
+        scored.ids,
+        limit,
+    ).tolist()
 
 
 def _place(pid: int, coordinate: tuple[float, float], shown: PlaceSummary) -> PlaceFacts:

@@ -26,6 +26,7 @@ __all__ = [
     "may_fit_rows",
     "rank_parts",
     "score_rows",
+    "shortlist",
     "warm_up",
 ]
 
@@ -300,6 +301,56 @@ def rank_parts(
     return order, conflicts, signals, unknowns, neg_slack
 
 
+@njit(cache=True, nogil=True)
+def shortlist(
+    keep: np.ndarray,
+    order: np.ndarray,
+    conflicts: np.ndarray,
+    signals: np.ndarray,
+    unknowns: np.ndarray,
+    distance: np.ndarray,
+    neg_slack: np.ndarray,
+    ids: np.ndarray,
+    limit: int,
+) -> np.ndarray:
+    """The rows ``keep`` ranked on the rank key before the preferences (outcome,
+    conflicts, signals, unknowns, distance, negated slack; then the id, as ``lexsort``
+    would): the top ``limit`` plus every row tied with the last of them on that key.
+    The first four parts are one integer (each count is below 256); with more than
+    twice ``limit`` rows only those whose integer is at most the ``limit``-th smallest
+    can make the list, and only they are sorted."""
+    n = keep.size
+    tier = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        r = keep[i]
+        tier[i] = (order[r] << 24) | (conflicts[r] << 16) | (np.int64(signals[r]) << 8)
+        tier[i] |= unknowns[r]
+    rows = keep
+    if n > 2 * limit and limit > 0:
+        cut = np.partition(tier, limit - 1)[limit - 1]
+        chosen = tier <= cut
+        rows, tier = keep[chosen], tier[chosen]
+    # stable sorts from the last key to the first: the lexicographic order
+    perm = np.argsort(ids[rows], kind="mergesort")
+    perm = perm[np.argsort(neg_slack[rows][perm], kind="mergesort")]
+    perm = perm[np.argsort(distance[rows][perm], kind="mergesort")]
+    perm = perm[np.argsort(tier[perm], kind="mergesort")]
+    ranked, tier = rows[perm], tier[perm]
+    end = min(limit, ranked.size)
+    if 0 < end < ranked.size:
+        last = ranked[end - 1]
+        while end < ranked.size:
+            r = ranked[end]
+            if not (
+                tier[end] == tier[end - 1]
+                and distance[r] == distance[last]
+                and neg_slack[r] == neg_slack[last]
+            ):
+                break
+            end += 1
+    return ranked[:end]
+
+
 @functools.cache
 def warm_up() -> None:
     """Compile (or load from the disk cache) every loop for the types the search
@@ -344,6 +395,7 @@ def warm_up() -> None:
     matrix = np.zeros((1, 1), dtype=np.uint8)
     geodesic_km((0.0, 0.0), f64, f64)
     rank_parts(i64, f64, 1.0, 1.5, 2)
+    shortlist(i64, i64, i64, np.zeros(1, dtype=bool), i64, f64, i64, i64, 1)
     for _ in range(2):
         code_sums(table, matrix)
         score_rows(

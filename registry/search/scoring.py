@@ -96,13 +96,18 @@ def _warm_dimension_rows(version: int) -> None:
 @functools.lru_cache(maxsize=256)
 def score_table(key: tuple) -> np.ndarray:
     """Per code position and byte value, the packed counts of that one comparison for
-    the capacity of ``key`` (:func:`codec.capacity_key`)."""
-    version, bands, avoid, needs, none = key
-    _warm_dimension_rows(version)
-    rows = [_dimension_row(version, i, cap, none) for i, cap in enumerate(bands)]
-    rows += [_flag_row(True, j, f.key in avoid, none) for j, f in enumerate(EXPOSURES)]
-    rows += [_flag_row(False, j, f.key in needs, none) for j, f in enumerate(CONDITIONS)]
-    table = np.stack(rows)
+    the capacity of ``key`` (:func:`codec.capacity_key`): rows of the catalogue's
+    packed tables (:func:`_all_results`)."""
+    numbers = capacity_tables(key)
+    if numbers is not None:
+        table = _all_results(key[0]).packed[numbers]
+    else:  # a band outside the catalogue's, if ever
+        version, bands, avoid, needs, none = key
+        _warm_dimension_rows(version)
+        rows = [_dimension_row(version, i, cap, none) for i, cap in enumerate(bands)]
+        rows += [_flag_row(True, j, f.key in avoid, none) for j, f in enumerate(EXPOSURES)]
+        rows += [_flag_row(False, j, f.key in needs, none) for j, f in enumerate(CONDITIONS)]
+        table = np.stack(rows)
     table.setflags(write=False)
     return table
 
@@ -113,9 +118,14 @@ def min_unknowns(key: tuple, person_known: bool) -> int:
     position the fewest unknowns of any valid byte, plus the hours (always unknown when
     the capacity states no hours, as in :func:`hours_packed`; otherwise possibly
     known)."""
-    table = score_table(key)
-    unknowns = np.where(table < INVALID, (table >> 16) & 0xFF, np.iinfo(np.int64).max)
-    return int(unknowns.min(axis=1).sum()) + (0 if person_known else 1)
+    numbers = capacity_tables(key)
+    if numbers is not None:
+        fewest = int(_all_results(key[0]).fewest_unknowns[numbers].sum())
+    else:
+        table = score_table(key)
+        unknowns = np.where(table < INVALID, (table >> 16) & 0xFF, np.iinfo(np.int64).max)
+        fewest = int(unknowns.min(axis=1).sum())
+    return fewest + (0 if person_known else 1)
 
 
 _at = operator.getitem
@@ -129,34 +139,53 @@ _PACKED_VERDICT = {
 
 class _AllResults(NamedTuple):
     """Every per-byte result of every code position and capacity value of one
-    catalogue, in one flat object array, and where each (position, value, no profile)
-    starts in it: a capacity's results for a whole code matrix are one look-up."""
+    catalogue, one table of 256 per (position, value, no profile): the results in one
+    flat object array, their packed counts (a row per table), each table's fewest
+    unknowns of a valid byte, and each table's number. A capacity's tables are one
+    look-up (:func:`capacity_tables`), its results for a whole code matrix another."""
 
     flat: np.ndarray
-    start: dict[tuple[int, Any, bool], int]
+    packed: np.ndarray
+    fewest_unknowns: np.ndarray
+    number: dict[tuple[int, Any, bool], int]
 
 
 @functools.lru_cache(maxsize=8)
 def _all_results(version: int) -> _AllResults:
     tables: list[ByteResults] = []
-    start: dict[tuple[int, Any, bool], int] = {}
+    number: dict[tuple[int, Any, bool], int] = {}
     n_dims = len(all_dimensions())
     for none in (False, True):
         for i, dim in enumerate(all_dimensions()):
             for cap in (None, *range(dim.heaviest + 1)):
-                start[i, cap, none] = 256 * len(tables)
+                number[i, cap, none] = len(tables)
                 tables.append(dimension_results(version, i, cap, none))
         for j, flags in enumerate((EXPOSURES, CONDITIONS)):
             for k in range(len(flags)):
                 position = n_dims + j * len(EXPOSURES) + k
                 for person in (False, True):
-                    start[position, person, none] = 256 * len(tables)
+                    number[position, person, none] = len(tables)
                     tables.append(flag_results(j == 0, k, person, none))
     flat = np.empty(256 * len(tables), dtype=object)
     for t, results in enumerate(tables):
         for b, r in enumerate(results):  # one by one: a result may be a tuple
             flat[256 * t + b] = r
-    return _AllResults(flat, start)
+    packed = np.stack([_packed_row(results) for results in tables])
+    unknowns = np.where(packed < INVALID, (packed >> 16) & 0xFF, np.iinfo(np.int64).max)
+    for array in (flat, packed):
+        array.setflags(write=False)
+    return _AllResults(flat, packed, unknowns.min(axis=1), number)
+
+
+@functools.lru_cache(maxsize=256)
+def capacity_tables(key: tuple) -> np.ndarray | None:
+    """Per code position, the number of the capacity's table in :func:`_all_results`
+    (None: a band outside the catalogue's)."""
+    version, bands, avoid, needs, none = key
+    values = (*bands, *(f.key in avoid for f in EXPOSURES), *(f.key in needs for f in CONDITIONS))
+    number = _all_results(version).number
+    numbers = [number.get((p, v, none)) for p, v in enumerate(values)]
+    return None if None in numbers else np.array(numbers, dtype=np.int64)
 
 
 @functools.lru_cache(maxsize=8)
@@ -190,18 +219,12 @@ class Comparer:
             capacity.now_hours_per_week,
         )
         self._key = (version, bands, avoid, needs, none)
-        self._values = (
-            *bands,
-            *(f.key in avoid for f in EXPOSURES),
-            *(f.key in needs for f in CONDITIONS),
-        )
         self._n_dims = len(bands)
         self._n_exp = len(EXPOSURES)
-        every = _all_results(version)
-        offsets = [every.start.get((p, v, none)) for p, v in enumerate(self._values)]
+        numbers = capacity_tables(self._key)
         # (a band outside the catalogue's, if ever: its results are looked up row by row)
-        self._offsets = None if None in offsets else np.array(offsets, dtype=np.int64)
-        self._positions = 256 * np.arange(len(self._values), dtype=np.int64)  # in score_table
+        self._offsets = None if numbers is None else 256 * numbers
+        self._positions = 256 * np.arange(len(score_table(self._key)), dtype=np.int64)
 
     @functools.cached_property
     def _tables(self) -> tuple[ByteResults, ...]:

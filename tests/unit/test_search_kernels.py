@@ -164,6 +164,7 @@ def test_warm_up_compiles_every_loop():
         kernels.geodesic_km,
         kernels.score_rows,
         kernels.rank_parts,
+        kernels.shortlist,
     )
     for loop in loops:
         assert loop.signatures  # compiled (or loaded from the disk cache)
@@ -276,3 +277,43 @@ def test_geodesic_loop_equals_the_whole_array_formula(seed, home):
     np.testing.assert_allclose(got, _numpy_geodesic(home, lat, lon), rtol=1e-13, atol=1e-12)
     assert got[0] == 0.0
     assert np.isnan(kernels.geodesic_km(home, np.array([10.0]), np.array([5.0])))[0]  # far
+
+
+def _lexsort_shortlist(parts, keep, limit):
+    """The shortlist as whole-array steps: every row of ``keep`` sorted on the seven
+    keys, cut after the limit-th and the rows tied with it."""
+    order, conflicts, signals, unknowns, distance, neg_slack, ids = parts
+    prefix = (order, conflicts, signals, unknowns, distance, neg_slack)
+    ranked = keep[np.lexsort((ids[keep], *(a[keep] for a in reversed(prefix))))]
+    end = min(limit, ranked.size)
+    while 0 < end < ranked.size and all(a[ranked[end]] == a[ranked[end - 1]] for a in prefix):
+        end += 1
+    return ranked[:end].tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 2),  # outcome
+            st.integers(0, 3),  # conflicts
+            st.booleans(),  # signals
+            st.integers(0, 3),  # unknowns
+            st.sampled_from([0.5, 1.0, 2.0, 7.25]),  # distance: ties are common
+            st.integers(-3, 0),  # negated slack
+        ),
+        min_size=1,
+        max_size=80,
+    ),
+    st.integers(1, 12),
+    st.data(),
+)
+def test_shortlist_is_the_lexicographic_top_with_its_ties(rows, limit, data):
+    n = len(rows)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 6
+    dtypes = (np.int64, np.int64, bool, np.int64, np.float64, np.int64)
+    parts = [np.array(c, dtype=t) for c, t in zip(columns, dtypes, strict=True)]
+    parts.append(np.array(data.draw(st.permutations(range(1, n + 1))), dtype=np.int64))
+    keep = np.flatnonzero(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    got = kernels.shortlist(keep, *parts, limit).tolist()
+    assert got == _lexsort_shortlist(parts, keep, limit)

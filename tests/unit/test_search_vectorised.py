@@ -120,6 +120,21 @@ def test_match_code_scores_and_comparisons_equal_compare_all(capacity, demand):
 
 
 @settings(max_examples=100, deadline=None)
+@given(capacities(), st.booleans(), demand_facts())
+def test_fewest_unknowns_bound_every_code(capacity, person_known, demand):
+    """The rings' lower bound of a capacity's unknowns (from the catalogue's tables):
+    per position the fewest of any valid byte, plus the hours when no hours are
+    stated; no code has fewer."""
+    key = codec.capacity_key(capacity)
+    table = scoring.score_table(key)
+    valid = np.where(table < scoring.INVALID, (table >> 16) & 0xFF, 1 << 20)
+    fewest = scoring.min_unknowns(key, person_known)
+    assert fewest == int(valid.min(axis=1).sum()) + (0 if person_known else 1)
+    row = np.frombuffer(codec.encode_match_code(demand).encode("ascii"), dtype=np.uint8)
+    assert fewest <= int((table[np.arange(table.shape[0]), row] >> 16 & 0xFF).sum()) + 1
+
+
+@settings(max_examples=100, deadline=None)
 @given(capacities(), st.lists(demand_facts(), min_size=1, max_size=6))
 def test_comparisons_of_many_codes_at_once_equal_one_by_one(capacity, demands):
     """The page's explanations compare its places' codes at once: each comparison
