@@ -41,10 +41,10 @@ from registry.domain.workload import capacity_week_hours
 from registry.search import kernels, snapshot_select, sql
 from registry.search import snapshot as snapshots
 from registry.search.codec import capacity_key, conflict_masks
+from registry.search.comparer import Comparer
 from registry.search.rings import read_rows
 from registry.search.scoring import (
     Columns,
-    Comparer,
     Scored,
     SearchStats,
     fresh_codes,

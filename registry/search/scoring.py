@@ -4,19 +4,18 @@ The ``match_code`` bytes index a per-capacity table of packed conflict / signal 
 unknown / slack counts (:func:`score_table`), built from the domain's own
 ``compare_dimension`` / ``compare_exposures`` / ``compare_conditions`` through
 :mod:`codec`'s per-byte results; the hours rule runs on arrays (:func:`hours_packed`);
-the exact geodesic comes from :func:`geometry.geodesic_km_many`; and ``evaluate``'s
-outcome rules give each row its outcome (:func:`score`). :class:`Comparer` turns one
-match code back into the domain's ``ComparisonResult`` for the rows the page explains.
+the exact geodesic and the outcomes come from compiled loops (:mod:`kernels`), with
+``evaluate``'s outcome rules (:func:`score`). :mod:`comparer` turns a match code back
+into the domain's ``ComparisonResult`` for the rows the page explains, from the same
+tables (:func:`all_results`).
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
-from itertools import islice
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -26,19 +25,14 @@ from registry.domain.workload import (
     CONDITIONS,
     EXPOSURES,
     CapacityFacts,
-    ComparisonResult,
     Verdict,
     all_dimensions,
     capacity_week_hours,
-    hours_within,
-    week_limit,
 )
 from registry.search import kernels
 from registry.search.codec import (
-    NOT_STATED,
     SKIP,
     ByteResults,
-    capacity_key,
     demand_facts_of,
     dimension_results,
     encode_match_code,
@@ -97,10 +91,10 @@ def _warm_dimension_rows(version: int) -> None:
 def score_table(key: tuple) -> np.ndarray:
     """Per code position and byte value, the packed counts of that one comparison for
     the capacity of ``key`` (:func:`codec.capacity_key`): rows of the catalogue's
-    packed tables (:func:`_all_results`)."""
+    packed tables (:func:`all_results`)."""
     numbers = capacity_tables(key)
     if numbers is not None:
-        table = _all_results(key[0]).packed[numbers]
+        table = all_results(key[0]).packed[numbers]
     else:  # a band outside the catalogue's, if ever
         version, bands, avoid, needs, none = key
         _warm_dimension_rows(version)
@@ -120,7 +114,7 @@ def min_unknowns(key: tuple, person_known: bool) -> int:
     known)."""
     numbers = capacity_tables(key)
     if numbers is not None:
-        fewest = int(_all_results(key[0]).fewest_unknowns[numbers].sum())
+        fewest = int(all_results(key[0]).fewest_unknowns[numbers].sum())
     else:
         table = score_table(key)
         unknowns = np.where(table < INVALID, (table >> 16) & 0xFF, np.iinfo(np.int64).max)
@@ -128,8 +122,7 @@ def min_unknowns(key: tuple, person_known: bool) -> int:
     return fewest + (0 if person_known else 1)
 
 
-_at = operator.getitem
-_PACKED_VERDICT = {
+PACKED_VERDICT = {
     Verdict.FIT: 0,
     Verdict.CONFLICT: 1,
     Verdict.SIGNAL: SIGNAL,
@@ -151,7 +144,7 @@ class _AllResults(NamedTuple):
 
 
 @functools.lru_cache(maxsize=8)
-def _all_results(version: int) -> _AllResults:
+def all_results(version: int) -> _AllResults:
     tables: list[ByteResults] = []
     number: dict[tuple[int, Any, bool], int] = {}
     n_dims = len(all_dimensions())
@@ -179,132 +172,13 @@ def _all_results(version: int) -> _AllResults:
 
 @functools.lru_cache(maxsize=256)
 def capacity_tables(key: tuple) -> np.ndarray | None:
-    """Per code position, the number of the capacity's table in :func:`_all_results`
+    """Per code position, the number of the capacity's table in :func:`all_results`
     (None: a band outside the catalogue's)."""
     version, bands, avoid, needs, none = key
     values = (*bands, *(f.key in avoid for f in EXPOSURES), *(f.key in needs for f in CONDITIONS))
-    number = _all_results(version).number
+    number = all_results(version).number
     numbers = [number.get((p, v, none)) for p, v in enumerate(values)]
     return None if None in numbers else np.array(numbers, dtype=np.int64)
-
-
-@functools.lru_cache(maxsize=8)
-def _has_optional(version: int) -> bool:
-    return any(dim.optional for dim in all_dimensions())
-
-
-def _split(mask: np.ndarray, objects: np.ndarray) -> list[tuple[Any, ...]]:
-    """Per row of ``objects``, the entries ``mask`` marks, in order, as a tuple."""
-    counts = mask.sum(axis=1).tolist()
-    if not any(counts):
-        return [()] * len(counts)
-    picked = iter(objects[mask].tolist())  # row by row, each row's in column order
-    return [tuple(islice(picked, c)) if c else () for c in counts]
-
-
-class Comparer:
-    """``compare_all`` for one capacity, straight from a place's match code: every
-    per-item result comes from the domain's own comparison (computed once per position,
-    capacity band and byte, and shared: the results are immutable)."""
-
-    def __init__(self, capacity: CapacityFacts, key: tuple | None = None) -> None:
-        version, bands, avoid, needs, none = key or capacity_key(capacity)
-        self.capacity = capacity
-        self.optional = _has_optional(version)
-        self._hours: dict[tuple, Any] = {}
-        self._limit = week_limit(
-            capacity.hours_per_day,
-            capacity.hours_per_week,
-            capacity.now_hours_per_day,
-            capacity.now_hours_per_week,
-        )
-        self._key = (version, bands, avoid, needs, none)
-        self._n_dims = len(bands)
-        self._n_exp = len(EXPOSURES)
-        numbers = capacity_tables(self._key)
-        # (a band outside the catalogue's, if ever: its results are looked up row by row)
-        self._offsets = None if numbers is None else 256 * numbers
-        self._positions = 256 * np.arange(len(score_table(self._key)), dtype=np.int64)
-
-    @functools.cached_property
-    def _tables(self) -> tuple[ByteResults, ...]:
-        """Per code position its results by byte (only for :meth:`compare` and a band
-        outside the catalogue's)."""
-        version, bands, avoid, needs, none = self._key
-        return (
-            *(dimension_results(version, i, cap, none) for i, cap in enumerate(bands)),
-            *(flag_results(True, j, f.key in avoid, none) for j, f in enumerate(EXPOSURES)),
-            *(flag_results(False, j, f.key in needs, none) for j, f in enumerate(CONDITIONS)),
-        )
-
-    def _hours_result(self, hours: tuple[Any, Any, Any]) -> Any:
-        result = self._hours.get(hours)
-        if result is None:
-            result = self._hours[hours] = hours_within(
-                *self._limit, hours[0], hours[1], bool(hours[2])
-            )
-        return result
-
-    def compare(self, code: bytes, hours: tuple[Any, Any, Any]) -> ComparisonResult:
-        """The comparison with a place of this (valid) match code and these hours
-        (minimum, usual, lower start allowed)."""
-        n_dims, n_exp = self._n_dims, self._n_exp
-        results = tuple(map(_at, self._tables, code))
-        dims = results[:n_dims]
-        # an optional dimension the place did not state is left out
-        if self.optional and NOT_STATED in code[:n_dims]:
-            dims = tuple([r for r in dims if r is not SKIP])
-        return ComparisonResult.of(
-            dims,
-            results[n_dims : n_dims + n_exp],
-            results[n_dims + n_exp :],
-            self._hours_result(hours),
-        )
-
-    def compare_many(
-        self, codes: np.ndarray, hours: Sequence[tuple[Any, Any, Any]]
-    ) -> list[ComparisonResult]:
-        """:meth:`compare` for the rows of a (valid) code matrix at once, equal to it:
-        every row's results are gathered from the flat table of results
-        (:func:`_all_results`), and which are conflicts, signals or unknowns (in
-        catalogue order, as ``ComparisonResult.of`` sorts them out, the hours last) and
-        each row's slack come from the packed table (:func:`score_table`): column by
-        column, never result by result."""
-        if not len(codes):
-            return []
-        n, width = codes.shape
-        known, miss = self._hours.get, self._hours_result
-        hours_results = [known(h) or miss(h) for h in hours]
-        # per row and position, the hours last: the packed counts of its result, and
-        # the result itself
-        packed = np.empty((n, width + 1), dtype=np.int64)
-        packed[:, :width] = score_table(self._key).ravel()[self._positions + codes]
-        packed[:, width] = [_PACKED_VERDICT[h.verdict] for h in hours_results]
-        slack = (packed.sum(axis=1) >> 24).tolist()
-        objects = np.empty((n, width + 1), dtype=object)
-        if self._offsets is not None:
-            objects[:, :width] = _all_results(self._key[0]).flat[self._offsets + codes]
-        else:
-            objects[:, :width] = [list(map(_at, self._tables, c)) for c in codes.tolist()]
-        objects[:, width] = hours_results
-        n_dims, n_exp = self._n_dims, self._n_exp
-        dims = list(map(tuple, objects[:, :n_dims].tolist()))
-        if self.optional:  # an optional dimension not stated is left out
-            for i in np.flatnonzero((codes[:, :n_dims] == NOT_STATED).any(axis=1)).tolist():
-                dims[i] = tuple([r for r in dims[i] if r is not SKIP])
-        return list(
-            map(
-                ComparisonResult,
-                dims,
-                map(tuple, objects[:, n_dims : n_dims + n_exp].tolist()),
-                map(tuple, objects[:, n_dims + n_exp : width].tolist()),
-                hours_results,
-                _split((packed & 0xFF) != 0, objects),
-                _split((packed & 0xFF00) != 0, objects),
-                _split((packed & 0xFF0000) != 0, objects),
-                slack,
-            )
-        )
 
 
 def code_matrix(codes: Sequence[str | None]) -> np.ndarray:

@@ -21,7 +21,7 @@ from registry.domain import matchmaking as mm
 from registry.domain.permissions import Action, NetworkFacts
 from registry.models import CoachOrganisation, Network
 from registry.models.matchmaking import MatchRound, MatchSuggestion, RoundStatus
-from registry.search.scoring import Comparer
+from registry.search.comparer import Comparer
 from registry.services import matchmaking_input as loader
 from registry.services import paging
 from registry.services.context import Context

@@ -22,6 +22,7 @@ def test_the_package_has_one_module_per_concern() -> None:
     assert MODULES == [
         "alerts",  # match alerts: a published place against the followed searches (issue 20)
         "codec",
+        "comparer",  # the domain's comparisons from match codes, for the explained rows
         "dialect",  # how statements bind parameters and lists, per database
         "engine",
         "follows",  # following a candidate's search or a place (issue 20)

@@ -18,7 +18,7 @@ from registry.domain.workload import (
     all_dimensions,
     compare_all,
 )
-from registry.search import codec, geometry, scoring, sql
+from registry.search import codec, comparer, geometry, scoring, sql
 
 # The Netherlands, with a margin (Zeeland to the Wadden islands and Zuid-Limburg).
 DUTCH_LAT = st.floats(50.7, 53.6, allow_nan=False)
@@ -106,7 +106,7 @@ def test_match_code_scores_and_comparisons_equal_compare_all(capacity, demand):
     assert len(code) == codec.match_code_length() and code.isascii()
     want = compare_all(capacity, demand)
     hours = (demand.min_hours_week, demand.usual_hours_week, demand.lower_start_allowed)
-    got = scoring.Comparer(capacity).compare(code.encode("ascii"), hours)
+    got = comparer.Comparer(capacity).compare(code.encode("ascii"), hours)
     assert got == want
     # the packed table look-up counts exactly what the comparison holds (hours apart)
     table = scoring.score_table(codec.capacity_key(capacity))
@@ -142,7 +142,7 @@ def test_comparisons_of_many_codes_at_once_equal_one_by_one(capacity, demands):
     codes = [codec.encode_match_code(d) for d in demands]
     hours = [(d.min_hours_week, d.usual_hours_week, d.lower_start_allowed) for d in demands]
     matrix = np.frombuffer("".join(codes).encode("ascii"), dtype=np.uint8)
-    got = scoring.Comparer(capacity).compare_many(matrix.reshape(len(codes), -1), hours)
+    got = comparer.Comparer(capacity).compare_many(matrix.reshape(len(codes), -1), hours)
     assert got == [compare_all(capacity, d) for d in demands]
 
 
@@ -160,7 +160,7 @@ def test_conflict_bits_share_exactly_one_bit_per_conflict(capacity, demand):
     want = compare_all(capacity, demand)
     assert shared == sum(1 for r in want.conflicts if r.kind is not ResultKind.HOURS)
     hours = (demand.min_hours_week, demand.usual_hours_week, demand.lower_start_allowed)
-    got = scoring.Comparer(capacity).compare(code.encode("ascii"), hours)
+    got = comparer.Comparer(capacity).compare(code.encode("ascii"), hours)
     assert (got.conflicts, got.signals, got.unknowns, got.slack) == (
         want.conflicts,
         want.signals,
