@@ -38,7 +38,7 @@ from registry.domain.matching import (
 )
 from registry.domain.matching import rank_key as domain_rank_key
 from registry.domain.workload import capacity_week_hours
-from registry.search import kernels, snapshot_select, sql
+from registry.search import score_kernels, snapshot_select, sql
 from registry.search import snapshot as snapshots
 from registry.search.codec import capacity_key, conflict_masks
 from registry.search.comparer import Comparer
@@ -126,7 +126,7 @@ def _read_snapshot(
 ) -> Scored:
     """Every row the page needs, from the in-memory copy, scored: on a small copy every
     eligible place that can be a match or a near miss, in one pass
-    (:func:`snapshot_select.may_fit`); on a large one the expanding disks of :mod:`rings`, each
+    (:meth:`Snapshot.near`); on a large one the expanding disks of :mod:`rings`, each
     disk read from the copy (:func:`snapshot_select.disk`)."""
     conn = session.connection()
     limit, near_limit, combined = limits
@@ -143,10 +143,10 @@ def _read_snapshot(
 
     if len(snap.main) < sql.RING_MIN_PLACES:
         outer = facts.max_km * NEAR_MISS_RANGE_FACTOR if near_limit else facts.max_km
-        rows = snap.select(facts, scope.sector, scope.network_ids, outer)
         if not trusted:
-            return scored(rows)
-        return _by_conflicts(*snapshot_select.may_fit(rows, facts, key, outer), near_limit, scored)
+            return scored(snap.select(facts, scope.sector, scope.network_ids, outer))
+        near = snap.near(facts, scope.sector, scope.network_ids, key, outer)
+        return _by_conflicts(*near, near_limit, scored)
 
     def read(radius, extra="", bound=(), inner=None, beyond=None) -> Scored:
         rows = snapshot_select.disk(
@@ -192,8 +192,8 @@ def _by_conflicts(
 
 def _shortlist(scored: Scored, keep: np.ndarray, limit: int) -> list[int]:
     """The rows of ``keep`` ranked on the key before the preferences: the top ``limit``
-    plus every row tied with the last of them (:func:`kernels.shortlist`)."""
-    return kernels.shortlist(
+    plus every row tied with the last of them (:func:`score_kernels.shortlist`)."""
+    return score_kernels.shortlist(
         keep,
         scored.order,
         scored.conflicts,

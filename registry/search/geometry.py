@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from registry.domain import geo
-from registry.search import kernels
+from registry.search import score_kernels
 from registry.search.codec import LAT_BANDS_PER_DEGREE, lat_band
 
 
@@ -35,13 +35,13 @@ def geodesic_km_many(home: tuple[float, float], lat: np.ndarray, lon: np.ndarray
     micrometre up to 150 km and a millimetre across the Netherlands (both tested), at a
     quarter of the cost of a vectorised Vincenty. Points farther than 400 km (never
     read by the search) fall back to geopy. Computed point by point in one compiled
-    loop (:func:`kernels.geodesic_km`): on a search's few hundred rows a third of the
+    loop (:func:`score_kernels.geodesic_km`): on a search's few hundred rows a third of the
     cost of the same formula as some forty whole-array numpy steps.
     """
     lat = np.ascontiguousarray(lat, dtype=np.float64).ravel()
     lon = np.ascontiguousarray(lon, dtype=np.float64).ravel()
-    out = kernels.geodesic_km((float(home[0]), float(home[1])), lat, lon)
-    for i in np.flatnonzero(np.isnan(out)):  # pragma: no cover - beyond kernels.CHORD_MAX_M
+    out = score_kernels.geodesic_km((float(home[0]), float(home[1])), lat, lon)
+    for i in np.flatnonzero(np.isnan(out)):  # pragma: no cover - beyond score_kernels.CHORD_MAX_M
         out[i] = geo.distance_km(home, (float(lat[i]), float(lon[i])))
     return out
 

@@ -4,7 +4,7 @@ The ``match_code`` bytes index a per-capacity table of packed conflict / signal 
 unknown / slack counts (:func:`score_table`), built from the domain's own
 ``compare_dimension`` / ``compare_exposures`` / ``compare_conditions`` through
 :mod:`codec`'s per-byte results; the hours rule runs on arrays (:func:`hours_packed`);
-the exact geodesic and the outcomes come from compiled loops (:mod:`kernels`), with
+the exact geodesic and the outcomes come from compiled loops (:mod:`score_kernels`), with
 ``evaluate``'s outcome rules (:func:`score`). :mod:`comparer` turns a match code back
 into the domain's ``ComparisonResult`` for the rows the page explains, from the same
 tables (:func:`all_results`).
@@ -29,7 +29,7 @@ from registry.domain.workload import (
     all_dimensions,
     capacity_week_hours,
 )
-from registry.search import kernels
+from registry.search import score_kernels
 from registry.search.codec import (
     SKIP,
     ByteResults,
@@ -329,13 +329,13 @@ def score_arrays(
 ) -> Scored:
     """:func:`score` on the rows ``idx`` (default: all) of columns, gathered with their
     scores (the page explains its rows from them): one compiled pass
-    (:func:`kernels.score_rows`, then :func:`kernels.rank_parts`)."""
+    (:func:`score_kernels.score_rows`, then :func:`score_kernels.rank_parts`)."""
     if idx is None:
         idx = np.arange(len(cols.ids), dtype=np.int64)
     table = score_table(key)
     person = capacity_week_hours(facts.capacity)
     home = (float(facts.home[0]), float(facts.home[1]))
-    ids, lat, lon, min_h, usual_h, lower, matrix, packed, distance = kernels.score_rows(
+    ids, lat, lon, min_h, usual_h, lower, matrix, packed, distance = score_kernels.score_rows(
         idx,
         cols.ids,
         cols.lat,
@@ -352,11 +352,11 @@ def score_arrays(
     if bad.size:  # codes no table entry accepts: re-encoded
         matrix = _recoded(matrix, ids, bad, recode, stats)
         hours = hours_packed(facts.capacity, min_h[bad], usual_h[bad], lower[bad])
-        packed[bad] = kernels.code_sums(table, matrix[bad]) + hours
+        packed[bad] = score_kernels.code_sums(table, matrix[bad]) + hours
     for i in np.flatnonzero(np.isnan(distance)):  # pragma: no cover - beyond 400 km
         distance[i] = geodesic_km_many(facts.home, lat[i : i + 1], lon[i : i + 1])[0]
     max_km = float(facts.max_km)
-    order, conflicts, signals, unknowns, neg_slack = kernels.rank_parts(
+    order, conflicts, signals, unknowns, neg_slack = score_kernels.rank_parts(
         packed, distance, max_km, max_km * NEAR_MISS_RANGE_FACTOR, MAX_NEAR_MISS_CONFLICTS
     )
     return Scored(

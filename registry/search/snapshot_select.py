@@ -148,9 +148,7 @@ class Snapshot:
         main = self.main
         rows, starts, stops = self._seek_spans(seeks, network_ids)
         found: AnyRows = main.take(
-            kernels.eligible_rows(
-                rows, starts, stops, self.dead, *main.filtered_columns(), *filters
-            )
+            kernels.eligible_rows(rows, starts, stops, self.dead, main.filtered_columns(), filters)
         )
         if len(self.tail):
             tail = self.tail
@@ -158,10 +156,33 @@ class Snapshot:
             candidates = np.flatnonzero(inside & tail.free)
             ends = np.array([0, candidates.size], dtype=np.int64)
             idx = kernels.eligible_rows(
-                candidates, ends[:1], ends[1:], _NO_DEAD, *tail.filtered_columns(), *filters
+                candidates, ends[:1], ends[1:], _NO_DEAD, tail.filtered_columns(), filters
             )
             found = found + tail.take(idx)
         return found
+
+    def near(
+        self, facts: SearchFacts, sector: str | None, network_ids, key: tuple, outer_km: float
+    ) -> tuple[AnyRows, np.ndarray]:
+        """:meth:`select` of the disk of ``outer_km``, then :func:`may_fit`: on a copy
+        without a tail in one compiled pass (:func:`kernels.near_rows`)."""
+        if len(self.tail):
+            return may_fit(self.select(facts, sector, network_ids, outer_km), facts, key, outer_km)
+        home = (float(facts.home[0]), float(facts.home[1]))
+        box = geo.bounding_box(home, outer_km)
+        outer = disk_params(home, outer_km, "")
+        rows, keys = self._offered(network_ids)
+        main = self.main
+        kept, least = kernels.near_rows(
+            (*home, float(outer["r2"]), float(outer["kx"]), geo.KM_PER_DEGREE_LAT),
+            (self.bands, rows, keys),
+            self.dead,
+            main.filtered_columns(),
+            self._filters(facts, sector, box),
+            _fit_columns(main),
+            _fit(facts, key, outer_km),
+        )
+        return main.take(kept), least
 
     def _filters(self, facts: SearchFacts, sector, box: geo.Box) -> tuple[Any, ...]:
         """The arguments of :func:`kernels.eligible_rows` after the columns: which rows
@@ -196,18 +217,20 @@ def may_fit(
     bit (plus the hours), so it is kept only within the travel range's planar disk and
     with at most ``MAX_NEAR_MISS_CONFLICTS``."""
     source, idx = rows.source_index()
+    kept, least = kernels.may_fit_rows(idx, _fit_columns(source), _fit(facts, key, outer_km))
+    return source.take(kept), least
+
+
+def _fit_columns(rows: Rows) -> tuple[np.ndarray, ...]:
+    return rows.lat, rows.lon, rows.bits1, rows.bits2, rows.min_h, rows.usual_h, rows.lower
+
+
+def _fit(facts: SearchFacts, key: tuple, outer_km: float) -> tuple[Any, ...]:
+    """The ``fit`` argument of :func:`kernels.may_fit_rows`."""
     person = capacity_week_hours(facts.capacity)
     outer = disk_params(facts.home, outer_km, "")
     within = disk_params(facts.home, facts.max_km, "")
-    kept, least = kernels.may_fit_rows(
-        idx,
-        source.lat,
-        source.lon,
-        source.bits1,
-        source.bits2,
-        source.min_h,
-        source.usual_h,
-        source.lower,
+    return (
         conflict_masks(key),
         math.nan if person is None or not math.isfinite(person) else float(person),
         (float(facts.home[0]), float(facts.home[1])),
@@ -216,7 +239,6 @@ def may_fit(
         (float(within["kx"]), float(within["r2"])),
         MAX_NEAR_MISS_CONFLICTS,
     )
-    return source.take(kept), least
 
 
 # The capacity prechecks a ring read may ask for (``rings.read_rows`` passes them on as

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from unittest.mock import patch
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from registry.domain.matching import SearchFacts
+from registry.domain.workload import CapacityFacts
+from registry.search import codec, geometry, kernels, snapshot_select
 from registry.search.snapshot import indexed
 from registry.search.snapshot_rows import Rows
 from registry.search.snapshot_select import BANDS_PER_DEGREE
@@ -115,3 +119,77 @@ def test_a_place_on_a_seeks_bound_is_read_and_one_beside_it_is_not():
     seek = [(math.floor(51.2 * BANDS_PER_DEGREE), 4.5, 4.7)]
     got = snap.main.ids[_seek_rows(snap, seek, frozenset({1}))].tolist()
     assert sorted(got) == [1, 2, 5]
+
+
+def test_the_compiled_loops_use_the_search_s_bands_and_slack():
+    assert kernels.BANDS_PER_DEGREE == codec.LAT_BANDS_PER_DEGREE == BANDS_PER_DEGREE
+    assert kernels.STRIP_SLACK == geometry.STRIP_SLACK
+
+
+fitting = st.lists(
+    st.tuples(
+        st.floats(51.8, 52.4),  # latitude
+        st.floats(4.6, 5.6),  # longitude
+        st.booleans(),  # a free slot
+        st.sets(st.sampled_from(NETWORKS), min_size=1),  # offered in
+        st.integers(0, 7),  # conflict bits (the first column)
+        st.sampled_from([None, 8.0, 32.0]),  # minimum hours
+        st.booleans(),  # may start lower
+        st.sampled_from(["stage", "detachering"]),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    fitting,
+    st.tuples(st.floats(51.9, 52.3), st.floats(4.8, 5.4)),
+    st.floats(2.0, 40.0),
+    st.sets(st.sampled_from(NETWORKS), min_size=1),
+    st.integers(0, 7),
+    st.sampled_from([None, 1, 3]),
+)
+def test_one_pass_near_rows_equal_the_selection_then_the_precheck(
+    generated, home, max_km, network_ids, mask, hours_per_week
+):
+    """``Snapshot.near`` (one compiled pass over the seeks) keeps the same rows, with
+    the same least conflicts, as ``select`` and then ``may_fit``."""
+    rows = [
+        _row(
+            id=i + 1,
+            lat=lat,
+            lon=lon,
+            slots=1,
+            taken_slots=0 if free else 1,
+            conflict_bits_1=bits,
+            conflict_bits_2=0,
+            min_hours_week=hours,
+            lower_start_allowed=lower,
+            kind=kind,
+            employer_id=1 + i % 3,
+        )
+        for i, (lat, lon, free, _, bits, hours, lower, kind) in enumerate(generated)
+    ]
+    links = [(i + 1, n) for i, (_, _, _, nets, *_) in enumerate(generated) for n in sorted(nets)]
+    sectors: dict[str | None, int] = {None: -1, "": -1}
+    snap = indexed((0, 0, 0), Rows.of(rows, sectors), sectors, links)
+    facts = SearchFacts(
+        home,
+        max_km,
+        frozenset({"stage"}),
+        CapacityFacts(hours_per_week=hours_per_week),
+        home_employer_id=2,
+    )
+    key = (*codec.capacity_key(facts.capacity)[:-1], False)
+    with (
+        patch.object(codec, "conflict_masks", lambda _: (mask, 0)),
+        patch.object(snapshot_select, "conflict_masks", lambda _: (mask, 0)),
+    ):
+        outer = max_km * 1.25
+        got, got_least = snap.near(facts, None, frozenset(network_ids), key, outer)
+        selected = snap.select(facts, None, frozenset(network_ids), outer)
+        want, want_least = snapshot_select.may_fit(selected, facts, key, outer)
+    assert sorted(zip(got.ids.tolist(), got_least.tolist(), strict=True)) == sorted(
+        zip(want.ids.tolist(), want_least.tolist(), strict=True)
+    )

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from registry.domain.matching import MAX_NEAR_MISS_CONFLICTS, NEAR_MISS_RANGE_FACTOR
 from registry.domain.workload import CapacityFacts
-from registry.search import geometry, kernels, scoring
+from registry.search import geometry, kernels, score_kernels, scoring
 
 BITS = 63  # a conflict-bit column's bits below the sign bit
 
@@ -63,23 +63,15 @@ def test_eligible_rows_keep_exactly_the_rows_the_masks_keep(s, data):
     starts, stops = np.array(cut[:-1], dtype=np.int64), np.array(cut[1:], dtype=np.int64)
     dead = c["dead"] if data.draw(st.booleans()) else np.zeros(0, dtype=bool)
     accepted = np.array(s["accepted"], dtype=bool)  # the last: a kind not known
-    got = kernels.eligible_rows(
-        rows,
-        starts,
-        stops,
-        dead,
-        c["lat"],
-        c["lon"],
-        c["kind"],
-        c["until"],
-        c["employer"],
-        c["sector"],
+    columns = tuple(c[k] for k in ("lat", "lon", "kind", "until", "employer", "sector"))
+    filters = (
         accepted,
         kernels.NO_DAY if s["today"] is None else s["today"],
         kernels.NO_EMPLOYER if s["home_employer"] is None else s["home_employer"],
         kernels.ANY_SECTOR if s["sector"] is None else s["sector"],
         s["box"],
     )
+    got = kernels.eligible_rows(rows, starts, stops, dead, columns, filters)
     idx = np.concatenate([rows[a:b] for a, b in zip(starts, stops, strict=True)] + [rows[:0]])
     min_lat, max_lat, min_lon, max_lon = s["box"]
     lat, lon = c["lat"][idx], c["lon"][idx]
@@ -111,23 +103,9 @@ def test_may_fit_rows_keep_and_count_as_the_masks_do(seed, n, masks, person, max
     home, ky = (52.0, 5.0), 110.574
     kx_out, kx_max = 111.2 * math.cos(math.radians(53.0)), 111.2 * math.cos(math.radians(52.7))
     r2_out, r2_max = (max_km * factor / 0.995) ** 2, (max_km / 0.995) ** 2
-    kept, least = kernels.may_fit_rows(
-        idx,
-        c["lat"],
-        c["lon"],
-        c["bits1"],
-        c["bits2"],
-        c["min_h"],
-        c["usual_h"],
-        c["lower"],
-        masks,
-        person,
-        home,
-        ky,
-        (kx_out, r2_out),
-        (kx_max, r2_max),
-        2,
-    )
+    columns = tuple(c[k] for k in ("lat", "lon", "bits1", "bits2", "min_h", "usual_h", "lower"))
+    fit = (masks, person, home, ky, (kx_out, r2_out), (kx_max, r2_max), 2)
+    kept, least = kernels.may_fit_rows(idx, columns, fit)
     conflicts = np.bitwise_count(c["bits1"][idx] & masks[0]).astype(np.int64)
     conflicts += np.bitwise_count(c["bits2"][idx] & masks[1])
     if not math.isnan(person):
@@ -152,7 +130,7 @@ def test_code_sums_equal_one_fancy_index_over_the_matrix(rows, read_only):
     matrix = rng.integers(0, 256, size=(rows, table.shape[0]), dtype=np.uint8)
     matrix.setflags(write=not read_only)
     want = table[np.arange(table.shape[0]), matrix].sum(axis=1)
-    assert kernels.code_sums(table, matrix).tolist() == want.tolist()
+    assert score_kernels.code_sums(table, matrix).tolist() == want.tolist()
 
 
 def test_warm_up_compiles_every_loop():
@@ -160,11 +138,12 @@ def test_warm_up_compiles_every_loop():
     loops = (
         kernels.eligible_rows,
         kernels.may_fit_rows,
-        kernels.code_sums,
-        kernels.geodesic_km,
-        kernels.score_rows,
-        kernels.rank_parts,
-        kernels.shortlist,
+        kernels.near_rows,
+        score_kernels.code_sums,
+        score_kernels.geodesic_km,
+        score_kernels.score_rows,
+        score_kernels.rank_parts,
+        score_kernels.shortlist,
     )
     for loop in loops:
         assert loop.signatures  # compiled (or loaded from the disk cache)
@@ -184,7 +163,7 @@ def test_score_rows_gather_and_count_as_the_whole_array_steps(seed, n, person):
     codes = rng.integers(0, 256, size=(n, 33), dtype=np.uint8)
     idx = np.flatnonzero(rng.random(n) < 0.6)
     home = (52.0, 5.0)
-    got = kernels.score_rows(
+    got = score_kernels.score_rows(
         idx,
         ids,
         c["lat"],
@@ -219,12 +198,15 @@ def test_score_rows_gather_and_count_as_the_whole_array_steps(seed, n, person):
 )
 def test_rank_parts_are_the_outcome_rules_on_arrays(counts, km, max_km):
     packed = np.array(
-        [c | s * kernels.SIGNAL | u * kernels.UNKNOWN | slack << 24 for c, s, u, slack in counts],
+        [
+            c | s * score_kernels.SIGNAL | u * score_kernels.UNKNOWN | slack << 24
+            for c, s, u, slack in counts
+        ],
         dtype=np.int64,
     )
     distance = np.array(km[: len(counts)], dtype=np.float64)
     near_km = max_km * NEAR_MISS_RANGE_FACTOR
-    order, conflicts, signals, unknowns, neg_slack = kernels.rank_parts(
+    order, conflicts, signals, unknowns, neg_slack = score_kernels.rank_parts(
         packed, distance, max_km, near_km, MAX_NEAR_MISS_CONFLICTS
     )
     want_conflicts = packed & 0xFF
@@ -273,10 +255,10 @@ def test_geodesic_loop_equals_the_whole_array_formula(seed, home):
     lat = rng.uniform(home[0] - 1.2, home[0] + 1.2, 500)  # up to some 200 km
     lon = rng.uniform(home[1] - 1.8, home[1] + 1.8, 500)
     lat[0], lon[0] = home  # the home itself: 0
-    got = kernels.geodesic_km(home, lat, lon)
+    got = score_kernels.geodesic_km(home, lat, lon)
     np.testing.assert_allclose(got, _numpy_geodesic(home, lat, lon), rtol=1e-13, atol=1e-12)
     assert got[0] == 0.0
-    assert np.isnan(kernels.geodesic_km(home, np.array([10.0]), np.array([5.0])))[0]  # far
+    assert np.isnan(score_kernels.geodesic_km(home, np.array([10.0]), np.array([5.0])))[0]  # far
 
 
 def _lexsort_shortlist(parts, keep, limit):
@@ -315,5 +297,5 @@ def test_shortlist_is_the_lexicographic_top_with_its_ties(rows, limit, data):
     parts = [np.array(c, dtype=t) for c, t in zip(columns, dtypes, strict=True)]
     parts.append(np.array(data.draw(st.permutations(range(1, n + 1))), dtype=np.int64))
     keep = np.flatnonzero(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)))
-    got = kernels.shortlist(keep, *parts, limit).tolist()
+    got = score_kernels.shortlist(keep, *parts, limit).tolist()
     assert got == _lexsort_shortlist(parts, keep, limit)

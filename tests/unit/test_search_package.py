@@ -27,11 +27,12 @@ def test_the_package_has_one_module_per_concern() -> None:
         "engine",
         "follows",  # following a candidate's search or a place (issue 20)
         "geometry",
-        "kernels",  # compiled row-by-row loops over the copy and the code matrix
+        "kernels",  # compiled loops over the copy: which rows a search may show and can fit
         "new_matches",
         "pairs",  # every match pair of a matchmaking round (issue 19)
         "place_matches",  # a published place's matches per coach organisation (webhooks)
         "rings",
+        "score_kernels",  # compiled loops of the scoring: geodesic, counts, outcome, shortlist
         "scoring",
         "shown",  # what the page shows of a place (from the copy or one SQL read)
         "snapshot",  # the open places in memory, kept current by the search generation
