@@ -7,8 +7,10 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from registry.search import codec
+from registry.search import codec, snapshot_rows
 from registry.search.shown import summary_of_row
 from registry.search.snapshot_rows import COLUMNS, EMPLOYER_NAME, Rows
 
@@ -121,3 +123,16 @@ def test_nothing_set_and_no_rows():
     assert shown == summary_of_row((*nothing, None, None, None, 0))
     assert rows.free.tolist() == [False]
     assert len(Rows.of([], {})) == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(
+        min_value=dt.datetime(1900, 1, 1),
+        max_value=dt.datetime(2100, 1, 1),
+        timezones=st.just(dt.UTC),
+    )
+)
+def test_the_copy_s_times_read_back_to_the_microsecond(when):
+    micros = snapshot_rows._micros(when)
+    assert snapshot_rows._times_of([micros, snapshot_rows.NO_TIME]) == [when, None]
