@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from registry.domain import geo
 from registry.domain.matching import SearchFacts
 from registry.domain.workload import (
     CONDITIONS,
@@ -28,6 +29,7 @@ from registry.domain.workload import (
     capacity_week_hours,
     catalogue_version,
 )
+from registry.search import score_kernels
 from registry.search.codec import capacity_key, conflict_bits, conflict_masks
 from registry.search.scoring import (
     INVALID,
@@ -178,41 +180,17 @@ def _mask_table(version: int) -> np.ndarray | None:
     return out
 
 
-_A = 6378137.0  # WGS-84, as registry.search.geometry
-_F = 1 / 298.257223563
-_E2 = _F * (2 - _F)
-
-
 def geodesic_km_pairs(
     home_lat: np.ndarray, home_lon: np.ndarray, lat: np.ndarray, lon: np.ndarray
 ) -> np.ndarray:
     """:func:`geometry.geodesic_km_many` with one home per point (the same closed form,
-    for a search's distances up to 150 km; the tests compare the two)."""
-    lat, home = np.radians(lat), np.radians(home_lat)
-    dlon = np.radians(lon - home_lon)
-    sin0, cos0 = np.sin(home), np.cos(home)
-    n0 = _A / np.sqrt(1 - _E2 * sin0 * sin0)
-    x0, z0 = n0 * cos0, n0 * (1 - _E2) * sin0
-    sin_lat = np.sin(lat)
-    n = _A / np.sqrt(1 - _E2 * sin_lat * sin_lat)
-    ncos = n * np.cos(lat)
-    dx = ncos * np.cos(dlon) - x0
-    dy = ncos * np.sin(dlon)
-    dz = n * (1 - _E2) * sin_lat - z0
-    c2 = dx * dx + dy * dy + dz * dz
-    mid = 0.5 * (lat + home)
-    sin_mid, cos_mid = np.sin(mid), np.cos(mid)
-    half = 0.5 * dlon
-    sin_half, cos_half = np.sin(half), np.cos(half)
-    east = dy * cos_half - dx * sin_half
-    north = dz * cos_mid - sin_mid * (dx * cos_half + dy * sin_half)
-    flat2 = east * east + north * north
-    w = np.sqrt(1 - _E2 * sin_mid * sin_mid)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        k = (north * north * w * w * w / (1 - _E2) + east * east * w) / (_A * flat2)
-    k = np.where(flat2 > 0, k, 0.0)
-    kc2 = k * k * c2
-    return np.sqrt(c2) * (1 + kc2 / 24 + 3 * kc2 * kc2 / 640) / 1000.0
+    :func:`score_kernels.geodesic_km_pairs`; geopy beyond 400 km)."""
+    arrays = (np.ascontiguousarray(a, dtype=np.float64) for a in (home_lat, home_lon, lat, lon))
+    home_lat, home_lon, lat, lon = arrays
+    out = score_kernels.geodesic_km_pairs(home_lat, home_lon, lat, lon)
+    for i in np.flatnonzero(np.isnan(out)):  # pragma: no cover - a pair 400 km apart
+        out[i] = geo.distance_km((home_lat[i], home_lon[i]), (lat[i], lon[i]))
+    return out
 
 
 def _hours(person: np.ndarray, places: PlaceArrays, place: np.ndarray) -> np.ndarray:

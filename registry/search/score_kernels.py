@@ -19,7 +19,15 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["code_sums", "geodesic_km", "rank_parts", "score_rows", "shortlist", "warm_up"]
+__all__ = [
+    "code_sums",
+    "geodesic_km",
+    "geodesic_km_pairs",
+    "rank_parts",
+    "score_rows",
+    "shortlist",
+    "warm_up",
+]
 
 _A = 6378137.0  # WGS-84
 _F = 1 / 298.257223563
@@ -79,6 +87,17 @@ def geodesic_km(home: tuple[float, float], lat: np.ndarray, lon: np.ndarray) -> 
     out = np.empty(lat.size, dtype=np.float64)
     for i in range(lat.size):
         out[i] = _geodesic(frame, lat[i], lon[i])
+    return out
+
+
+@njit(cache=True, nogil=True)
+def geodesic_km_pairs(
+    home_lat: np.ndarray, home_lon: np.ndarray, lat: np.ndarray, lon: np.ndarray
+) -> np.ndarray:
+    """:func:`geodesic_km` with one home per point (a matchmaking round's pairs)."""
+    out = np.empty(lat.size, dtype=np.float64)
+    for i in range(lat.size):
+        out[i] = _geodesic(_home((home_lat[i], home_lon[i])), lat[i], lon[i])
     return out
 
 
@@ -233,6 +252,7 @@ def warm_up() -> None:
     table.setflags(write=False)  # as ``scoring.score_table`` gives it
     matrix = np.zeros((1, 1), dtype=np.uint8)
     geodesic_km((0.0, 0.0), f64, f64)
+    geodesic_km_pairs(f64, f64, f64, f64)
     rank_parts(i64, f64, 1.0, 1.5, 2)
     shortlist(i64, i64, i64, np.zeros(1, dtype=bool), i64, f64, i64, i64, 1)
     for _ in range(2):

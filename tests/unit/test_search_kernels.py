@@ -141,6 +141,7 @@ def test_warm_up_compiles_every_loop():
         kernels.near_rows,
         score_kernels.code_sums,
         score_kernels.geodesic_km,
+        score_kernels.geodesic_km_pairs,
         score_kernels.score_rows,
         score_kernels.rank_parts,
         score_kernels.shortlist,
