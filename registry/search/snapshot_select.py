@@ -1,16 +1,16 @@
 """The search's in-memory copy of the places (:mod:`snapshot`): the SQL prefilter's
-conditions as numpy masks.
+conditions on its arrays (row by row in compiled loops, :mod:`kernels`, or as masks).
 
 :class:`Snapshot` holds the open places sorted by 0.05-degree latitude band and then
 longitude, and per network the rows offered there, so a search reads only its disk's
 index seeks (:func:`geometry.strip_rows`, as the SQL prefilter seeks its covering
-index) in its networks, then masks them: :meth:`Snapshot.select` for the eligible places
-(open, a free slot, an accepted kind, not the home employer, period not ended, the
-sector), :func:`may_fit` for the capacity precheck and the planar disks of a one-pass
-read, :func:`disk` for a read of the expanding disks of :mod:`rings` (the same
-contract as ``sql.prefilter``). Every condition is necessary, never sufficient: the rows
-kept are scored exactly (:func:`scoring.score_arrays`), so the page equals the brute
-force's.
+index) in its networks, then checks them: :meth:`Snapshot.select` for the eligible
+places (open, a free slot, an accepted kind, not the home employer, period not ended,
+the sector), :func:`may_fit` for the capacity precheck and the planar disks of a
+one-pass read (:meth:`Snapshot.near`: both in one pass), :func:`disk` for a read of the
+expanding disks of :mod:`rings` (the same contract as ``sql.prefilter``). Every
+condition is necessary, never sufficient: the rows kept are scored exactly
+(:func:`scoring.score_arrays`), so the page equals the brute force's.
 """
 
 from __future__ import annotations
