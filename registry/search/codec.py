@@ -239,18 +239,22 @@ def conflict_bits(code: str) -> tuple[int, ...]:
     return _split_bits(value)
 
 
+def capacity_values(key: tuple) -> tuple[Any, ...]:
+    """Per code position, what a capacity (``key`` from :func:`capacity_key`) states
+    there: a dimension's band (None: not assessed), whether the person avoids an
+    exposure, whether they need a condition."""
+    _, bands, avoid, needs, _ = key
+    return (*bands, *(f.key in avoid for f in EXPOSURES), *(f.key in needs for f in CONDITIONS))
+
+
 @functools.lru_cache(maxsize=256)
 def conflict_masks(key: tuple) -> tuple[int, ...]:
     """A capacity's masks (one per bit column; ``key`` from :func:`capacity_key`): per
     position, the bit of the set of bytes that conflict for this capacity there."""
-    version, bands, avoid, needs, none = key
+    version, none = key[0], key[-1]
     if none:  # without a profile nothing conflicts but the hours
         return (0,) * len(CONFLICT_BIT_COLUMNS)
-    values = [
-        *bands,
-        *(f.key in avoid for f in EXPOSURES),
-        *(f.key in needs for f in CONDITIONS),
-    ]
+    values = capacity_values(key)
     value = 0
     layout = _conflict_bit_layout(version)
     for position, (sets, v) in enumerate(zip(layout, values, strict=True)):

@@ -21,11 +21,11 @@ import numpy as np
 from numba import njit
 
 from registry.search import score_kernels
+from registry.search.codec import LAT_BANDS_PER_DEGREE as BANDS_PER_DEGREE
+from registry.search.geometry import STRIP_SLACK
 
 __all__ = ["eligible_rows", "may_fit_rows", "near_rows", "warm_up"]
 
-BANDS_PER_DEGREE = 20  # as ``codec.LAT_BANDS_PER_DEGREE`` (tested)
-STRIP_SLACK = 1e-7  # as ``geometry.STRIP_SLACK`` (tested)
 NO_EMPLOYER = np.iinfo(np.int64).min  # a home employer no row has
 NO_DAY = np.iinfo(np.int32).min  # no date to compare the rows' end dates with
 ANY_SECTOR = np.iinfo(np.int32).min  # no sector to keep

@@ -7,7 +7,7 @@ filtered on kind, home employer, end of availability, the hours rule and the sea
 conflict bits (the capacity's masks from :func:`codec.conflict_masks`, per position).
 The survivors are measured with the search's exact geodesic, and compared through the
 coach's search's own per-item comparisons (the rows of :func:`scoring.score_table`,
-:func:`scoring.hours_packed`), all pairs at once. A pair is kept when
+and the hours as ``score_kernels.score_rows`` counts them), all pairs at once. A pair is kept when
 ``matching.evaluate`` would call it a MATCH: within range and no conflict (signals and
 unknowns allowed, and returned); a property test checks exactly that.
 """
@@ -194,8 +194,8 @@ def geodesic_km_pairs(
 
 
 def _hours(person: np.ndarray, places: PlaceArrays, place: np.ndarray) -> np.ndarray:
-    """:func:`scoring.hours_packed` for every pair at once (``person``: the candidate's
-    weekly hours limit per pair, NaN when none is known: unknown)."""
+    """The hours rule (``workload.compare_hours``) for every pair at once (``person``:
+    the candidate's weekly hours limit per pair, NaN when none is known: unknown)."""
     required = places.min_hours[place]
     required = np.where(np.isnan(required), places.usual_hours[place], required)
     with np.errstate(invalid="ignore"):

@@ -131,8 +131,9 @@ def score_rows(
 ) -> tuple[np.ndarray, ...]:
     """The rows ``idx`` of the columns, gathered (ids, lat, lon, min_h, usual_h, lower,
     codes), with each row's packed counts (its code's sums over ``table``, as
-    :func:`code_sums`, plus ``scoring.hours_packed``: NaN ``person`` is a capacity
-    without hours) and its geodesic distance from ``home`` (:func:`geodesic_km`)."""
+    :func:`code_sums`, plus the hours rule, ``workload.compare_hours``: NaN ``person``
+    is a capacity without hours) and its geodesic distance from ``home``
+    (:func:`geodesic_km`)."""
     n, width = idx.size, codes.shape[1]
     out_ids = np.empty(n, dtype=np.int64)
     out_lat, out_lon = np.empty(n, dtype=np.float64), np.empty(n, dtype=np.float64)

@@ -3,11 +3,10 @@
 The ``match_code`` bytes index a per-capacity table of packed conflict / signal /
 unknown / slack counts (:func:`score_table`), built from the domain's own
 ``compare_dimension`` / ``compare_exposures`` / ``compare_conditions`` through
-:mod:`codec`'s per-byte results; the hours rule runs on arrays (:func:`hours_packed`);
-the exact geodesic and the outcomes come from compiled loops (:mod:`score_kernels`), with
-``evaluate``'s outcome rules (:func:`score`). :mod:`comparer` turns a match code back
-into the domain's ``ComparisonResult`` for the rows the page explains, from the same
-tables (:func:`all_results`).
+:mod:`codec`'s per-byte results; the hours rule, the exact geodesic and the outcomes
+(``evaluate``'s rules) come from compiled loops (:mod:`score_kernels`, :func:`score`).
+:mod:`comparer` turns a match code back into the domain's ``ComparisonResult`` for the
+rows the page explains, from the same tables (:func:`all_results`).
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ from registry.domain.matching import MAX_NEAR_MISS_CONFLICTS, NEAR_MISS_RANGE_FA
 from registry.domain.workload import (
     CONDITIONS,
     EXPOSURES,
-    CapacityFacts,
     Verdict,
     all_dimensions,
     capacity_week_hours,
@@ -33,6 +31,7 @@ from registry.search import score_kernels
 from registry.search.codec import (
     SKIP,
     ByteResults,
+    capacity_values,
     demand_facts_of,
     dimension_results,
     encode_match_code,
@@ -40,9 +39,10 @@ from registry.search.codec import (
     match_code_length,
 )
 from registry.search.geometry import geodesic_km_many
+from registry.search.score_kernels import SIGNAL, UNKNOWN
 
 # packed per-comparison counts: conflicts | signals << 8 | unknowns << 16 | slack << 24
-SIGNAL, UNKNOWN, SLACK = 1 << 8, 1 << 16, 1 << 24
+SLACK = 1 << 24  # (SIGNAL and UNKNOWN: score_kernels, which counts the hours)
 INVALID = 1 << 40  # a byte that no valid code holds at that position
 
 
@@ -78,15 +78,6 @@ def _flag_row(exposure: bool, index: int, person: bool, no_profile: bool) -> np.
     return _packed_row(flag_results(exposure, index, person, no_profile))
 
 
-@functools.lru_cache(maxsize=8)
-def _warm_dimension_rows(version: int) -> None:
-    """Build the rows of every dimension and capacity band once per catalogue (a few ms
-    on the first search), so a search for a new capacity only stacks cached rows."""
-    for i, dim in enumerate(all_dimensions()):
-        for cap in (None, *range(dim.heaviest + 1)):
-            _dimension_row(version, i, cap, False)
-
-
 @functools.lru_cache(maxsize=256)
 def score_table(key: tuple) -> np.ndarray:
     """Per code position and byte value, the packed counts of that one comparison for
@@ -97,7 +88,6 @@ def score_table(key: tuple) -> np.ndarray:
         table = all_results(key[0]).packed[numbers]
     else:  # a band outside the catalogue's, if ever
         version, bands, avoid, needs, none = key
-        _warm_dimension_rows(version)
         rows = [_dimension_row(version, i, cap, none) for i, cap in enumerate(bands)]
         rows += [_flag_row(True, j, f.key in avoid, none) for j, f in enumerate(EXPOSURES)]
         rows += [_flag_row(False, j, f.key in needs, none) for j, f in enumerate(CONDITIONS)]
@@ -110,8 +100,8 @@ def score_table(key: tuple) -> np.ndarray:
 def min_unknowns(key: tuple, person_known: bool) -> int:
     """A lower bound of the unknown count any place can have for this capacity: per code
     position the fewest unknowns of any valid byte, plus the hours (always unknown when
-    the capacity states no hours, as in :func:`hours_packed`; otherwise possibly
-    known)."""
+    the capacity states no hours, as :func:`score_kernels.score_rows` counts them;
+    otherwise possibly known)."""
     numbers = capacity_tables(key)
     if numbers is not None:
         fewest = int(all_results(key[0]).fewest_unknowns[numbers].sum())
@@ -174,10 +164,9 @@ def all_results(version: int) -> _AllResults:
 def capacity_tables(key: tuple) -> np.ndarray | None:
     """Per code position, the number of the capacity's table in :func:`all_results`
     (None: a band outside the catalogue's)."""
-    version, bands, avoid, needs, none = key
-    values = (*bands, *(f.key in avoid for f in EXPOSURES), *(f.key in needs for f in CONDITIONS))
+    version, none = key[0], key[-1]
     number = all_results(version).number
-    numbers = [number.get((p, v, none)) for p, v in enumerate(values)]
+    numbers = [number.get((p, v, none)) for p, v in enumerate(capacity_values(key))]
     return None if None in numbers else np.array(numbers, dtype=np.int64)
 
 
@@ -199,19 +188,6 @@ def code_matrix(codes: Sequence[str | None]) -> np.ndarray:
     blank = "\0" * length
     fixed = [c if type(c) is str and len(c) == length and c.isascii() else blank for c in codes]
     return np.frombuffer("".join(fixed).encode("ascii"), dtype=np.uint8).reshape(-1, length)
-
-
-def hours_packed(capacity: CapacityFacts, min_h, usual_h, lower) -> np.ndarray:
-    """``compare_hours`` on arrays (NaN = not stated), as packed counts."""
-    person = capacity_week_hours(capacity)
-    min_h = np.asarray(min_h, dtype=np.float64)
-    required = np.where(np.isnan(min_h), np.asarray(usual_h, dtype=np.float64), min_h)
-    if person is None:
-        return np.full(required.shape, UNKNOWN, dtype=np.int64)
-    with np.errstate(invalid="ignore"):
-        over = required > person
-    verdict = np.where(over, np.where(np.asarray(lower, dtype=bool), SIGNAL, 1), 0)
-    return np.where(np.isnan(required), UNKNOWN, verdict).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -334,6 +310,7 @@ def score_arrays(
         idx = np.arange(len(cols.ids), dtype=np.int64)
     table = score_table(key)
     person = capacity_week_hours(facts.capacity)
+    person_hours = math.nan if person is None else float(person)
     home = (float(facts.home[0]), float(facts.home[1]))
     ids, lat, lon, min_h, usual_h, lower, matrix, packed, distance = score_kernels.score_rows(
         idx,
@@ -345,14 +322,14 @@ def score_arrays(
         cols.lower,
         cols.codes,
         table,
-        math.nan if person is None else float(person),
+        person_hours,
         home,
     )
     bad = np.flatnonzero(packed >= INVALID)
-    if bad.size:  # codes no table entry accepts: re-encoded
+    if bad.size:  # codes no table entry accepts: re-encoded, and their rows scored again
         matrix = _recoded(matrix, ids, bad, recode, stats)
-        hours = hours_packed(facts.capacity, min_h[bad], usual_h[bad], lower[bad])
-        packed[bad] = score_kernels.code_sums(table, matrix[bad]) + hours
+        again = (bad, ids, lat, lon, min_h, usual_h, lower, matrix, table, person_hours, home)
+        packed[bad] = score_kernels.score_rows(*again)[7]
     for i in np.flatnonzero(np.isnan(distance)):  # pragma: no cover - beyond 400 km
         distance[i] = geodesic_km_many(facts.home, lat[i : i + 1], lon[i : i + 1])[0]
     max_km = float(facts.max_km)

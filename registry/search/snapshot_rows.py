@@ -213,6 +213,10 @@ class Rows:
         """The columns ``kernels.eligible_rows`` reads, in its order."""
         return self.lat, self.lon, self.kind, self.until, self.employer, self.sector
 
+    def fit_columns(self) -> tuple[np.ndarray, ...]:
+        """The columns ``kernels.may_fit_rows`` reads, in its order."""
+        return self.lat, self.lon, self.bits1, self.bits2, self.min_h, self.usual_h, self.lower
+
     def __add__(self, other: Rows | Picked) -> Rows:
         return Rows(*(np.concatenate((getattr(self, f), getattr(other, f))) for f in _FIELDS))
 

@@ -168,19 +168,18 @@ class Snapshot:
         without a tail in one compiled pass (:func:`kernels.near_rows`)."""
         if len(self.tail):
             return may_fit(self.select(facts, sector, network_ids, outer_km), facts, key, outer_km)
-        home = (float(facts.home[0]), float(facts.home[1]))
-        box = geo.bounding_box(home, outer_km)
-        outer = disk_params(home, outer_km, "")
+        fit = _fit(facts, key, outer_km)
+        home, ky, (kx, r2) = fit[2], fit[3], fit[4]  # the seeks follow the outer disk
         rows, keys = self._offered(network_ids)
         main = self.main
         kept, least = kernels.near_rows(
-            (*home, float(outer["r2"]), float(outer["kx"]), geo.KM_PER_DEGREE_LAT),
+            (*home, r2, kx, ky),
             (self.bands, rows, keys),
             self.dead,
             main.filtered_columns(),
-            self._filters(facts, sector, box),
-            _fit_columns(main),
-            _fit(facts, key, outer_km),
+            self._filters(facts, sector, geo.bounding_box(home, outer_km)),
+            main.fit_columns(),
+            fit,
         )
         return main.take(kept), least
 
@@ -217,12 +216,8 @@ def may_fit(
     bit (plus the hours), so it is kept only within the travel range's planar disk and
     with at most ``MAX_NEAR_MISS_CONFLICTS``."""
     source, idx = rows.source_index()
-    kept, least = kernels.may_fit_rows(idx, _fit_columns(source), _fit(facts, key, outer_km))
+    kept, least = kernels.may_fit_rows(idx, source.fit_columns(), _fit(facts, key, outer_km))
     return source.take(kept), least
-
-
-def _fit_columns(rows: Rows) -> tuple[np.ndarray, ...]:
-    return rows.lat, rows.lon, rows.bits1, rows.bits2, rows.min_h, rows.usual_h, rows.lower
 
 
 def _fit(facts: SearchFacts, key: tuple, outer_km: float) -> tuple[Any, ...]:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from registry.domain.matching import SearchFacts
 from registry.domain.workload import CapacityFacts
-from registry.search import codec, geometry, kernels, snapshot_select
+from registry.search import codec, snapshot_select
 from registry.search.snapshot import indexed
 from registry.search.snapshot_rows import Rows
 from registry.search.snapshot_select import BANDS_PER_DEGREE
@@ -119,11 +119,6 @@ def test_a_place_on_a_seeks_bound_is_read_and_one_beside_it_is_not():
     seek = [(math.floor(51.2 * BANDS_PER_DEGREE), 4.5, 4.7)]
     got = snap.main.ids[_seek_rows(snap, seek, frozenset({1}))].tolist()
     assert sorted(got) == [1, 2, 5]
-
-
-def test_the_compiled_loops_use_the_search_s_bands_and_slack():
-    assert kernels.BANDS_PER_DEGREE == codec.LAT_BANDS_PER_DEGREE == BANDS_PER_DEGREE
-    assert kernels.STRIP_SLACK == geometry.STRIP_SLACK
 
 
 fitting = st.lists(

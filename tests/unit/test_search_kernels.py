@@ -12,8 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from registry.domain.matching import MAX_NEAR_MISS_CONFLICTS, NEAR_MISS_RANGE_FACTOR
-from registry.domain.workload import CapacityFacts
-from registry.search import geometry, kernels, score_kernels, scoring
+from registry.search import geometry, kernels, score_kernels
 
 BITS = 63  # a conflict-bit column's bits below the sign bit
 
@@ -150,6 +149,18 @@ def test_warm_up_compiles_every_loop():
         assert loop.signatures  # compiled (or loaded from the disk cache)
 
 
+def _hours_packed(person, min_h, usual_h, lower):
+    """``workload.compare_hours`` on arrays (NaN: not stated), as packed counts (the
+    whole-array form the scoring loop replaces; ``person`` None: no hours stated)."""
+    required = np.where(np.isnan(min_h), usual_h, min_h)
+    if person is None:
+        return np.full(required.shape, score_kernels.UNKNOWN, dtype=np.int64)
+    with np.errstate(invalid="ignore"):
+        over = required > person
+    verdict = np.where(over, np.where(lower, score_kernels.SIGNAL, 1), 0)
+    return np.where(np.isnan(required), score_kernels.UNKNOWN, verdict).astype(np.int64)
+
+
 @settings(max_examples=100, deadline=None)
 @given(
     st.integers(0, 2**32 - 1),
@@ -180,8 +191,7 @@ def test_score_rows_gather_and_count_as_the_whole_array_steps(seed, n, person):
     columns = (ids, c["lat"], c["lon"], c["min_h"], c["usual_h"], c["lower"], codes)
     for gathered, column in zip(got[:7], columns, strict=True):
         np.testing.assert_array_equal(gathered, column[idx])
-    capacity = CapacityFacts(hours_per_day=None, hours_per_week=None, now_hours_per_week=person)
-    hours = scoring.hours_packed(capacity, c["min_h"][idx], c["usual_h"][idx], c["lower"][idx])
+    hours = _hours_packed(person, c["min_h"][idx], c["usual_h"][idx], c["lower"][idx])
     sums = table[np.arange(33), codes[idx]].sum(axis=1)
     assert got[7].tolist() == (sums + hours).tolist()
     want_km = geometry.geodesic_km_many(home, c["lat"][idx], c["lon"][idx])
