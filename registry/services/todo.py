@@ -9,6 +9,12 @@ search (three statements, Python work bounded by those new places).
 
 Deadlines and freshness periods differ per network: the queries compare with one cut-off
 date per distinct setting (a handful), see :func:`registry.domain.deadlines.latest_overdue_day`.
+
+Size (over 500 lines): the four roles' counts share their clauses (overdue, near the end
+week, confirmation due) with the lists they link to and with the nav badges, so a count
+and its list cannot drift apart. The administrator's follow-up (accounts, jobs) is the
+part to move out next, once the item helpers have a module of their own (the services
+may not import each other in a cycle).
 """
 
 from __future__ import annotations
